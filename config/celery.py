@@ -1,0 +1,24 @@
+"""The Celery app. Settings come from Django's settings under the CELERY_ namespace; each app's
+tasks.py is discovered. Periodic schedules live in django-celery-beat's tables (editable in the
+admin) and are created by `manage.py setup_periodic_tasks`."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("helpdesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _make_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
+    """kombu's filesystem transport (the quick start's embedded broker) needs its folders."""
+    from pathlib import Path
+
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

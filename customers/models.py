@@ -1,0 +1,87 @@
+"""Organisations and the customers who write to support."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Tier(models.TextChoices):
+    FREE = "free", "Free"
+    BASIC = "basic", "Basic"
+    PREMIUM = "premium", "Premium"
+    ENTERPRISE = "enterprise", "Enterprise"
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    default_tier = models.CharField(max_length=20, choices=Tier.choices, default=Tier.FREE)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="organization_name_ci_unique"),
+            models.CheckConstraint(condition=models.Q(default_tier__in=Tier.values), name="organization_tier_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganizationDomain(models.Model):
+    """An email domain that matches new customers to their organisation (`acme.com`)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True, help_text="Lower-case, without '@'.")
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(domain=Lower("domain")), name="domain_lowercase"),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class Customer(models.Model):
+    email = models.EmailField(max_length=254, help_text="Unique, case-insensitively; stored lower-case.")
+    name = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +14155550100.")
+    tier = models.CharField(max_length=20, choices=Tier.choices, default=Tier.FREE)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
+    )
+    crm_id = models.CharField(max_length=100, blank=True, db_index=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer",
+        help_text="Portal login, when the customer has one.",
+    )
+    email_opt_out = models.BooleanField(default=False, help_text="No non-essential mail.")
+    erased_at = models.DateTimeField(null=True, blank=True, help_text="When personal data was erased (GDPR).")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="customer_email_ci_unique"),
+            models.CheckConstraint(condition=models.Q(tier__in=Tier.values), name="customer_tier_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "email"], name="customer_org_email_idx"),
+            models.Index(fields=["created_at"], name="customer_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email

@@ -1,0 +1,35 @@
+"""publish(): the only way a domain event leaves a service."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from notifications.models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+
+def _enqueue_dispatch(event_id: str) -> None:
+    from notifications.tasks import outbox_dispatch
+
+    try:
+        outbox_dispatch.delay(event_id)
+    except Exception:  # the broker is down: the row stays pending and the beat sweep sends it
+        logger.exception("could not enqueue dispatch of outbox event %s; the sweep will retry", event_id)
+
+
+def publish(event: str, payload: dict[str, Any]) -> OutboxEvent:
+    """Store the event in the caller's transaction; enqueue its dispatch once that commits.
+    A rolled-back change stores and sends nothing."""
+    import json
+
+    # Round-trip through JSON so datetimes/decimals/UUIDs are stored the way receivers get them.
+    clean_payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+    row = OutboxEvent.objects.create(event=event, payload=clean_payload)
+    event_id = str(row.pk)
+    transaction.on_commit(lambda: _enqueue_dispatch(event_id))
+    return row

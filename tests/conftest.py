@@ -1,0 +1,87 @@
+"""Shared fixtures: people of every role, two organisations with a customer each, and clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from model_bakery import baker
+
+from agents.models import Agent, Role
+from agents.services import agent_create
+from customers.models import Customer, Organization
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path) -> None:
+    """Uploaded files go to a per-test folder."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def make_agent(db) -> Callable[..., Agent]:
+    counter = iter(range(1, 10_000))
+
+    def _make(role: str = Role.AGENT, **kwargs) -> Agent:
+        n = next(counter)
+        kwargs.setdefault("email", f"{role}{n}@support.example.com")
+        kwargs.setdefault("name", f"{role.replace('_', ' ').title()} {n}")
+        kwargs.setdefault("password", PASSWORD)
+        return agent_create(role=role, **kwargs)
+
+    return _make
+
+
+@pytest.fixture
+def admin_agent(make_agent) -> Agent:
+    return make_agent(Role.ADMIN)
+
+
+@pytest.fixture
+def senior_agent(make_agent) -> Agent:
+    return make_agent(Role.SENIOR_AGENT)
+
+
+@pytest.fixture
+def agent(make_agent) -> Agent:
+    return make_agent(Role.AGENT)
+
+
+@pytest.fixture
+def viewer_agent(make_agent) -> Agent:
+    return make_agent(Role.VIEWER)
+
+
+@pytest.fixture
+def org_a(db) -> Organization:
+    return baker.make_recipe("tests.customers.organization", name="Acme Corp")
+
+
+@pytest.fixture
+def org_b(db) -> Organization:
+    return baker.make_recipe("tests.customers.organization", name="Globex")
+
+
+@pytest.fixture
+def customer_a(org_a, django_user_model) -> Customer:
+    """A customer of organisation A with a portal login."""
+    user = django_user_model.objects.create_user(email="alice@acme.example", password=PASSWORD, name="Alice")
+    return baker.make_recipe(
+        "tests.customers.customer", email="alice@acme.example", name="Alice", organization=org_a, user=user
+    )
+
+
+@pytest.fixture
+def customer_b(org_b, django_user_model) -> Customer:
+    """A customer of organisation B with a portal login."""
+    user = django_user_model.objects.create_user(email="bob@globex.example", password=PASSWORD, name="Bob")
+    return baker.make_recipe(
+        "tests.customers.customer", email="bob@globex.example", name="Bob", organization=org_b, user=user
+    )
+
+
+@pytest.fixture
+def ticket(customer_a):
+    return baker.make_recipe("tests.tickets.ticket", customer=customer_a, organization=customer_a.organization)

@@ -1,0 +1,16 @@
+from model_bakery.recipe import Recipe, foreign_key, seq
+
+from tests.customers.baker_recipes import customer
+from tickets.models import Category, Comment, Ticket
+
+category = Recipe(Category, slug=seq("category-"), name=seq("Category "))
+ticket = Recipe(
+    Ticket,
+    title=seq("Ticket number "),
+    description="Something does not work.",
+    customer=foreign_key(customer),
+    tags=[],
+    metadata={},
+    external_id=None,
+)
+comment = Recipe(Comment, ticket=foreign_key(ticket), body=seq("Comment "))

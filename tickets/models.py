@@ -1,0 +1,298 @@
+"""Tickets, their conversation (comments, attachments) and their audit trail (events).
+
+Invariants that need no other model live here as constraints and choices; every state change
+goes through tickets/services.py."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Status(models.TextChoices):
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    PENDING = "pending", "Pending (waiting on customer)"
+    ON_HOLD = "on_hold", "On hold"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+# The guarded lifecycle: from -> the statuses it may move to. Reopening is resolved/closed -> open.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.OPEN: frozenset({Status.IN_PROGRESS, Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}),
+    Status.IN_PROGRESS: frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.IN_PROGRESS, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}),
+    Status.ON_HOLD: frozenset({Status.OPEN, Status.IN_PROGRESS, Status.PENDING, Status.RESOLVED, Status.CLOSED}),
+    Status.RESOLVED: frozenset({Status.OPEN, Status.IN_PROGRESS, Status.CLOSED}),
+    Status.CLOSED: frozenset({Status.OPEN}),
+}
+ACTIVE_STATUSES: frozenset[str] = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.PENDING, Status.ON_HOLD})
+DONE_STATUSES: frozenset[str] = frozenset({Status.RESOLVED, Status.CLOSED})
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+PRIORITY_RANK: dict[str, int] = {Priority.LOW: 1, Priority.MEDIUM: 2, Priority.HIGH: 3, Priority.CRITICAL: 4}
+# One step up on escalation; critical stays critical.
+NEXT_PRIORITY: dict[str, str] = {
+    Priority.LOW: Priority.MEDIUM,
+    Priority.MEDIUM: Priority.HIGH,
+    Priority.HIGH: Priority.CRITICAL,
+    Priority.CRITICAL: Priority.CRITICAL,
+}
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web"
+    API = "api", "API"
+    EMAIL = "email", "Email"
+    ADMIN = "admin", "Admin"
+    PHONE = "phone", "Phone"
+
+
+class Category(models.Model):
+    """What a ticket is about (billing, technical, ...). Routes to a team; agents' skills name these slugs."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    team = models.ForeignKey(
+        "agents.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="categories",
+        help_text="New tickets in this category are routed to this team.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _priority_rank_expression() -> models.Case:
+    return models.Case(
+        *(models.When(priority=value, then=models.Value(rank)) for value, rank in PRIORITY_RANK.items()),
+        default=models.Value(0),
+        output_field=models.PositiveSmallIntegerField(),
+    )
+
+
+class Ticket(models.Model):
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.MEDIUM)
+    # Kept by the database from `priority`, so "most urgent first" is an index scan and
+    # set-based escalation (UPDATE ... SET priority) cannot leave it stale.
+    priority_rank = models.GeneratedField(
+        expression=_priority_rank_expression(),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
+    tags = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="tickets")
+    # Copied from the customer at creation: scoping a customer's view is one indexed column.
+    organization = models.ForeignKey(
+        "customers.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    team = models.ForeignKey("agents.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        limit_choices_to={"agent__isnull": False},
+    )
+
+    escalated = models.BooleanField(default=False)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    # SLA targets as timestamps (see tickets/sla.py): a breach scan is an index range scan.
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    sla_warned_at = models.DateTimeField(null=True, blank=True)
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
+
+    # Optimistic concurrency: bumped by every service write; the API's ETag.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=Status.values), name="ticket_status_valid"),
+            models.CheckConstraint(condition=models.Q(priority__in=Priority.values), name="ticket_priority_valid"),
+            models.CheckConstraint(condition=models.Q(channel__in=Channel.values), name="ticket_channel_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(status=Status.RESOLVED) | models.Q(resolved_at__isnull=False),
+                name="ticket_resolved_has_resolved_at",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=Status.CLOSED) | models.Q(closed_at__isnull=False),
+                name="ticket_closed_has_closed_at",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(escalated=False) | models.Q(escalated_at__isnull=False),
+                name="ticket_escalated_has_escalated_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "priority"], name="ticket_status_priority_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
+            models.Index(fields=["team", "status"], name="ticket_team_status_idx"),
+            models.Index(fields=["organization", "created_at"], name="ticket_org_created_idx"),
+            models.Index(fields=["customer", "created_at"], name="ticket_customer_created_idx"),
+            models.Index(fields=["category", "status"], name="ticket_category_status_idx"),
+            models.Index(fields=["created_at", "id"], name="ticket_created_idx"),
+            models.Index(fields=["updated_at"], name="ticket_updated_idx"),
+            models.Index(fields=["-priority_rank", "created_at"], name="ticket_urgency_idx"),
+            models.Index(fields=["escalated", "status"], name="ticket_escalated_status_idx"),
+            models.Index(
+                fields=["first_response_due_at"],
+                name="ticket_frt_due_open_idx",
+                condition=models.Q(first_responded_at__isnull=True, status__in=sorted(ACTIVE_STATUSES)),
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                name="ticket_res_due_open_idx",
+                condition=models.Q(status__in=sorted(ACTIVE_STATUSES)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_urgent(self) -> bool:
+        """Open or pending, unassigned, high or critical. Resolved/closed tickets never are."""
+        return (
+            self.status in (Status.OPEN, Status.PENDING)
+            and self.assignee_id is None
+            and self.priority in (Priority.HIGH, Priority.CRITICAL)
+        )
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in ALLOWED_TRANSITIONS.get(self.status, frozenset())
+
+
+class Comment(models.Model):
+    """A public reply or an internal note. Written by an agent (author) or a customer (customer,
+    and author too when they used the portal). Internal notes are agents' only."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    body = models.TextField()
+    is_internal = models.BooleanField(default=False)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    email_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(channel__in=Channel.values), name="comment_channel_valid"),
+            models.CheckConstraint(
+                condition=models.Q(is_internal=False) | models.Q(customer__isnull=True),
+                name="comment_internal_not_by_customer",
+            ),
+        ]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="comment_ticket_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{'Note' if self.is_internal else 'Reply'} on #{self.ticket_id}"
+
+    @property
+    def is_from_customer(self) -> bool:
+        return self.customer_id is not None
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="attachment_ticket_idx")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Field changed"
+    STATUS_CHANGED = "status_changed", "Status changed"
+    ASSIGNED = "assigned", "Assigned"
+    COMMENTED = "commented", "Comment added"
+    ATTACHED = "attached", "Attachment added"
+    ESCALATED = "escalated", "Escalated"
+    SLA_WARNING = "sla_warning", "SLA at risk"
+    SLA_BREACHED = "sla_breached", "SLA breached"
+    MERGED = "merged", "Customer merged"
+    DELETED = "deleted", "Deleted"
+
+
+class TicketEvent(models.Model):
+    """The audit trail: who changed what, from what to what, when."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    field = models.CharField(max_length=50, blank=True)
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=EventKind.values), name="ticketevent_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on #{self.ticket_id}"
