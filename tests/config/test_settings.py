@@ -1,0 +1,60 @@
+"""The settings refuse to start misconfigured, and production passes `check --deploy`."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _check(settings_module: str, extra_env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
+    env.update({"DJANGO_SETTINGS_MODULE": settings_module, **extra_env})
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.integration
+def test_production_check_deploy_has_no_warnings():
+    result = _check(
+        "config.settings.production",
+        {"SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "support.example.com"},
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("settings_module", "extra_env", "message"),
+    [
+        pytest.param("config.settings.production", {"ALLOWED_HOSTS": "x"}, "SECRET_KEY", id="production-no-secret"),
+        pytest.param(
+            "config.settings.production",
+            {"ALLOWED_HOSTS": "x", "SECRET_KEY": "too-short"},
+            "at least 50 characters",
+            id="production-weak-secret",
+        ),
+        pytest.param("config.settings.local", {"DEBUG": "false"}, "set SECRET_KEY", id="local-debug-off-dev-secret"),
+    ],
+)
+def test_refuses_to_start_without_a_real_secret(settings_module, extra_env, message):
+    result = _check(settings_module, extra_env)
+
+    assert result.returncode != 0
+    assert message in result.stderr
