@@ -27,6 +27,61 @@ SCHEDULES: list[Schedule] = [
         every_seconds=60,
         description="Re-dispatch outbox events left pending (crashed worker, broker outage).",
     ),
+    Schedule(
+        name="Notification retries",
+        task="notifications.delivery_retry",
+        every_seconds=60,
+        description="Send webhook deliveries and emails whose next attempt is due (retries with backoff).",
+    ),
+    Schedule(
+        name="Notification log purge",
+        task="notifications.purge",
+        crontab={"minute": "45", "hour": "3"},
+        description="Delete finished outbox events, email log entries and webhook deliveries older than "
+        "NOTIFICATIONS_RETENTION_DAYS (90); pending ones are kept.",
+    ),
+    Schedule(
+        name="SLA breach scan",
+        task="tickets.sla_breach_scan",
+        every_seconds=60,
+        description="Stamp SLA breaches and 80% warnings; publish ticket.sla_breached / ticket.sla_warning.",
+    ),
+    Schedule(
+        name="SLA escalation",
+        task="tickets.sla_escalate",
+        every_seconds=300,
+        description="Raise breached and long-unassigned open tickets one priority; notify the team lead.",
+    ),
+    Schedule(
+        name="Auto-close",
+        task="tickets.auto_close",
+        crontab={"minute": "0"},
+        description="Close resolved tickets and resolve pending ones with no customer reply (AUTO_CLOSE_* settings).",
+    ),
+    Schedule(
+        name="Data retention",
+        task="tickets.retention_run",
+        crontab={"minute": "30", "hour": "3"},
+        description="Delete or anonymise closed tickets older than RETENTION_DAYS (RETENTION_MODE); logs the count.",
+    ),
+    Schedule(
+        name="Background job sweep",
+        task="tickets.job_requeue_stale",
+        every_seconds=300,
+        description="Enqueue again export and bulk-update jobs whose task was lost (broker outage, killed worker).",
+    ),
+    Schedule(
+        name="CRM sync sweep",
+        task="customers.crm_sync_sweep",
+        every_seconds=900,
+        description="Re-push customers changed since their last CRM sync; a no-op without CRM_BASE_URL.",
+    ),
+    Schedule(
+        name="Idempotency key purge",
+        task="agents.idempotency_key_purge",
+        crontab={"minute": "15"},
+        description="Forget API Idempotency-Keys older than their retention (IDEMPOTENCY_KEY_TTL_HOURS, 24 h).",
+    ),
 ]
 
 

@@ -58,6 +58,9 @@ class Customer(models.Model):
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="customers"
     )
     crm_id = models.CharField(max_length=100, blank=True, db_index=True)
+    # CRM sync bookkeeping (customers/crm.py): a sweep re-pushes rows changed since the last sync.
+    crm_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    crm_last_error = models.TextField(blank=True, editable=False)
     metadata = models.JSONField(default=dict, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -85,3 +88,36 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class GdprAction(models.TextChoices):
+    EXPORT = "export", "Data export"
+    ERASE = "erase", "Erasure"
+
+
+class GdprAuditEntry(models.Model):
+    """One GDPR export or erasure: who did it, to which customer, when, and what it touched.
+    Holds no personal data itself (the customer is referenced by id)."""
+
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="gdpr_audit_entries"
+    )
+    customer_ref = models.PositiveBigIntegerField(help_text="The customer's id, kept if the row is ever deleted.")
+    action = models.CharField(max_length=10, choices=GdprAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "GDPR audit entry"
+        verbose_name_plural = "GDPR audit entries"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(action__in=GdprAction.values), name="gdpraudit_action_valid"),
+        ]
+        indexes = [models.Index(fields=["customer_ref", "created_at"], name="gdpraudit_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} of customer {self.customer_ref}"

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 import notifications
-from customers import validators
+from customers import crm, validators
 from customers.models import Customer, Organization, OrganizationDomain
 
 CUSTOMER_WRITABLE_FIELDS = ("email", "name", "company", "phone", "tier", "organization", "metadata", "email_opt_out")
@@ -35,18 +35,27 @@ def organization_for_email(email: str) -> Organization | None:
     return match.organization if match else None
 
 
+CUSTOMER_FIELD_CHECKS = {
+    "email": validators.normalize_email,
+    "phone": validators.normalize_phone,
+    "name": validators.clean_plain_text,
+    "company": validators.clean_plain_text,
+    "tier": validators.validate_tier,
+}
+
+
 def _clean_customer_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Each field through its validator; every error is reported under its field name."""
     cleaned = dict(data)
-    if "email" in cleaned:
-        cleaned["email"] = validators.normalize_email(cleaned["email"])
-    if "phone" in cleaned:
-        cleaned["phone"] = validators.normalize_phone(cleaned["phone"])
-    if "name" in cleaned:
-        cleaned["name"] = validators.clean_plain_text(cleaned["name"])
-    if "company" in cleaned:
-        cleaned["company"] = validators.clean_plain_text(cleaned["company"])
-    if "tier" in cleaned:
-        cleaned["tier"] = validators.validate_tier(cleaned["tier"])
+    errors: dict[str, list[str]] = {}
+    for field, check in CUSTOMER_FIELD_CHECKS.items():
+        if field in cleaned:
+            try:
+                cleaned[field] = check(cleaned[field])
+            except ValidationError as exc:
+                errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
     return cleaned
 
 
@@ -64,14 +73,16 @@ def customer_create(
 ) -> Customer:
     """Create a customer. The organisation, when not given, is matched by email domain and its
     default tier applies unless a tier is given. A duplicate email raises ValidationError."""
-    data = _clean_customer_fields({"email": email, "name": name, "company": company, "phone": phone})
+    fields = {"email": email, "name": name, "company": company, "phone": phone}
+    if tier is not None:
+        fields["tier"] = tier
+    data = _clean_customer_fields(fields)
     if organization is None:
         organization = organization_for_email(data["email"])
-    if tier is None:
-        tier = organization.default_tier if organization else "free"
+    if "tier" not in data:
+        data["tier"] = organization.default_tier if organization else "free"
     customer = Customer(
         **data,
-        tier=validators.validate_tier(tier),
         organization=organization,
         metadata=metadata or {},
     )
@@ -81,6 +92,7 @@ def customer_create(
     except IntegrityError as exc:
         raise ValidationError({"email": ["A customer with this email already exists."]}, code="unique") from exc
     notifications.publish("customer.created", customer_payload(customer))
+    crm.customer_crm_push_on_commit(customer_id=customer.pk)
     return customer
 
 
@@ -120,6 +132,7 @@ def customer_update(*, customer: Customer, data: dict[str, Any], actor: Abstract
     except IntegrityError as exc:
         raise ValidationError({"email": ["A customer with this email already exists."]}, code="unique") from exc
     notifications.publish("customer.updated", {**customer_payload(customer), "changed": changed})
+    crm.customer_crm_push_on_commit(customer_id=customer.pk)
     return customer
 
 
@@ -153,3 +166,99 @@ def organization_set_domains(*, organization: Organization, domains: list[str]) 
         [OrganizationDomain(organization=organization, domain=d) for d in cleaned if d not in existing]
     )
     return cleaned
+
+
+# --- API surface (issue 4) ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def customer_grant_portal_access(
+    *, customer: Customer, password: str, actor: AbstractBaseUser | None = None
+) -> AbstractBaseUser:
+    """Give a customer a portal login (their email and this password): they can then obtain API
+    tokens and act with the `customer` role. Granting again sets a new password."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+
+    User = get_user_model()  # noqa: N806
+    customer = Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer.pk)
+    if customer.erased_at is not None:
+        raise ValidationError({"customer": ["This customer's personal data was erased."]})
+    user = customer.user
+    candidate = user or User(email=customer.email, name=customer.name)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    if user is None:
+        if User.objects.filter(email__iexact=customer.email).exists():
+            raise ValidationError({"email": ["Another login already uses this customer's email address."]})
+        user = User.objects.create_user(email=customer.email, password=password, name=customer.name)
+        customer.user = user
+        customer.save(update_fields=["user", "updated_at"])
+    else:
+        user.set_password(password)
+        user.is_active = True
+        user.save(update_fields=["password", "is_active"])
+    notifications.publish(
+        "customer.portal_access_granted",
+        {**customer_payload(customer), "actor_id": actor.pk if actor is not None else None},
+    )
+    return user
+
+
+@transaction.atomic
+def customer_delete(*, customer: Customer, actor: AbstractBaseUser | None = None) -> None:
+    """Delete a customer who has no tickets (tickets keep their customer: erase or merge instead)."""
+    if customer.tickets.exists():
+        raise ValidationError(
+            {"customer": ["This customer has tickets; merge or erase the customer instead of deleting."]},
+            code="protected",
+        )
+    payload = customer_payload(customer)
+    user = customer.user
+    customer.delete()
+    if user is not None and not hasattr(user, "agent"):
+        user.delete()
+    notifications.publish("customer.deleted", payload)
+
+
+ORGANIZATION_WRITABLE_FIELDS = ("name", "default_tier", "notes", "domains")
+
+
+@transaction.atomic
+def organization_update(
+    *, organization: Organization, data: dict[str, Any], actor: AbstractBaseUser | None = None
+) -> Organization:
+    unknown = set(data) - set(ORGANIZATION_WRITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    changed: list[str] = []
+    if "name" in data:
+        name = validators.clean_plain_text(data["name"])
+        if not name:
+            raise ValidationError({"name": ["This field may not be blank."]})
+        if Organization.objects.filter(name__iexact=name).exclude(pk=organization.pk).exists():
+            raise ValidationError({"name": ["An organisation with this name already exists."]}, code="unique")
+        organization.name = name
+        changed.append("name")
+    if "default_tier" in data:
+        try:
+            organization.default_tier = validators.validate_tier(data["default_tier"])
+        except ValidationError as exc:
+            raise ValidationError({"default_tier": exc.messages}) from exc
+        changed.append("default_tier")
+    if "notes" in data:
+        organization.notes = data["notes"] or ""
+        changed.append("notes")
+    if changed:
+        organization.save(update_fields=[*changed, "updated_at"])
+    if "domains" in data:
+        organization_set_domains(organization=organization, domains=data["domains"] or [])
+    return organization
+
+
+@transaction.atomic
+def organization_delete(*, organization: Organization, actor: AbstractBaseUser | None = None) -> None:
+    """Delete an organisation; its customers and tickets stay, without an organisation."""
+    organization.delete()

@@ -9,3 +9,10 @@ def publish(event: str, payload: dict[str, Any]) -> Any:
     from notifications.outbox import publish as _publish
 
     return _publish(event, payload)
+
+
+def publish_many(event: str, payloads: list[dict[str, Any]]) -> Any:
+    """Like publish() for many events of one kind, in one INSERT."""
+    from notifications.outbox import publish_many as _publish_many
+
+    return _publish_many(event, payloads)

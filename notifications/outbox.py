@@ -33,3 +33,22 @@ def publish(event: str, payload: dict[str, Any]) -> OutboxEvent:
     event_id = str(row.pk)
     transaction.on_commit(lambda: _enqueue_dispatch(event_id))
     return row
+
+
+def publish_many(event: str, payloads: list[dict[str, Any]]) -> list[OutboxEvent]:
+    """`publish` for many events of one kind in one INSERT (set-based scans stay constant-query)."""
+    import json
+
+    if not payloads:
+        return []
+    rows = OutboxEvent.objects.bulk_create(
+        [OutboxEvent(event=event, payload=json.loads(json.dumps(p, cls=DjangoJSONEncoder))) for p in payloads]
+    )
+    ids = [str(row.pk) for row in rows]
+
+    def enqueue() -> None:
+        for event_id in ids:
+            _enqueue_dispatch(event_id)
+
+    transaction.on_commit(enqueue)
+    return rows

@@ -14,3 +14,21 @@ def outbox_dispatch(event_id: str) -> None:
 def outbox_sweep() -> int:
     """Beat, every minute: dispatch events still pending after the grace period."""
     return services.outbox_sweep()
+
+
+@shared_task(name="notifications.webhook_deliver")
+def webhook_deliver(delivery_id: str) -> None:
+    """One attempt of one webhook delivery, if it is still due (the row decides, not the task)."""
+    services.webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(name="notifications.delivery_retry")
+def delivery_retry() -> dict[str, int]:
+    """Beat, every minute: webhook retries due (next_attempt_at) and email retries due."""
+    return services.delivery_retry()
+
+
+@shared_task(name="notifications.purge")
+def notifications_purge() -> dict[str, int]:
+    """Beat, daily: delete finished outbox events, email log entries and deliveries past retention."""
+    return services.notifications_purge()

@@ -85,3 +85,69 @@ def customer_b(org_b, django_user_model) -> Customer:
 @pytest.fixture
 def ticket(customer_a):
     return baker.make_recipe("tests.tickets.ticket", customer=customer_a, organization=customer_a.organization)
+
+
+# --- API clients (issue 4) ------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    """Throttle counters (and anything else cached) never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def api_client():
+    """An unauthenticated DRF client."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def api_client_for(db) -> Callable:
+    """`api_client_for(user)`: a DRF client sending a real JWT access token for `user`."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    def _make(user):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        client.user = user
+        return client
+
+    return _make
+
+
+@pytest.fixture
+def api_admin(api_client_for, admin_agent):
+    return api_client_for(admin_agent.user)
+
+
+@pytest.fixture
+def api_senior_agent(api_client_for, senior_agent):
+    return api_client_for(senior_agent.user)
+
+
+@pytest.fixture
+def api_agent(api_client_for, agent):
+    return api_client_for(agent.user)
+
+
+@pytest.fixture
+def api_viewer(api_client_for, viewer_agent):
+    return api_client_for(viewer_agent.user)
+
+
+@pytest.fixture
+def api_customer_a(api_client_for, customer_a):
+    """The portal customer of organisation A."""
+    return api_client_for(customer_a.user)
+
+
+@pytest.fixture
+def api_customer_b(api_client_for, customer_b):
+    """The portal customer of organisation B."""
+    return api_client_for(customer_b.user)

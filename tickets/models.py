@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from customers.models import Tier
+
 
 class Status(models.TextChoices):
     OPEN = "open", "Open"
@@ -131,6 +133,17 @@ class Ticket(models.Model):
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     sla_warned_at = models.DateTimeField(null=True, blank=True)
     sla_breached_at = models.DateTimeField(null=True, blank=True)
+    # SLA engine (tickets/sla.py, tickets/sla_services.py): the 80% warning points, and the
+    # resolution clock's pause while pending (the pause pushes resolution_due_at on leaving).
+    first_response_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_minutes = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Business minutes the resolution clock was paused."
+    )
+
+    # Data retention in anonymise mode (tickets/jobs.py): set once, so a later run skips the row.
+    anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Optimistic concurrency: bumped by every service write; the API's ETag.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -167,15 +180,52 @@ class Ticket(models.Model):
             models.Index(fields=["updated_at"], name="ticket_updated_idx"),
             models.Index(fields=["-priority_rank", "created_at"], name="ticket_urgency_idx"),
             models.Index(fields=["escalated", "status"], name="ticket_escalated_status_idx"),
+            # The SLA scans (tickets/sla_services.py) read only rows still to stamp: index range scans.
             models.Index(
                 fields=["first_response_due_at"],
                 name="ticket_frt_due_open_idx",
-                condition=models.Q(first_responded_at__isnull=True, status__in=sorted(ACTIVE_STATUSES)),
+                condition=models.Q(
+                    first_responded_at__isnull=True, status__in=sorted(ACTIVE_STATUSES), sla_breached_at__isnull=True
+                ),
             ),
             models.Index(
                 fields=["resolution_due_at"],
                 name="ticket_res_due_open_idx",
-                condition=models.Q(status__in=sorted(ACTIVE_STATUSES)),
+                condition=models.Q(status__in=sorted(ACTIVE_STATUSES), sla_breached_at__isnull=True),
+            ),
+            models.Index(
+                fields=["first_response_warn_at"],
+                name="ticket_frt_warn_open_idx",
+                condition=models.Q(
+                    first_responded_at__isnull=True,
+                    status__in=sorted(ACTIVE_STATUSES),
+                    sla_warned_at__isnull=True,
+                    sla_breached_at__isnull=True,
+                ),
+            ),
+            models.Index(
+                fields=["resolution_warn_at"],
+                name="ticket_res_warn_open_idx",
+                condition=models.Q(
+                    status__in=sorted(ACTIVE_STATUSES), sla_warned_at__isnull=True, sla_breached_at__isnull=True
+                ),
+            ),
+            models.Index(
+                fields=["sla_breached_at"],
+                name="ticket_breach_unescalated_idx",
+                condition=models.Q(status__in=sorted(ACTIVE_STATUSES), sla_breached_at__isnull=False)
+                & (models.Q(escalated_at__isnull=True) | models.Q(escalated_at__lt=models.F("sla_breached_at"))),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="ticket_open_unassigned_idx",
+                condition=models.Q(status=Status.OPEN, assignee__isnull=True),
+            ),
+            models.Index(
+                fields=["resolved_at"], name="ticket_resolved_at_idx", condition=models.Q(status=Status.RESOLVED)
+            ),
+            models.Index(
+                fields=["sla_paused_at"], name="ticket_pending_since_idx", condition=models.Q(status=Status.PENDING)
             ),
         ]
 
@@ -296,3 +346,214 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on #{self.ticket_id}"
+
+
+# --- background jobs (tickets/jobs.py) -------------------------------------------------------
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    JSONL = "jsonl", "JSON Lines"
+
+
+class ExportJob(models.Model):
+    """A ticket export requested from the API or the admin, written by a Celery task to the
+    default storage. Only the requester may read it."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
+    format = models.CharField(max_length=10, choices=ExportFormat.choices, default=ExportFormat.CSV)
+    filters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0-100.")
+    row_count = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="exportjob_status_valid"),
+            models.CheckConstraint(condition=models.Q(format__in=ExportFormat.values), name="exportjob_format_valid"),
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="exportjob_progress_max_100"),
+        ]
+        indexes = [models.Index(fields=["requested_by", "created_at"], name="exportjob_requester_idx")]
+
+    def __str__(self) -> str:
+        return f"Export #{self.pk} ({self.format}, {self.status})"
+
+
+class BulkUpdateJob(models.Model):
+    """A bulk change (status, priority, assignee, tags) of up to BULK_MAX_TICKETS tickets, applied
+    ticket by ticket through the services. The target ids are resolved when the job is requested."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bulk_jobs")
+    ticket_ids = models.JSONField(default=list, blank=True)
+    filters = models.JSONField(default=dict, blank=True, help_text="The filters the ids came from, if any.")
+    changes = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    failures = models.JSONField(default=list, blank=True, help_text='[{"ticket_id": 1, "errors": {...}}, ...]')
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="bulkjob_status_valid"),
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="bulkjob_progress_max_100"),
+        ]
+        indexes = [models.Index(fields=["requested_by", "created_at"], name="bulkjob_requester_idx")]
+
+    def __str__(self) -> str:
+        return f"Bulk update #{self.pk} ({self.status})"
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+
+# --- SLA engine (tickets/sla.py, tickets/sla_services.py, tickets/sla_admin.py) -----------------
+
+
+def default_working_hours() -> dict[str, list[list[str]]]:
+    from tickets.sla import DEFAULT_WORKING_HOURS
+
+    return {day: [list(pair) for pair in pairs] for day, pairs in DEFAULT_WORKING_HOURS.items()}
+
+
+def _validate_time_zone(value: str) -> None:
+    from tickets.sla import validate_time_zone
+
+    validate_time_zone(value)
+
+
+def _validate_working_hours(value: object) -> None:
+    from tickets.sla import validate_working_hours
+
+    validate_working_hours(value)
+
+
+class BusinessCalendar(models.Model):
+    """When the SLA clock runs: a time zone, weekly working hours and holidays, or 24x7."""
+
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[_validate_time_zone])
+    is_24x7 = models.BooleanField(
+        "24x7", default=False, help_text="Business time is wall-clock time: working hours and holidays are ignored."
+    )
+    working_hours = models.JSONField(
+        default=default_working_hours,
+        blank=True,
+        validators=[_validate_working_hours],
+        help_text='Per weekday, [start, end] local times: {"mon": [["09:00", "17:00"]], ..., "sun": []}. '
+        "An end before its start runs past midnight.",
+    )
+    holiday_country = models.CharField(
+        max_length=10, blank=True, help_text="ISO country code (optionally -SUBDIVISION) to import holidays from."
+    )
+    is_default = models.BooleanField(default=False, help_text="Used by policies without a calendar.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_business_calendar"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="holiday_calendar_date_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}".strip()
+
+
+class SLAPolicy(models.Model):
+    """Targets for first response and resolution (SLATarget rows) measured on a calendar. A ticket
+    gets the policy of its team, else the default policy."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="policies",
+        help_text="Empty: the default calendar.",
+    )
+    teams = models.ManyToManyField("agents.Team", blank=True, related_name="sla_policies")
+    is_default = models.BooleanField(default=False, help_text="Applies to tickets whose team has no policy.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_sla_policy"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SLATarget(models.Model):
+    """One row of a policy: business minutes for a priority, optionally for one customer tier
+    (a tier-specific row wins over the tier-less one). Empty minutes: no target."""
+
+    policy = models.ForeignKey(SLAPolicy, on_delete=models.CASCADE, related_name="targets")
+    priority = models.CharField(max_length=20, choices=Priority.choices)
+    tier = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[("", "Any tier"), *Tier.choices],
+        help_text="Empty: every tier without a row of its own.",
+    )
+    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["policy", "tier", "priority"]
+        verbose_name = "SLA target"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "priority", "tier"], name="slatarget_policy_priority_tier_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(priority__in=Priority.values), name="slatarget_priority_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy}: {self.priority}{f' ({self.tier})' if self.tier else ''}"

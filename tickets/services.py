@@ -16,14 +16,14 @@ from django.db.models import F
 from django.utils import timezone
 
 import notifications
-from agents.models import Team
+from agents.assignment import pick_agent
+from agents.models import AssignmentStrategy, Team
 from agents.selectors import is_agent
 from config.exceptions import ApplicationError
 from customers.models import Customer
 from customers.services import customer_get_or_create
-from tickets import validators
+from tickets import sla_services, validators
 from tickets.models import (
-    ALLOWED_TRANSITIONS,
     Attachment,
     Category,
     Channel,
@@ -187,6 +187,7 @@ def ticket_create(
         organization_id=customer.organization_id,
         team=team or _route_team(cleaned["category"]),
     )
+    sla_services.ticket_sla_apply(ticket=ticket)  # due times from the policy, priority and tier
     try:
         with transaction.atomic():
             ticket.save()
@@ -195,7 +196,7 @@ def ticket_create(
     ticket.refresh_from_db(fields=["priority_rank"])
     _record(ticket, actor=actor, kind=EventKind.CREATED, new=ticket.status)
     notifications.publish("ticket.created", {"ticket": ticket_payload(ticket), "actor_id": _actor_id(actor)})
-    return ticket
+    return _auto_assign(ticket)
 
 
 @transaction.atomic
@@ -243,7 +244,9 @@ def ticket_update(*, ticket: Ticket, actor: Actor, data: dict[str, Any]) -> Tick
             _record(ticket, actor=actor, kind=EventKind.UPDATED, field=field, old=old, new=new)
             changes[field] = {"old": _value(old), "new": _value(new)}
     if changes:
-        _save(ticket, list(changes))
+        # The SLA targets follow the priority, and the team (its policy): recomputed from creation.
+        sla_fields = sla_services.ticket_sla_apply(ticket=ticket) if {"priority", "team"} & set(changes) else []
+        _save(ticket, list(changes) + sla_fields)
         notifications.publish(
             "ticket.updated",
             {"ticket": ticket_payload(ticket), "changes": changes, "actor_id": _actor_id(actor)},
@@ -267,12 +270,10 @@ def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str
     old = ticket.status
     if status == old:
         return ticket
-    if status not in ALLOWED_TRANSITIONS[old]:
-        allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[old]))
-        raise ValidationError(
-            {"status": [f"Cannot change status from '{old}' to '{status}'; allowed: {allowed}."]},
-            code="invalid_transition",
-        )
+    try:
+        validators.validate_transition(old, status)
+    except ValidationError as exc:
+        raise ValidationError({"status": exc.messages}, code="invalid_transition") from exc
     now = timezone.now()
     ticket.status = status
     fields = ["status"]
@@ -289,6 +290,7 @@ def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str
         ticket.resolved_at = None
         ticket.closed_at = None
         fields += ["resolved_at", "closed_at"]
+    fields += sla_services.ticket_sla_status_changed(ticket=ticket, old=old, new=status, actor=actor, now=now)
     _save(ticket, sorted(set(fields)))
     _record(ticket, actor=actor, kind=EventKind.STATUS_CHANGED, field="status", old=old, new=status, note=note)
     notifications.publish(
@@ -299,8 +301,8 @@ def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str
 
 
 @transaction.atomic
-def ticket_assign(*, ticket: Ticket, actor: Actor, assignee: AbstractBaseUser | None) -> Ticket:
-    """Give the ticket to an agent (or take it back to the queue with None)."""
+def ticket_assign(*, ticket: Ticket, actor: Actor, assignee: AbstractBaseUser | None, note: str = "") -> Ticket:
+    """Give the ticket to an agent (or take it back to the queue with None). `note` goes on the event."""
     if assignee is not None and not is_agent(assignee):
         raise ValidationError({"assignee": ["Tickets can only be assigned to agents."]}, code="not_an_agent")
     ticket = _lock(ticket)
@@ -310,7 +312,7 @@ def ticket_assign(*, ticket: Ticket, actor: Actor, assignee: AbstractBaseUser | 
         return ticket
     ticket.assignee = assignee
     _save(ticket, ["assignee"])
-    _record(ticket, actor=actor, kind=EventKind.ASSIGNED, field="assignee", old=old_id, new=new_id)
+    _record(ticket, actor=actor, kind=EventKind.ASSIGNED, field="assignee", old=old_id, new=new_id, note=note)
     notifications.publish(
         "ticket.assigned",
         {
@@ -321,6 +323,66 @@ def ticket_assign(*, ticket: Ticket, actor: Actor, assignee: AbstractBaseUser | 
         },
     )
     return ticket
+
+
+@transaction.atomic
+def ticket_assign_by_strategy(*, ticket: Ticket, actor: Actor, strategy: str | None = None) -> Ticket:
+    """Assign the ticket to an agent of its team chosen by `strategy` (None: the team's own; see
+    agents/assignment.py). Refused with a 409 when the ticket has no team, is resolved or closed,
+    or nobody in the team can take it (every member unavailable, at capacity or a viewer)."""
+    if strategy is not None and strategy not in AssignmentStrategy.values:
+        choices = ", ".join(AssignmentStrategy.values)
+        raise ValidationError(
+            {"strategy": [f"'{strategy}' is not a valid strategy; use one of: {choices}."]}, code="invalid_strategy"
+        )
+    ticket = _lock(ticket)
+    if ticket.team_id is None:
+        raise ApplicationError(
+            "This ticket has no team to assign it from; set its team first.", code="no_team", http_status=409
+        )
+    if not ticket.is_active:
+        raise ApplicationError(
+            f"A {ticket.status} ticket is not assigned by strategy; reopen it first.",
+            code="ticket_not_active",
+            http_status=409,
+        )
+    agent = pick_agent(
+        team_id=ticket.team_id,
+        strategy=strategy,
+        priority=ticket.priority,
+        category_slug=ticket.category.slug if ticket.category_id else None,
+        ticket_id=ticket.pk,
+    )
+    if agent is None:
+        raise ApplicationError(
+            "No agent of this ticket's team is available to take it: every member is unavailable, "
+            "at capacity or read-only. It stays in the queue.",
+            code="no_agent_available",
+            extra={"team": ticket.team_id},
+            http_status=409,
+        )
+    return ticket_assign(
+        ticket=ticket, actor=actor, assignee=agent.user, note=f"Assigned with the {strategy or 'team'} strategy."
+    )
+
+
+def _auto_assign(ticket: Ticket) -> Ticket:
+    """On creation: the team's strategy picks an agent when the team auto-assigns this priority.
+    Nobody available leaves the ticket in the queue. The system is the actor."""
+    team = ticket.team
+    priorities = team.auto_assign_priorities if team is not None else None
+    if not isinstance(priorities, list) or ticket.priority not in priorities:
+        return ticket
+    agent = pick_agent(
+        team_id=team.pk,
+        priority=ticket.priority,
+        category_slug=ticket.category.slug if ticket.category_id else None,
+    )
+    if agent is None:
+        return ticket
+    return ticket_assign(
+        ticket=ticket, actor=None, assignee=agent.user, note=f"Auto-assigned on creation ({team.assignment_strategy})."
+    )
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from tickets.models import Priority, Status
+from tickets.models import ALLOWED_TRANSITIONS, Priority, Status
 
 TITLE_MIN = 3
 TITLE_MAX = 200
@@ -100,3 +100,15 @@ def validate_attachment(*, size: int, content_type: str) -> None:
         )
     if content_type not in settings.ATTACHMENT_ALLOWED_TYPES:
         raise ValidationError(f"Files of type '{content_type}' are not accepted.", code="file_type")
+
+
+def validate_transition(old: str, new: str) -> str:
+    """`new` must be reachable from `old` (models.ALLOWED_TRANSITIONS); the same status is a no-op.
+    One message for the service, the admin form and the API alike."""
+    validate_status(new)
+    if new != old and new not in ALLOWED_TRANSITIONS[old]:
+        allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[old]))
+        raise ValidationError(
+            f"Cannot change status from '{old}' to '{new}'; allowed: {allowed}.", code="invalid_transition"
+        )
+    return new

@@ -138,6 +138,70 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Support <support@helpdes
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
+# --- notifications (notifications/; README "Notifications") ----------------------------------
+# EMAIL_PROVIDERS=postmark,smtp sends through Postmark and fails over to SMTP (EMAIL_URL);
+# each anymail provider reads its keys below. Unset: EMAIL_URL's backend alone (console locally).
+# (django-anymail 15 warns that SendGrid is no longer officially supported; it still works.)
+EMAIL_PROVIDER_BACKENDS = {
+    "sendgrid": "anymail.backends.sendgrid.EmailBackend",
+    "amazon_ses": "anymail.backends.amazon_ses.EmailBackend",
+    "mailgun": "anymail.backends.mailgun.EmailBackend",
+    "postmark": "anymail.backends.postmark.EmailBackend",
+    "brevo": "anymail.backends.brevo.EmailBackend",
+    "mailjet": "anymail.backends.mailjet.EmailBackend",
+    "resend": "anymail.backends.resend.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+EMAIL_PROVIDERS = env.list("EMAIL_PROVIDERS", default=[])
+EMAIL_FAILOVER_BACKENDS = [EMAIL_PROVIDER_BACKENDS[name] for name in EMAIL_PROVIDERS]
+if EMAIL_FAILOVER_BACKENDS:
+    EMAIL_BACKEND = "notifications.backends.FailoverEmailBackend"
+_ses_region = env("AWS_SES_REGION", default="")
+ANYMAIL = {
+    key: value
+    for key, value in {
+        "SENDGRID_API_KEY": env("SENDGRID_API_KEY", default=""),
+        "MAILGUN_API_KEY": env("MAILGUN_API_KEY", default=""),
+        "MAILGUN_SENDER_DOMAIN": env("MAILGUN_SENDER_DOMAIN", default=""),
+        "POSTMARK_SERVER_TOKEN": env("POSTMARK_SERVER_TOKEN", default=""),
+        "BREVO_API_KEY": env("BREVO_API_KEY", default=""),
+        "MAILJET_API_KEY": env("MAILJET_API_KEY", default=""),
+        "MAILJET_SECRET_KEY": env("MAILJET_SECRET_KEY", default=""),
+        "RESEND_API_KEY": env("RESEND_API_KEY", default=""),
+        "AMAZON_SES_CLIENT_PARAMS": {"region_name": _ses_region} if _ses_region else None,
+        "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+    }.items()
+    if value
+}
+EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="helpdesk.local")
+EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=50)  # messages per connection
+EMAIL_RETRY_BATCHES = env.int("EMAIL_RETRY_BATCHES", default=10)  # batches per retry run
+EMAIL_SEND_TRIES = env.int("EMAIL_SEND_TRIES", default=3)  # in-process tries per message and round
+EMAIL_RETRY_BASE_DELAY = env.float("EMAIL_RETRY_BASE_DELAY", default=0.5)  # seconds, doubled, full jitter
+EMAIL_RETRY_MAX_DELAY = env.float("EMAIL_RETRY_MAX_DELAY", default=4.0)
+# Later rounds (seconds after a failed round); past the last one the mail is recorded failed.
+EMAIL_RETRY_SCHEDULE = [int(s) for s in env.list("EMAIL_RETRY_SCHEDULE", default=["60", "300", "1800", "7200"])]
+EMAIL_CLAIM_LEASE_SECONDS = env.int("EMAIL_CLAIM_LEASE_SECONDS", default=600)
+OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=60)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+NOTIFICATIONS_RETENTION_DAYS = env.int("NOTIFICATIONS_RETENTION_DAYS", default=90)
+
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=True)  # lifted with private URLs
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
+WEBHOOK_RETRY_SCHEDULE = [
+    int(s) for s in env.list("WEBHOOK_RETRY_SCHEDULE", default=["5", "300", "1800", "7200", "18000", "36000"])
+]
+WEBHOOK_MAX_COUNTDOWN_SECONDS = env.int("WEBHOOK_MAX_COUNTDOWN_SECONDS", default=60)  # longer waits: rows + beat
+WEBHOOK_CLAIM_LEASE_SECONDS = env.int("WEBHOOK_CLAIM_LEASE_SECONDS", default=300)
+WEBHOOK_MAX_CONSECUTIVE_FAILURES = env.int("WEBHOOK_MAX_CONSECUTIVE_FAILURES", default=20)
+WEBHOOK_SECRET_ROTATION_GRACE_SECONDS = env.int("WEBHOOK_SECRET_ROTATION_GRACE_SECONDS", default=24 * 3600)
+WEBHOOK_PICKUP_BATCH = env.int("WEBHOOK_PICKUP_BATCH", default=50)
+WEBHOOK_RESPONSE_EXCERPT_BYTES = env.int("WEBHOOK_RESPONSE_EXCERPT_BYTES", default=2000)
+WEBHOOK_USER_AGENT = env("WEBHOOK_USER_AGENT", default="Helpdesk-Webhooks/1.0")
+
 # --- domain ---------------------------------------------------------------------------------
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
@@ -156,6 +220,27 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
         "message/rfc822",
     ],
 )
+
+# --- background jobs (tickets/jobs.py, customers/gdpr.py, customers/crm.py) ------------------
+# Closed tickets older than RETENTION_DAYS are deleted (or anonymised, RETENTION_MODE) by a daily beat job.
+RETENTION_DAYS = env.int("RETENTION_DAYS", default=730)
+RETENTION_MODE = env("RETENTION_MODE", default="delete")  # delete | anonymize
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=1000)
+EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
+BULK_MAX_TICKETS = env.int("BULK_MAX_TICKETS", default=1000)
+# A job running longer than this is taken as dead and run again (above the export task's 3300 s limit).
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=3500)
+# The CRM customers are pushed to; unset = CRM sync off.
+CRM_BASE_URL = env("CRM_BASE_URL", default="")
+CRM_API_TOKEN = env("CRM_API_TOKEN", default="")
+CRM_TIMEOUT_SECONDS = env.float("CRM_TIMEOUT_SECONDS", default=10.0)
+
+# --- SLA engine, escalation, auto-close (tickets/sla_services.py) ---------------------------
+SLA_WARNING_PERCENT = env.int("SLA_WARNING_PERCENT", default=80)
+SLA_SCAN_BATCH_SIZE = env.int("SLA_SCAN_BATCH_SIZE", default=1000)
+ESCALATION_UNASSIGNED_HOURS = env.int("ESCALATION_UNASSIGNED_HOURS", default=72)
+AUTO_CLOSE_RESOLVED_DAYS = env.int("AUTO_CLOSE_RESOLVED_DAYS", default=7)
+AUTO_RESOLVE_PENDING_DAYS = env.int("AUTO_RESOLVE_PENDING_DAYS", default=14)
 
 # --- Celery ---------------------------------------------------------------------------------
 # The quick start needs no broker server: kombu's filesystem transport keeps the queue in
@@ -195,9 +280,17 @@ CELERY_RESULT_BACKEND = None
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "agents.authentication.JWTAuthenticationWithClearErrors",
+        "agents.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "agents.throttling.UserThrottle",
+        "agents.throttling.ApiKeyThrottle",
+        "agents.throttling.AnonThrottle",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "agents.pagination.DefaultCursorPagination",
+    "PAGE_SIZE": 25,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -209,6 +302,8 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Idempotency-Key records are kept at least 24 h (Stripe's contract); an hourly task purges older ones.
+IDEMPOTENCY_KEY_TTL_HOURS = max(24, env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
@@ -225,6 +320,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "CustomerTicketStatusEnum": "tickets.api.serializers.CUSTOMER_STATUS_CHOICES",
+        "PriorityEnum": "tickets.models.Priority",
+        "TierEnum": "customers.models.Tier",
+        "AgentRoleEnum": "agents.models.Role",
+        "UserRoleEnum": "agents.api.serializers.USER_ROLE_CHOICES",
+        "AssignmentStrategyEnum": "agents.models.AssignmentStrategy",
+        "JobStatusEnum": "tickets.models.JobStatus",
+    },
 }
 
 # --- logging --------------------------------------------------------------------------------

@@ -1,0 +1,243 @@
+"""Auth (tokens), the caller (`/me/`), agents, teams and API keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from agents import services
+from agents.api.permissions import AgentsReadAdminWrite, IsAdminRole
+from agents.api.serializers import (
+    AgentCreateSerializer,
+    AgentSerializer,
+    AgentUpdateSerializer,
+    ApiKeyCreatedSerializer,
+    ApiKeyCreateSerializer,
+    ApiKeySerializer,
+    MeSerializer,
+    TeamSerializer,
+    TeamWriteSerializer,
+)
+from agents.models import Agent, ApiKey, Team
+from agents.permissions import request_role
+from agents.selectors import CUSTOMER_ROLE
+
+ERRORS = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Validation error, each offending field named."),
+    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Not authenticated."),
+    403: OpenApiResponse(OpenApiTypes.OBJECT, description="Your role does not allow this."),
+    404: OpenApiResponse(OpenApiTypes.OBJECT, description="Not found."),
+}
+
+
+@extend_schema(
+    summary="Obtain a JWT pair",
+    description='`{"email", "password"}` -> `{"access", "refresh"}`; wrong credentials are a 401.',
+    responses={200: OpenApiTypes.OBJECT, 400: ERRORS[400], 401: ERRORS[401]},
+)
+class TokenObtainView(TokenObtainPairView):
+    authentication_classes = ()
+
+
+@extend_schema(
+    summary="Refresh the access token",
+    description="The refresh token is rotated: use the new one next time; the old one is blacklisted.",
+    responses={200: OpenApiTypes.OBJECT, 400: ERRORS[400], 401: ERRORS[401]},
+)
+class TokenRefreshingView(TokenRefreshView):
+    authentication_classes = ()
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Who am I", responses={200: MeSerializer, 401: ERRORS[401]})
+    def get(self, request: Any) -> Response:
+        user = request.user
+        role = request_role(request)
+        customer = organization = None
+        teams: list[int] = []
+        if role == CUSTOMER_ROLE:
+            try:
+                customer_obj = user.customer
+            except ObjectDoesNotExist:  # pragma: no cover - the role implies the profile
+                customer_obj = None
+            if customer_obj is not None:
+                customer = customer_obj.pk
+                org = customer_obj.organization
+                organization = {"id": org.pk, "name": org.name} if org else None
+        elif role is not None and hasattr(user, "agent"):
+            teams = list(user.agent.teams.values_list("pk", flat=True))
+        data = {
+            "id": user.pk,
+            "email": user.email,
+            "name": user.name,
+            "role": role,
+            "customer": customer,
+            "organization": organization,
+            "teams": teams,
+        }
+        return Response(MeSerializer(data).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List agents", responses={200: AgentSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(summary="Read an agent (by user id)", responses={200: AgentSerializer, **ERRORS}),
+    create=extend_schema(
+        summary="Create an agent (admins)", request=AgentCreateSerializer, responses={201: AgentSerializer, **ERRORS}
+    ),
+    partial_update=extend_schema(
+        summary="Change an agent (admins)", request=AgentUpdateSerializer, responses={200: AgentSerializer, **ERRORS}
+    ),
+    destroy=extend_schema(summary="Deactivate an agent (admins)", responses={204: None, **ERRORS}),
+)
+class AgentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Agents, addressed by their user id (the id tickets use for `assignee`). API keys' service
+    users are not listed."""
+
+    permission_classes = [AgentsReadAdminWrite]
+    lookup_field = "user_id"
+    lookup_url_kwarg = "pk"
+    ordering = ("-id",)
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return (
+            Agent.objects.filter(user__api_key__isnull=True)
+            .select_related("user")
+            .prefetch_related(Prefetch("teams", queryset=Team.objects.only("pk")))
+        )
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return {"create": AgentCreateSerializer, "partial_update": AgentUpdateSerializer}.get(
+            self.action, AgentSerializer
+        )
+
+    def _respond(self, agent: Agent, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(AgentSerializer(self.get_queryset().get(pk=agent.pk)).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        serializer = AgentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        agent = services.agent_create(actor=request.user, **serializer.validated_data)
+        return self._respond(agent, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        agent = self.get_object()
+        serializer = AgentUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        agent = services.agent_update(agent=agent, data=dict(serializer.validated_data), actor=request.user)
+        return self._respond(agent)
+
+    def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        services.agent_deactivate(agent=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List teams", responses={200: TeamSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(summary="Read a team", responses={200: TeamSerializer, **ERRORS}),
+    create=extend_schema(
+        summary="Create a team (admins)", request=TeamWriteSerializer, responses={201: TeamSerializer, **ERRORS}
+    ),
+    partial_update=extend_schema(
+        summary="Change a team (admins)", request=TeamWriteSerializer, responses={200: TeamSerializer, **ERRORS}
+    ),
+    destroy=extend_schema(summary="Delete a team (admins)", responses={204: None, **ERRORS}),
+)
+class TeamViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    permission_classes = [AgentsReadAdminWrite]
+    ordering = ("name",)
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Team.objects.all()
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return TeamWriteSerializer if self.action in ("create", "partial_update") else TeamSerializer
+
+    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        serializer = TeamWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        team = services.team_create(actor=request.user, **serializer.validated_data)
+        return Response(TeamSerializer(team).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        team = self.get_object()
+        serializer = TeamWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        team = services.team_update(team=team, data=dict(serializer.validated_data), actor=request.user)
+        return Response(TeamSerializer(team).data)
+
+    def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        services.team_delete(team=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List API keys (admins)", responses={200: ApiKeySerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(summary="Read an API key (admins)", responses={200: ApiKeySerializer, **ERRORS}),
+    create=extend_schema(
+        summary="Create an API key (admins)",
+        description="The plain `key` is in this response only; it is stored hashed.",
+        request=ApiKeyCreateSerializer,
+        responses={201: ApiKeyCreatedSerializer, **ERRORS},
+    ),
+    destroy=extend_schema(summary="Revoke an API key (admins)", responses={204: None, **ERRORS}),
+)
+class ApiKeyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Integration keys, addressed by their public prefix."""
+
+    permission_classes = [IsAdminRole]
+    lookup_field = "prefix"
+    lookup_url_kwarg = "pk"
+    ordering = ("-created",)
+    lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return ApiKey.objects.all()
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        return ApiKeyCreateSerializer if self.action == "create" else ApiKeySerializer
+
+    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        serializer = ApiKeyCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        api_key, plain_key = services.api_key_create(actor=request.user, **serializer.validated_data)
+        api_key.key = plain_key
+        return Response(ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        services.api_key_revoke(api_key=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,256 @@
+"""Customers and organisations in the admin: every write goes through customers/services.py; each
+page lists the latest tickets (bounded, read-only, linked)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from customers import services, validators
+from customers.gdpr_admin import gdpr_erase, gdpr_export
+from customers.models import Customer, Organization, OrganizationDomain
+from tickets.models import Ticket
+
+RECENT_TICKETS = 20
+
+
+class RecentTicketsFormSet(BaseInlineFormSet):
+    """Only the latest RECENT_TICKETS tickets: a customer with ten thousand tickets still renders
+    in one bounded query."""
+
+    def get_queryset(self) -> QuerySet[Ticket]:
+        if not hasattr(self, "_queryset"):
+            self._queryset = super().get_queryset().order_by("-created_at", "-id")[:RECENT_TICKETS]
+        return self._queryset
+
+
+class RecentTicketInline(admin.TabularInline):
+    model = Ticket
+    formset = RecentTicketsFormSet
+    fields = ("title", "status", "priority", "assignee", "created_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = f"latest tickets (up to {RECENT_TICKETS})"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
+        return super().get_queryset(request).select_related("assignee")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CustomerTicketInline(RecentTicketInline):
+    fk_name = "customer"
+
+
+class OrganizationTicketInline(RecentTicketInline):
+    fk_name = "organization"
+    fields = ("title", "customer", "status", "priority", "assignee", "created_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
+        return super().get_queryset(request).select_related("customer")
+
+
+def _not_saved(model_admin: admin.ModelAdmin, request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    text = (
+        "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items())
+        if hasattr(exc, "error_dict")
+        else " ".join(exc.messages)
+    )
+    model_admin.message_user(request, f"Not saved: {text}", messages.ERROR)
+    return HttpResponseRedirect(request.get_full_path())
+
+
+# --- customers -------------------------------------------------------------------------------
+
+
+class CustomerAdminForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = ("email", "name", "company", "phone", "tier", "organization", "metadata", "email_opt_out")
+
+    def clean_email(self) -> str:
+        email = validators.normalize_email(self.cleaned_data["email"])
+        if Customer.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise ValidationError("A customer with this email already exists.", code="unique")
+        return email
+
+    def clean_phone(self) -> str:
+        return validators.normalize_phone(self.cleaned_data["phone"])
+
+    def clean_name(self) -> str:
+        return validators.clean_plain_text(self.cleaned_data["name"])
+
+    def clean_company(self) -> str:
+        return validators.clean_plain_text(self.cleaned_data["company"])
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerAdminForm
+    list_display = ("email", "name", "company", "organization", "tier", "created_at")
+    list_filter = ("tier", "email_opt_out")
+    list_select_related = ("organization",)
+    search_fields = ("email", "name", "company", "crm_id")
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    autocomplete_fields = ("organization",)
+    readonly_fields = ("crm_id", "user", "erased_at", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("email", "name", "company", "phone", "tier", "organization", "email_opt_out")}),
+        ("Integration", {"fields": ("crm_id", "user", "metadata"), "classes": ("collapse",)}),
+        (None, {"fields": ("erased_at", "created_at", "updated_at")}),
+    )
+    inlines = (CustomerTicketInline,)
+    actions = (gdpr_export, gdpr_erase)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
+        return super().get_queryset(request).select_related("organization", "user")
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:  # a rule only the service checks, e.g. a concurrent duplicate
+            return _not_saved(self, request, exc)
+
+    def save_model(self, request: HttpRequest, obj: Customer, form: CustomerAdminForm, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changes = {f: data[f] for f in form.changed_data if f in services.CUSTOMER_WRITABLE_FIELDS}
+            if changes:
+                services.customer_update(customer=Customer.objects.get(pk=obj.pk), data=changes, actor=request.user)
+        else:
+            customer = services.customer_create(
+                email=data["email"],
+                name=data.get("name", ""),
+                company=data.get("company", ""),
+                phone=data.get("phone", ""),
+                tier=data.get("tier"),
+                organization=data.get("organization"),
+                metadata=data.get("metadata") or {},
+                actor=request.user,
+            )
+            if data.get("email_opt_out"):
+                services.customer_update(customer=customer, data={"email_opt_out": True}, actor=request.user)
+            obj.pk = customer.pk
+            obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
+        """The ticket inline is read-only: nothing to save."""
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def delete_model(self, request: HttpRequest, obj: Customer) -> None:
+        services.customer_delete(customer=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
+        for customer in queryset:
+            services.customer_delete(customer=customer, actor=request.user)
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+
+class OrganizationDomainForm(forms.ModelForm):
+    class Meta:
+        model = OrganizationDomain
+        fields = ("domain",)
+
+    def clean_domain(self) -> str:
+        return validators.normalize_domain(self.cleaned_data["domain"])
+
+
+class OrganizationDomainInline(admin.TabularInline):
+    model = OrganizationDomain
+    form = OrganizationDomainForm
+    extra = 1
+
+
+class OrganizationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ("name", "default_tier", "notes")
+
+    def clean_name(self) -> str:
+        name = validators.clean_plain_text(self.cleaned_data["name"])
+        if not name:
+            raise ValidationError("This field may not be blank.", code="required")
+        return name
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationAdminForm
+    list_display = ("name", "default_tier", "domain_list", "created_at")
+    list_filter = ("default_tier",)
+    search_fields = ("name", "domains__domain")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (OrganizationDomainInline, OrganizationTicketInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
+        return super().get_queryset(request).prefetch_related("domains")
+
+    @admin.display(description="domains")
+    def domain_list(self, obj: Organization) -> str:
+        return ", ".join(d.domain for d in obj.domains.all())
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:  # e.g. a domain another organisation took meanwhile
+            return _not_saved(self, request, exc)
+
+    def save_model(self, request: HttpRequest, obj: Organization, form: OrganizationAdminForm, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changes = {f: data[f] for f in form.changed_data if f in ("name", "default_tier", "notes")}
+            if changes:
+                services.organization_update(
+                    organization=Organization.objects.get(pk=obj.pk), data=changes, actor=request.user
+                )
+        else:
+            organization = services.organization_create(
+                name=data["name"], default_tier=data["default_tier"], notes=data.get("notes", "")
+            )
+            obj.pk = organization.pk
+            obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: Any, change: bool) -> None:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.model is not OrganizationDomain:
+            return
+        domains = [
+            f.cleaned_data["domain"]
+            for f in formset.forms
+            if f.cleaned_data.get("domain") and not f.cleaned_data.get("DELETE")
+        ]
+        services.organization_set_domains(organization=form.instance, domains=domains)
+
+    def delete_model(self, request: HttpRequest, obj: Organization) -> None:
+        services.organization_delete(organization=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        for organization in queryset:
+            services.organization_delete(organization=organization, actor=request.user)

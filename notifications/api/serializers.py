@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from notifications.models import WebhookDelivery, WebhookSubscription
+from notifications.services import KNOWN_EVENTS
+
+
+class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookSubscription
+        fields = (
+            "id",
+            "url",
+            "events",
+            "description",
+            "is_active",
+            "consecutive_failures",
+            "disabled_at",
+            "disabled_reason",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class WebhookSubscriptionWithSecretSerializer(WebhookSubscriptionSerializer):
+    """Returned once, on create and on secret rotation: the only time the secret is shown."""
+
+    secret = serializers.CharField(read_only=True)
+
+    class Meta(WebhookSubscriptionSerializer.Meta):
+        fields = (*WebhookSubscriptionSerializer.Meta.fields, "secret")
+        read_only_fields = fields
+
+
+class WebhookSubscriptionInputSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=KNOWN_EVENTS), allow_empty=False)
+    description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    is_active = serializers.BooleanField(required=False, default=True)
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    subscription_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = (
+            "id",
+            "subscription_id",
+            "event",
+            "event_id",
+            "status",
+            "attempts",
+            "response_status",
+            "response_excerpt",
+            "duration_ms",
+            "error",
+            "next_attempt_at",
+            "last_attempt_at",
+            "delivered_at",
+            "created_at",
+            "payload",
+        )
+        read_only_fields = fields

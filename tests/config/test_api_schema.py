@@ -1,0 +1,70 @@
+"""The OpenAPI schema describes every contract operation, and the docs page works offline."""
+
+from __future__ import annotations
+
+import pytest
+
+CONTRACT = {
+    "/api/v1/auth/token/": {"post"},
+    "/api/v1/auth/token/refresh/": {"post"},
+    "/api/v1/me/": {"get"},
+    "/api/v1/tickets/": {"get", "post"},
+    "/api/v1/tickets/{id}/": {"get", "patch", "delete"},
+    "/api/v1/tickets/{ticket_pk}/comments/": {"get", "post"},
+    "/api/v1/tickets/{ticket_pk}/events/": {"get"},
+    "/api/v1/tickets/{id}/assign/": {"post"},
+    "/api/v1/customers/": {"get", "post"},
+    "/api/v1/customers/{id}/": {"get", "patch", "delete"},
+    "/api/v1/customers/{id}/portal-access/": {"post"},
+    "/api/v1/organizations/": {"get", "post"},
+    "/api/v1/organizations/{id}/": {"get", "patch", "delete"},
+    "/api/v1/agents/": {"get", "post"},
+    "/api/v1/agents/{id}/": {"get", "patch", "delete"},
+    "/api/v1/teams/": {"get", "post"},
+    "/api/v1/teams/{id}/": {"get", "patch", "delete"},
+    "/api/v1/api-keys/": {"get", "post"},
+    "/api/v1/api-keys/{id}/": {"get", "delete"},
+}
+
+
+@pytest.fixture
+def schema(api_client, db):
+    response = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_every_contract_operation_is_described(schema):
+    for path, methods in CONTRACT.items():
+        assert path in schema["paths"], path
+        assert methods <= set(schema["paths"][path]), path
+
+
+def test_security_schemes_and_headers(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["ApiKeyAuth"]["in"] == "header"
+    assert schemes["jwtAuth"]["scheme"] == "bearer"
+    create = schema["paths"]["/api/v1/tickets/"]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in create["parameters"]}
+    patch = schema["paths"]["/api/v1/tickets/{id}/"]["patch"]
+    assert "If-Match" in {p["name"] for p in patch["parameters"]}
+    assert "412" in patch["responses"]
+    listing = schema["paths"]["/api/v1/tickets/"]["get"]
+    assert {"status", "priority", "assignee", "tag", "urgent", "breached", "search", "cursor", "page_size"} <= {
+        p["name"] for p in listing["parameters"]
+    }
+
+
+def test_ticket_sla_fields_are_read_only(schema):
+    ticket = schema["components"]["schemas"]["Ticket"]["properties"]
+    for field in ("first_response_due_at", "resolution_due_at", "sla_breached_at", "first_responded_at"):
+        assert ticket[field]["readOnly"] is True
+
+
+def test_docs_page_is_served_from_the_sidecar(api_client, db):
+    response = api_client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "drf_spectacular_sidecar/swagger-ui-dist" in html
+    assert "cdn.jsdelivr" not in html
+    assert "unpkg.com" not in html

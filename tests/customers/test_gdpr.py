@@ -1,0 +1,167 @@
+"""GDPR export and erasure (customers/gdpr.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
+from model_bakery import baker
+
+from customers.gdpr import ERASED_TEXT, customer_erase, customer_gdpr_export
+from customers.models import Customer, GdprAction, GdprAuditEntry
+from notifications.models import OutboxEvent
+from tickets import services
+from tickets.models import Attachment, Comment, Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alice_history(agent, customer_a, customer_b):
+    """Alice: two tickets with replies, an internal note and an attachment, and a comment on
+    Bob's ticket. Bob: a ticket of his own."""
+    customer_a.phone = "+14155550100"
+    customer_a.company = "Acme Corp"
+    customer_a.metadata = {"plan": "gold"}
+    customer_a.crm_id = "crm-alice"
+    customer_a.save()
+    first = services.ticket_create(
+        actor=agent.user, title="Alice cannot log in", description="My password is hunter2", customer=customer_a
+    )
+    second = services.ticket_create(actor=agent.user, title="Alice billing question", customer=customer_a)
+    services.comment_add(ticket=first, customer=customer_a, actor=customer_a.user, body="Alice here, still stuck")
+    services.comment_add(ticket=first, actor=agent.user, body="Hi Alice, try again")
+    services.comment_add(ticket=second, actor=agent.user, body="Alice seems upset", is_internal=True)
+    services.ticket_update(ticket=second, actor=agent.user, data={"title": "Alice Smith billing"})
+    upload = SimpleUploadedFile("alice-passport.txt", b"passport", content_type="text/plain")
+    attachment = services.attachment_add(ticket=first, file=upload, actor=customer_a.user)
+    bobs = services.ticket_create(actor=agent.user, title="Bob printer broken", customer=customer_b)
+    services.comment_add(ticket=bobs, actor=agent.user, body="Bob, reboot it")
+    elsewhere = baker.make_recipe("tests.tickets.comment", ticket=bobs, customer=customer_a, body="Alice chiming in")
+    return {
+        "tickets": [first, second],
+        "bobs": bobs,
+        "attachment": attachment,
+        "elsewhere": elsewhere,
+    }
+
+
+def test_export_contains_every_ticket_and_comment_of_the_customer_and_nothing_of_another(
+    admin_agent, customer_a, alice_history
+):
+    document = customer_gdpr_export(customer=customer_a, actor=admin_agent.user)
+
+    assert document["customer"]["email"] == "alice@acme.example"
+    assert document["customer"]["phone"] == "+14155550100"
+    assert document["customer"]["organization"] == {"id": customer_a.organization_id, "name": "Acme Corp"}
+    assert [t["id"] for t in document["tickets"]] == [t.pk for t in alice_history["tickets"]]
+    exported_comments = {c["id"] for t in document["tickets"] for c in t["comments"]}
+    assert exported_comments == set(Comment.objects.filter(ticket__customer=customer_a).values_list("pk", flat=True))
+    assert len(exported_comments) == 3
+    assert [c["id"] for c in document["comments_on_other_tickets"]] == [alice_history["elsewhere"].pk]
+    attachments = document["tickets"][0]["attachments"]
+    assert [(a["id"], a["filename"]) for a in attachments] == [(alice_history["attachment"].pk, "alice-passport.txt")]
+    text = json.dumps(document, cls=DjangoJSONEncoder)
+    assert "Bob" not in text.replace("Alice chiming in", "")
+    assert "bob@globex.example" not in text
+    assert "Bob printer broken" not in text
+
+
+def test_export_is_recorded_in_the_audit_log(admin_agent, customer_a, alice_history):
+    customer_gdpr_export(customer=customer_a, actor=admin_agent.user)
+
+    entry = GdprAuditEntry.objects.get()
+    assert (entry.action, entry.customer_id, entry.customer_ref, entry.actor_id) == (
+        GdprAction.EXPORT,
+        customer_a.pk,
+        customer_a.pk,
+        admin_agent.user.pk,
+    )
+    assert entry.details == {"tickets": 2, "comments": 4, "attachments": 1}
+    assert str(entry) == f"Data export of customer {customer_a.pk}"
+
+
+def test_export_query_count_does_not_grow_with_tickets(admin_agent, customer_a, django_assert_max_num_queries):
+    def run_with(n: int) -> None:
+        for ticket in baker.make_recipe("tests.tickets.ticket", customer=customer_a, _quantity=n):
+            baker.make_recipe("tests.tickets.comment", ticket=ticket, _quantity=2)
+        with django_assert_max_num_queries(10):
+            customer_gdpr_export(customer=customer_a, actor=admin_agent.user)
+
+    run_with(2)
+    run_with(20)
+
+
+def _personal_values(customer: Customer) -> list[str]:
+    return [customer.email, "Alice", customer.phone, "hunter2", "crm-alice", "gold", "passport"]
+
+
+def test_erasure_leaves_no_personal_field(
+    admin_agent, customer_a, customer_b, alice_history, django_capture_on_commit_callbacks
+):
+    personal = _personal_values(customer_a)
+    file_name = alice_history["attachment"].file.name
+    alice_ticket_ids = [t.pk for t in alice_history["tickets"]]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        erased = customer_erase(customer=customer_a, actor=admin_agent.user)
+
+    erased.refresh_from_db()
+    assert erased.email == f"erased-{erased.pk}@erased.invalid"
+    assert (erased.name, erased.company, erased.phone, erased.metadata, erased.crm_id) == ("", "", "", {}, "")
+    assert erased.user_id is None
+    assert erased.email_opt_out is True
+    assert erased.erased_at is not None
+    login = customer_a.user
+    login.refresh_from_db()
+    assert (login.is_active, login.name, login.has_usable_password()) == (False, "", False)
+    assert "alice" not in login.email
+    # Tickets kept for statistics, their text gone.
+    assert Ticket.objects.filter(pk__in=alice_ticket_ids).count() == 2
+    assert set(Ticket.objects.filter(pk__in=alice_ticket_ids).values_list("title", "description")) == {
+        (ERASED_TEXT, "")
+    }
+    assert set(Comment.objects.filter(ticket_id__in=alice_ticket_ids).values_list("body", flat=True)) == {ERASED_TEXT}
+    assert Comment.objects.get(pk=alice_history["elsewhere"].pk).body == ERASED_TEXT
+    assert not Attachment.objects.filter(ticket_id__in=alice_ticket_ids).exists()
+    assert not default_storage.exists(file_name)
+    # Nothing personal anywhere in the rows about her.
+    rows = [
+        *Customer.objects.filter(pk=erased.pk).values(),
+        *type(login).objects.filter(pk=login.pk).values("email", "name"),
+        *Ticket.objects.filter(pk__in=alice_ticket_ids).values(),
+        *Comment.objects.filter(customer=erased).values(),
+        *Comment.objects.filter(ticket_id__in=alice_ticket_ids).values(),
+        *TicketEvent.objects.filter(ticket_id__in=alice_ticket_ids).values(),
+    ]
+    dump = json.dumps(rows, cls=DjangoJSONEncoder)
+    for value in personal:
+        assert value not in dump, value
+    # Bob untouched.
+    customer_b.refresh_from_db()
+    assert customer_b.email == "bob@globex.example"
+    assert Ticket.objects.get(pk=alice_history["bobs"].pk).title == "Bob printer broken"
+    assert Comment.objects.filter(ticket=alice_history["bobs"], body="Bob, reboot it").exists()
+
+
+def test_erasure_is_audited_published_and_idempotent(admin_agent, customer_a, alice_history):
+    customer_erase(customer=customer_a, actor=admin_agent.user)
+    customer_erase(customer=customer_a, actor=admin_agent.user)
+
+    entry = GdprAuditEntry.objects.get()
+    assert (entry.action, entry.customer_ref, entry.actor_id) == (GdprAction.ERASE, customer_a.pk, admin_agent.user.pk)
+    assert entry.details == {"tickets": 2, "comments": 4, "attachments": 1}
+    assert OutboxEvent.objects.filter(event="customer.erased", payload__id=customer_a.pk).count() == 1
+
+
+def test_erasing_a_customer_without_login_or_tickets(admin_agent, db):
+    customer = baker.make_recipe("tests.customers.customer", email="solo@example.com", name="Solo")
+
+    customer_erase(customer=customer, actor=None)
+
+    customer.refresh_from_db()
+    assert (customer.email, customer.name) == (f"erased-{customer.pk}@erased.invalid", "")
+    assert GdprAuditEntry.objects.get().actor is None

@@ -1,0 +1,115 @@
+"""Background-job endpoints (issue 8), wired into tickets/api/urls.py by `job_urlpatterns`:
+
+- `POST /api/v1/exports/` {"format": "csv"|"jsonl", "filters": {...}} -> 202 with the job;
+  `GET /api/v1/exports/` the caller's exports; `GET /api/v1/exports/{id}/` status, progress,
+  row_count and `download_url` once completed; `GET /api/v1/exports/{id}/download/` the file.
+  Agents only; a job is visible to its requester only (others get a 404).
+- `POST /api/v1/tickets/bulk/` {"ids": [...]} or {"filters": {...}} plus {"changes": {...}} -> 202
+  with a job to poll at `GET /api/v1/bulk-jobs/{id}/` (requester only). Writing agents only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse
+from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agents.permissions import IsAgentRole, IsWritingAgent
+from config.exceptions import ApplicationError
+from tickets import jobs
+from tickets.api.job_serializers import (
+    BulkUpdateJobSerializer,
+    BulkUpdateRequestSerializer,
+    ExportJobSerializer,
+    ExportRequestSerializer,
+)
+from tickets.models import BulkUpdateJob, ExportFormat, ExportJob, JobStatus
+
+CONTENT_TYPES = {ExportFormat.CSV: "text/csv", ExportFormat.JSONL: "application/x-ndjson"}
+
+
+class ExportJobViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = ExportJobSerializer
+    permission_classes = [IsAgentRole]
+    filter_backends: list[Any] = []
+    ordering = ("-created_at", "-id")
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return ExportJob.objects.filter(requested_by=self.request.user)
+
+    @extend_schema(request=ExportRequestSerializer, responses={202: ExportJobSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ExportRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = jobs.export_job_create(
+            actor=request.user, format=data.validated_data["format"], filters=data.validated_data["filters"]
+        )
+        body = self.get_serializer(job).data
+        location = reverse("export-detail", kwargs={"pk": job.pk})
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str | None = None) -> FileResponse:
+        job = self.get_object()
+        if job.status != JobStatus.COMPLETED or not job.file:
+            raise ApplicationError(
+                f"The export is not ready (status: {job.status}).", code="not_ready", http_status=409
+            )
+        return FileResponse(
+            job.file.open("rb"),
+            as_attachment=True,
+            filename=f"tickets-{job.pk}.{job.format}",
+            content_type=CONTENT_TYPES[job.format],
+        )
+
+
+class BulkUpdateJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = BulkUpdateJobSerializer
+    permission_classes = [IsAgentRole]
+    filter_backends: list[Any] = []
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return BulkUpdateJob.objects.filter(requested_by=self.request.user)
+
+
+class TicketBulkUpdateView(APIView):
+    permission_classes = [IsWritingAgent]
+
+    @extend_schema(request=BulkUpdateRequestSerializer, responses={202: BulkUpdateJobSerializer})
+    def post(self, request: Request) -> Response:
+        data = BulkUpdateRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = jobs.bulk_update_job_create(
+            actor=request.user,
+            ids=data.validated_data.get("ids"),
+            filters=data.validated_data.get("filters"),
+            changes=data.validated_data["changes"],
+        )
+        location = reverse("bulk-job-detail", kwargs={"pk": job.pk})
+        return Response(
+            BulkUpdateJobSerializer(job).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location}
+        )
+
+
+export_list = ExportJobViewSet.as_view({"get": "list", "post": "create"})
+export_detail = ExportJobViewSet.as_view({"get": "retrieve"})
+export_download = ExportJobViewSet.as_view({"get": "download"})
+
+# Explicit paths: `tickets/bulk/` must come before the router's `tickets/{id}/`.
+job_urlpatterns = [
+    path("tickets/bulk/", TicketBulkUpdateView.as_view(), name="ticket-bulk"),
+    path("bulk-jobs/<int:pk>/", BulkUpdateJobViewSet.as_view({"get": "retrieve"}), name="bulk-job-detail"),
+    path("exports/", export_list, name="export-list"),
+    path("exports/<int:pk>/", export_detail, name="export-detail"),
+    path("exports/<int:pk>/download/", export_download, name="export-download"),
+]

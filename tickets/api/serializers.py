@@ -1,0 +1,197 @@
+"""Ticket API shapes. Reads are one serializer; writes are one serializer per role, each listing
+its writable fields explicitly (no mass assignment): a customer can never send an assignee,
+priority or team. Unknown fields are refused with a 400 naming them, not silently dropped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from agents.models import AssignmentStrategy, Team
+from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent
+
+User = get_user_model()
+
+
+class StrictFieldsMixin:
+    """Refuse fields the serializer does not declare as writable (400 naming each one)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                message = "This field is not writable here (unknown or not allowed for your role)."
+                raise serializers.ValidationError({name: [message] for name in unknown})
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class TagsField(serializers.ListField):
+    child = serializers.CharField(max_length=50, allow_blank=False)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A ticket as every caller reads it."""
+
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    customer_email = serializers.EmailField(source="customer.email", read_only=True)
+    is_urgent = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "description",
+            "status",
+            "priority",
+            "category",
+            "tags",
+            "metadata",
+            "external_id",
+            "channel",
+            "customer",
+            "customer_email",
+            "organization",
+            "team",
+            "assignee",
+            "escalated",
+            "escalated_at",
+            "is_urgent",
+            "first_response_due_at",
+            "resolution_due_at",
+            "sla_breached_at",
+            "first_responded_at",
+            "resolved_at",
+            "closed_at",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class _TicketWriteBase(StrictFieldsMixin, serializers.Serializer):
+    title = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    tags = TagsField(required=False)
+
+
+class TicketCreateSerializer(_TicketWriteBase):
+    """What an agent (or an API key) may send to open a ticket."""
+
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.MEDIUM)
+    customer_email = serializers.EmailField(max_length=254)
+    customer_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    metadata = serializers.DictField(required=False)
+    external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+
+
+class TicketCustomerCreateSerializer(_TicketWriteBase):
+    """What a portal customer may send: the customer is themselves; no priority, team or assignee."""
+
+
+class TicketUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """What an agent may change with PATCH."""
+
+    title = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=False, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    tags = TagsField(required=False)
+    metadata = serializers.DictField(required=False)
+    external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(agent__isnull=False, is_active=True), required=False, allow_null=True
+    )
+
+
+CUSTOMER_STATUS_CHOICES = [(Status.OPEN.value, "Open (reopen)"), (Status.CLOSED.value, "Closed")]
+
+
+class TicketCustomerUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A customer may only close or reopen their own ticket."""
+
+    status = serializers.ChoiceField(choices=CUSTOMER_STATUS_CHOICES)
+
+
+class TicketAssignSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Either `agent` (a user id) or `strategy`, not both."""
+
+    agent = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(agent__isnull=False, is_active=True), required=False, allow_null=True
+    )
+    strategy = serializers.ChoiceField(choices=AssignmentStrategy.choices, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("agent" in attrs) == ("strategy" in attrs):
+            raise serializers.ValidationError(
+                {"agent": ["Send either 'agent' (a user id, or null to unassign) or 'strategy', not both."]}
+            )
+        return attrs
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author_name = serializers.SerializerMethodField()
+    from_customer = serializers.BooleanField(source="is_from_customer", read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "ticket",
+            "body",
+            "is_internal",
+            "author",
+            "author_name",
+            "customer",
+            "from_customer",
+            "channel",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_author_name(self, obj: Comment) -> str | None:
+        if obj.author_id:
+            return obj.author.get_full_name()
+        if obj.customer_id:
+            return obj.customer.name or obj.customer.email
+        return None
+
+
+class CommentCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=100_000)
+    is_internal = serializers.BooleanField(default=False)
+
+
+class CustomerCommentCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """Customers write public replies only: `is_internal` is not theirs to send."""
+
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=100_000)
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    old_value = serializers.JSONField(allow_null=True)
+    new_value = serializers.JSONField(allow_null=True)
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "ticket", "kind", "field", "old_value", "new_value", "note", "actor", "created_at"]
+        read_only_fields = fields

@@ -1,0 +1,21 @@
+"""/api/v1/tickets/... Explicit paths first (other features prepend theirs, e.g. tickets/bulk/),
+then the router's."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from tickets.api.job_views import job_urlpatterns
+from tickets.api.views import CommentViewSet, TicketEventViewSet, TicketViewSet
+
+router = SimpleRouter()
+router.register("tickets", TicketViewSet, basename="ticket")
+
+urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this list
+    *job_urlpatterns,  # tickets/bulk/ before the router's tickets/{id}/; exports/, bulk-jobs/
+    path(
+        "tickets/<str:ticket_pk>/comments/",
+        CommentViewSet.as_view({"get": "list", "post": "create"}),
+        name="ticket-comments",
+    ),
+    path("tickets/<str:ticket_pk>/events/", TicketEventViewSet.as_view({"get": "list"}), name="ticket-events"),
+] + router.urls

@@ -1,0 +1,355 @@
+"""Ticket endpoints: thin views over tickets.selectors (reads, scoped to the caller) and
+tickets.services (writes). Ticket responses carry an ETag (`"<id>-<version>"`); PATCH, DELETE and
+assign honour `If-Match` (a stale one is a 412); POST honours `Idempotency-Key`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404
+from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from agents.idempotency import idempotent
+from agents.permissions import ReadOnlyForViewer, request_role
+from agents.selectors import CUSTOMER_ROLE
+from tickets import selectors, services
+from tickets.api.filters import TicketFilter
+from tickets.api.permissions import (
+    AdminOnlyScopeFirst,
+    AgentOrCustomerReader,
+    CanCloseOwnTicket,
+    TicketAccess,
+    WritingAgentScopeFirst,
+)
+from tickets.api.serializers import (
+    CommentCreateSerializer,
+    CommentSerializer,
+    CustomerCommentCreateSerializer,
+    TicketAssignSerializer,
+    TicketCreateSerializer,
+    TicketCustomerCreateSerializer,
+    TicketCustomerUpdateSerializer,
+    TicketEventSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+)
+from tickets.models import Channel, Ticket
+
+ETAG_HEADER = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, description='`"<id>-<version>"` of the ticket.'
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag you read; a stale one is refused with 412 so nobody silently overwrites a change.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Retry-safe creation: the same key replays the first response (kept 24 h); "
+    "a different body with the same key is a 422, a retry while the first runs a 409.",
+)
+ERRORS = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Validation error, each offending field named."),
+    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Not authenticated."),
+    403: OpenApiResponse(OpenApiTypes.OBJECT, description="Your role does not allow this."),
+    404: OpenApiResponse(OpenApiTypes.OBJECT, description="Unknown or out of your scope."),
+}
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The ticket changed since you read it (If-Match does not match its ETag); re-read and retry."
+    default_code = "precondition_failed"
+
+
+def ticket_etag(ticket: Ticket) -> str:
+    return f'"{ticket.pk}-{ticket.version}"'
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+def check_if_match(request: Any, ticket: Ticket) -> None:
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    tags = _etags(header)
+    if "*" not in tags and ticket_etag(ticket) not in tags:
+        raise PreconditionFailed
+
+
+def _ticket_response(ticket: Ticket, *, status_code: int = status.HTTP_200_OK, **headers: str) -> Response:
+    response = Response(TicketSerializer(ticket).data, status=status_code)
+    response["ETag"] = ticket_etag(ticket)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List tickets in your scope", responses={200: TicketSerializer(many=True), **ERRORS}),
+    retrieve=extend_schema(
+        summary="Read a ticket",
+        responses={200: TicketSerializer, 304: OpenApiResponse(description="Not modified"), **ERRORS},
+    ),
+    create=extend_schema(
+        summary="Open a ticket",
+        description="Agents send `customer_email` (found or created); a customer opens a ticket for themselves "
+        "and may not send priority, team or assignee.",
+        parameters=[IDEMPOTENCY_KEY],
+        request=TicketCreateSerializer,
+        responses={
+            201: TicketSerializer,
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="Same Idempotency-Key still in flight."),
+            422: OpenApiResponse(OpenApiTypes.OBJECT, description="Idempotency-Key reused with another body."),
+            **ERRORS,
+        },
+    ),
+    partial_update=extend_schema(
+        summary="Change a ticket",
+        description="Agents: any field of the request body. Customers: only `status` `closed` or `open` on "
+        "their own tickets. A forbidden status transition is a 400 naming `status`.",
+        parameters=[IF_MATCH],
+        request=TicketUpdateSerializer,
+        responses={
+            200: TicketSerializer,
+            412: OpenApiResponse(OpenApiTypes.OBJECT, description="Stale If-Match."),
+            **ERRORS,
+        },
+    ),
+    destroy=extend_schema(
+        summary="Delete a ticket (admins)",
+        parameters=[IF_MATCH],
+        responses={204: None, 412: OpenApiResponse(OpenApiTypes.OBJECT, description="Stale If-Match."), **ERRORS},
+    ),
+)
+class TicketViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = TicketSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = TicketFilter
+    ordering_fields = ["created_at", "updated_at", "priority_rank", "id"]
+    ordering = ("-created_at", "-id")
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.ticket_list(user=self.request.user)
+
+    def get_permissions(self):  # type: ignore[no-untyped-def]
+        if self.action == "destroy":
+            return [AdminOnlyScopeFirst()]
+        if self.action == "assign":
+            return [WritingAgentScopeFirst()]
+        if self.action == "partial_update":
+            return [CanCloseOwnTicket(), ReadOnlyForViewer()]
+        return [TicketAccess(), ReadOnlyForViewer()]
+
+    @property
+    def is_customer(self) -> bool:
+        return request_role(self.request) == CUSTOMER_ROLE
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        if self.action == "create":
+            return TicketCustomerCreateSerializer if self.is_customer else TicketCreateSerializer
+        if self.action == "partial_update":
+            return TicketCustomerUpdateSerializer if self.is_customer else TicketUpdateSerializer
+        if self.action == "assign":
+            return TicketAssignSerializer
+        return TicketSerializer
+
+    def retrieve(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        ticket = self.get_object()
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match and ticket_etag(ticket) in _etags(if_none_match):
+            response = Response(status=status.HTTP_304_NOT_MODIFIED)
+            response["ETag"] = ticket_etag(ticket)
+            return response
+        return _ticket_response(ticket)
+
+    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if self.is_customer:
+            ticket = services.ticket_create(
+                actor=request.user, customer=request.user.customer, channel=Channel.API, **data
+            )
+        else:
+            ticket = services.ticket_create(actor=request.user, channel=Channel.API, **data)
+        location = reverse("ticket-detail", kwargs={"pk": ticket.pk})
+        return _ticket_response(ticket, status_code=status.HTTP_201_CREATED, Location=location)
+
+    def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        ticket = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+            check_if_match(request, locked)
+            services.ticket_update(ticket=locked, actor=request.user, data=dict(serializer.validated_data))
+        return _ticket_response(self._reload(ticket.pk))
+
+    def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        ticket = self.get_object()
+        with transaction.atomic():
+            locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+            check_if_match(request, locked)
+            services.ticket_delete(ticket=locked, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Assign a ticket (agents)",
+        description='`{"agent": <user id>}` (null to unassign) or `{"strategy": "round_robin|least_loaded|'
+        "skills|seniority\"}` to pick an agent of the ticket's team.",
+        parameters=[IF_MATCH],
+        request=TicketAssignSerializer,
+        responses={
+            200: TicketSerializer,
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="Nobody can take it."),
+            412: OpenApiResponse(OpenApiTypes.OBJECT, description="Stale If-Match."),
+            **ERRORS,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):  # type: ignore[no-untyped-def]
+        ticket = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with transaction.atomic():
+            locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+            check_if_match(request, locked)
+            if "strategy" in data:
+                from tickets.services import ticket_assign_by_strategy
+
+                ticket_assign_by_strategy(ticket=locked, actor=request.user, strategy=data["strategy"])
+            else:
+                services.ticket_assign(ticket=locked, actor=request.user, assignee=data["agent"])
+        return _ticket_response(self._reload(ticket.pk))
+
+    def _reload(self, pk: int) -> Ticket:
+        return selectors.ticket_base_queryset().get(pk=pk)
+
+
+class _TicketChildMixin:
+    """Views under /tickets/{ticket_pk}/: the parent must be in the caller's scope (else 404)."""
+
+    kwargs: dict[str, Any]
+    request: Any
+
+    def get_ticket(self) -> Ticket:
+        if not hasattr(self, "_ticket"):
+            try:
+                pk = int(self.kwargs["ticket_pk"])
+            except (TypeError, ValueError):
+                raise Http404 from None
+            ticket = selectors.ticket_get(user=self.request.user, pk=pk)
+            if ticket is None:
+                raise Http404
+            self._ticket = ticket
+        return self._ticket
+
+
+TICKET_PK = OpenApiParameter("ticket_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The ticket id.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="A ticket's conversation",
+        parameters=[TICKET_PK],
+        responses={200: CommentSerializer(many=True), **ERRORS},
+    ),
+    create=extend_schema(
+        summary="Reply or add an internal note",
+        description="Customers write public replies only (`is_internal` is refused).",
+        parameters=[TICKET_PK],
+        request=CommentCreateSerializer,
+        responses={201: CommentSerializer, **ERRORS},
+    ),
+)
+class CommentViewSet(_TicketChildMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = CommentSerializer
+    permission_classes = [TicketAccess, ReadOnlyForViewer]
+    filter_backends: list[Any] = []
+    ordering = ("created_at", "id")
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.comment_list(ticket=self.get_ticket(), user=self.request.user)
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        if self.action == "create":
+            if request_role(self.request) == CUSTOMER_ROLE:
+                return CustomerCommentCreateSerializer
+            return CommentCreateSerializer
+        return CommentSerializer
+
+    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        ticket = self.get_ticket()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if request_role(request) == CUSTOMER_ROLE:
+            comment = services.comment_add(
+                ticket=ticket,
+                body=data["body"],
+                actor=request.user,
+                customer=request.user.customer,
+                channel=Channel.API,
+            )
+        else:
+            comment = services.comment_add(
+                ticket=ticket,
+                body=data["body"],
+                actor=request.user,
+                is_internal=data["is_internal"],
+                channel=Channel.API,
+            )
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="A ticket's audit trail (agents)",
+        parameters=[TICKET_PK],
+        responses={200: TicketEventSerializer(many=True), **ERRORS},
+    ),
+)
+class TicketEventViewSet(_TicketChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = TicketEventSerializer
+    permission_classes = [AgentOrCustomerReader]
+    filter_backends: list[Any] = []
+    ordering = ("created_at", "id")
+
+    def list(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.get_ticket()  # 404 first when the ticket is out of the caller's scope
+        if request_role(request) == CUSTOMER_ROLE:
+            self.permission_denied(request, message="You do not have permission to read the audit trail.")
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.event_list(ticket=self.get_ticket())

@@ -1,0 +1,71 @@
+"""Celery tasks of the tickets app: thin wrappers that take ids and call a service. Safe to run
+twice (the services are idempotent); retries live here."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+# --- background jobs (tickets/jobs.py) ----------------------------------------------------------
+
+
+# Exports of a million rows take minutes: their own limits, below JOB_LEASE_SECONDS and the broker's
+# visibility timeout, so a live export is never taken over or re-delivered.
+@shared_task(name="tickets.export_job_run", soft_time_limit=3000, time_limit=3300)
+def export_job_run_task(job_id: int) -> int | None:
+    """Write an export file; the job row records progress, the result or the failure."""
+    from tickets.jobs import export_job_run
+
+    job = export_job_run(job_id=job_id)
+    return job.row_count if job is not None else None
+
+
+@shared_task(name="tickets.bulk_update_job_run")
+def bulk_update_job_run_task(job_id: int) -> int | None:
+    """Apply a bulk update ticket by ticket; per-ticket failures are recorded on the job."""
+    from tickets.jobs import bulk_update_job_run
+
+    job = bulk_update_job_run(job_id=job_id)
+    return job.succeeded if job is not None else None
+
+
+@shared_task(name="tickets.job_requeue_stale")
+def job_requeue_stale_task() -> int:
+    """Beat: enqueue again export/bulk jobs whose task was lost (broker outage, killed worker)."""
+    from tickets.jobs import job_requeue_stale
+
+    return job_requeue_stale()
+
+
+@shared_task(name="tickets.retention_run", soft_time_limit=3000, time_limit=3300)
+def retention_run_task(dry_run: bool = False) -> int:
+    """Beat, daily: delete or anonymise closed tickets past the retention period (settings)."""
+    from tickets.jobs import retention_run
+
+    return retention_run(dry_run=dry_run)
+
+
+# --- SLA engine (tickets/sla_services.py); beat entries in config/schedules.py -------------------
+
+
+@shared_task(name="tickets.sla_breach_scan")
+def sla_breach_scan_task() -> dict[str, int]:
+    """Beat, every minute: stamp SLA breaches and 80% warnings (idempotent)."""
+    from tickets.sla_services import sla_breach_scan
+
+    return sla_breach_scan()
+
+
+@shared_task(name="tickets.sla_escalate")
+def sla_escalate_task() -> dict[str, int]:
+    """Beat, every 5 minutes: escalate breached and long-unassigned tickets one priority."""
+    from tickets.sla_services import sla_escalate
+
+    return sla_escalate()
+
+
+@shared_task(name="tickets.auto_close")
+def auto_close_task() -> dict[str, int]:
+    """Beat, hourly: close resolved tickets and resolve pending ones the customer left silent."""
+    from tickets.sla_services import tickets_auto_close
+
+    return tickets_auto_close()
