@@ -1,6 +1,6 @@
 """Benchmarks at scale (run on demand): queries and median milliseconds of the hot paths.
 
-    .venv/bin/python bench/run.py --tickets 1000000 [--no-seed] [--repeat 5]
+.venv/bin/python bench/run.py --tickets 1000000 [--no-seed] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-os.environ["DATABASE_URL"] = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
-)
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench")
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
@@ -96,7 +94,11 @@ def main() -> int:
 
     rows = [
         measure("API list, first page (page_size=50)", get("/api/v1/tickets/?page_size=50"), args.repeat),
-        measure("API list, status=open,pending&priority=high", get("/api/v1/tickets/?status=open,pending&priority=high"), args.repeat),
+        measure(
+            "API list, status=open,pending&priority=high",
+            get("/api/v1/tickets/?status=open,pending&priority=high"),
+            args.repeat,
+        ),
         measure("API detail", get(f"/api/v1/tickets/{sample}/"), args.repeat),
         measure("API full-text search (?search=printer)", get("/api/v1/tickets/?search=printer"), args.repeat),
         measure("admin changelist, unfiltered", get("/admin/tickets/ticket/"), args.repeat),
