@@ -1,10 +1,14 @@
 """Roles map to Django groups and permissions, so the admin enforces them by itself.
 
-- viewer: may look at everything agents work with, change nothing;
-- agent: works tickets (add/change tickets, write comments, attach files), never deletes;
+- viewer: may look at everything agents work with (tickets, customers, SLA policies and
+  calendars, notification logs, jobs), change nothing;
+- agent: works tickets (add/change tickets, write comments, attach files), starts exports and
+  bulk updates (the admin and API show them their own), never deletes;
 - senior_agent: an agent who may also add and edit customers;
 - admin: a superuser (agents.services keeps `is_superuser` in step with the role); the "Admin"
-  group holds every permission below as well, so the role is legible in the admin.
+  group holds every permission below as well, so the role is legible in the admin: it alone
+  changes SLA policies, calendars, webhooks, API keys and the beat schedule (django-celery-beat),
+  deletes logs and jobs, and reads the GDPR audit trail (which nobody edits).
 
 The table names permissions as "app_label.codename"; a permission whose model does not exist
 (yet) is skipped, so other apps can list theirs here as they are added. `role_groups_sync()` in
@@ -29,27 +33,67 @@ VIEWABLE_MODELS: tuple[str, ...] = (
     "agents.team",
     "agents.user",
 )
+# SLA configuration: everybody sees the targets they work to; only admins change them.
+SLA_MODELS: tuple[str, ...] = (
+    "tickets.slapolicy",
+    "tickets.slatarget",
+    "tickets.businesscalendar",
+    "tickets.holiday",
+)
+# What the system did because of a change (outbox, mail, webhook deliveries, consumers): readable
+# by the whole team, written by the system only (admins may delete, e.g. before the purge).
+NOTIFICATION_LOG_MODELS: tuple[str, ...] = (
+    "notifications.outboxevent",
+    "notifications.emaillog",
+    "notifications.webhookdelivery",
+    "notifications.consumerrun",
+)
+# Background jobs an agent starts for themselves (the admin and API scope them to their owner).
+JOB_MODELS: tuple[str, ...] = (
+    "tickets.exportjob",
+    "tickets.bulkupdatejob",
+)
+# Integration and scheduling settings, and audit trails: admins only.
+ADMIN_CONFIG_MODELS: tuple[str, ...] = (
+    "notifications.webhooksubscription",
+    "agents.apikey",
+    "django_celery_beat.periodictask",
+    "django_celery_beat.intervalschedule",
+    "django_celery_beat.crontabschedule",
+    "django_celery_beat.solarschedule",
+    "django_celery_beat.clockedschedule",
+)
+# Append-only records written by services: admins may read them, nobody edits them.
+ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry",)
+
+
+def _perms(models: tuple[str, ...], *actions: str) -> set[str]:
+    return {f"{model.split('.')[0]}.{action}_{model.split('.')[1]}" for model in models for action in actions}
 
 
 def _view() -> set[str]:
-    return {f"{model.split('.')[0]}.view_{model.split('.')[1]}" for model in VIEWABLE_MODELS}
+    return _perms(VIEWABLE_MODELS, "view")
 
 
-_AGENT = _view() | {
+_VIEWER = _view() | _perms(SLA_MODELS + NOTIFICATION_LOG_MODELS + JOB_MODELS, "view")
+_AGENT = _VIEWER | {
     "tickets.add_ticket",
     "tickets.change_ticket",
     "tickets.add_comment",
     "tickets.add_attachment",
+    "tickets.add_exportjob",
+    "tickets.add_bulkupdatejob",
 }
 _SENIOR_AGENT = _AGENT | {"customers.add_customer", "customers.change_customer"}
-_ADMIN = _SENIOR_AGENT | {
-    f"{model.split('.')[0]}.{action}_{model.split('.')[1]}"
-    for model in VIEWABLE_MODELS
-    for action in ("add", "change", "delete")
-}
+_ADMIN = (
+    _SENIOR_AGENT
+    | _perms(VIEWABLE_MODELS + SLA_MODELS + ADMIN_CONFIG_MODELS, "view", "add", "change", "delete")
+    | _perms(NOTIFICATION_LOG_MODELS + JOB_MODELS, "view", "delete")
+    | _perms(ADMIN_READ_ONLY_MODELS, "view")
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.VIEWER: frozenset(_view()),
+    Role.VIEWER: frozenset(_VIEWER),
     Role.AGENT: frozenset(_AGENT),
     Role.SENIOR_AGENT: frozenset(_SENIOR_AGENT),
     Role.ADMIN: frozenset(_ADMIN),

@@ -81,6 +81,7 @@ def main() -> int:
     client = Client()
     client.force_login(admin)
     sample = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first()
+    email = Ticket.objects.order_by("pk").values_list("customer__email", flat=True).first()
 
     def get(url: str) -> Callable[[], object]:
         def _run() -> object:
@@ -101,9 +102,22 @@ def main() -> int:
         ),
         measure("API detail", get(f"/api/v1/tickets/{sample}/"), args.repeat),
         measure("API full-text search (?search=printer)", get("/api/v1/tickets/?search=printer"), args.repeat),
+        measure(
+            "API full-text search, common word (?search=refund)", get("/api/v1/tickets/?search=refund"), args.repeat
+        ),
         measure("admin changelist, unfiltered", get("/admin/tickets/ticket/"), args.repeat),
+        measure("admin changelist, page 100", get("/admin/tickets/ticket/?p=100"), args.repeat),
         measure("admin changelist, status=open", get("/admin/tickets/ticket/?status__exact=open"), args.repeat),
+        measure(
+            "admin changelist, status=on_hold, page 20",
+            get("/admin/tickets/ticket/?status__exact=on_hold&p=20"),
+            args.repeat,
+        ),
+        measure("admin changelist, SLA breached", get("/admin/tickets/ticket/?sla=breached"), args.repeat),
+        measure("admin changelist, SLA at risk", get("/admin/tickets/ticket/?sla=at_risk"), args.repeat),
         measure("admin changelist, search 'printer'", get("/admin/tickets/ticket/?q=printer"), args.repeat),
+        measure("admin changelist, search 'refund' (common word)", get("/admin/tickets/ticket/?q=refund"), args.repeat),
+        measure("admin changelist, search by customer email", get(f"/admin/tickets/ticket/?q={email}"), args.repeat),
         measure("admin change page", get(f"/admin/tickets/ticket/{sample}/change/"), args.repeat),
         measure("SLA breach scan", sla_services.sla_breach_scan, args.repeat),
         measure("SLA escalation run", sla_services.sla_escalate, args.repeat),

@@ -83,6 +83,8 @@ def test(args: list[str]) -> int:
     env = _env()
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     database = env.get("DATABASE_URL", "SQLite (DATABASE_URL unset)")
+    if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
+        args = ["-n", "auto", *args]  # pytest-xdist: one test process per core
     _say(f"running the test suite on {database}")
     return subprocess.run([PYTHON, "-m", "pytest", *args], cwd=ROOT, env=env, check=False).returncode
 

@@ -146,10 +146,9 @@ class CustomerAdmin(admin.ModelAdmin):
                 tier=data.get("tier"),
                 organization=data.get("organization"),
                 metadata=data.get("metadata") or {},
+                email_opt_out=bool(data.get("email_opt_out")),
                 actor=request.user,
             )
-            if data.get("email_opt_out"):
-                services.customer_update(customer=customer, data={"email_opt_out": True}, actor=request.user)
             obj.pk = customer.pk
             obj._state.adding = False
         obj.refresh_from_db()

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 import notifications
 from customers.models import Customer, GdprAction, GdprAuditEntry
+from notifications.services import notifications_forget
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +153,7 @@ def customer_erase(*, customer: Customer, actor: AbstractBaseUser | None) -> Cus
     if customer.erased_at is not None:
         return customer
     now = timezone.now()
+    original_email = customer.email
     ticket_ids = list(Ticket.objects.filter(customer=customer).values_list("pk", flat=True))
 
     attachments = Attachment.objects.filter(ticket_id__in=ticket_ids)
@@ -185,6 +187,9 @@ def customer_erase(*, customer: Customer, actor: AbstractBaseUser | None) -> Cus
     customer.user = None
     customer.erased_at = now
     customer.save()
+
+    # Outbox payloads, email log and webhook deliveries still hold the address, names, titles...
+    notifications_forget(email=original_email, customer_id=customer.pk)
 
     GdprAuditEntry.objects.create(
         customer=customer,

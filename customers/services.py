@@ -69,6 +69,7 @@ def customer_create(
     tier: str | None = None,
     organization: Organization | None = None,
     metadata: dict[str, Any] | None = None,
+    email_opt_out: bool = False,
     actor: AbstractBaseUser | None = None,
 ) -> Customer:
     """Create a customer. The organisation, when not given, is matched by email domain and its
@@ -85,6 +86,7 @@ def customer_create(
         **data,
         organization=organization,
         metadata=metadata or {},
+        email_opt_out=email_opt_out,
     )
     try:
         with transaction.atomic():

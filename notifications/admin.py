@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from notifications import services, webhooks
 from notifications.models import (
+    ConsumerRun,
     DeliveryStatus,
     EmailLog,
     OutboxEvent,
@@ -72,6 +73,21 @@ class EmailLogAdmin(ReadOnlyAdmin):
         return obj.error[:80]
 
 
+@admin.register(ConsumerRun)
+class ConsumerRunAdmin(ReadOnlyAdmin):
+    """In-process consumers of outbox events (notifications/consumers.py): one row per event and
+    consumer; a pending row with an error is retried by the outbox sweep."""
+
+    list_display = ("created_at", "event", "consumer", "status", "attempts", "done_at", "short_error")
+    list_filter = ("status", "consumer", "event")
+    search_fields = ("=event_id", "consumer", "event")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="error")
+    def short_error(self, obj: ConsumerRun) -> str:
+        return obj.error[:80]
+
+
 class WebhookSubscriptionForm(forms.ModelForm):
     url = forms.URLField(max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
@@ -80,7 +96,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = WebhookSubscription
-        fields = ("url", "events", "description", "is_active")
+        fields = ("url", "events", "description", "is_active", "include_internal_notes")
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]
@@ -94,8 +110,16 @@ class WebhookSubscriptionForm(forms.ModelForm):
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
     form = WebhookSubscriptionForm
-    list_display = ("url", "is_active", "event_list", "consecutive_failures", "disabled_reason", "created_at")
-    list_filter = ("is_active",)
+    list_display = (
+        "url",
+        "is_active",
+        "event_list",
+        "include_internal_notes",
+        "consecutive_failures",
+        "disabled_reason",
+        "created_at",
+    )
+    list_filter = ("is_active", "include_internal_notes")
     search_fields = ("url", "description")
     readonly_fields = ("consecutive_failures", "disabled_at", "disabled_reason", "created_by", "created_at")
     actions = ["rotate_secret", "enable"]
@@ -117,7 +141,10 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request: HttpRequest, obj: WebhookSubscription, form: forms.ModelForm, change: bool) -> None:
-        data = {field: form.cleaned_data[field] for field in ("url", "events", "description", "is_active")}
+        data = {
+            field: form.cleaned_data[field]
+            for field in ("url", "events", "description", "is_active", "include_internal_notes")
+        }
         if change:
             services.webhook_subscription_update(subscription=obj, actor=request.user, data=data)
             return

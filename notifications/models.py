@@ -113,6 +113,11 @@ class WebhookSubscription(models.Model):
     previous_secret = models.CharField(max_length=100, blank=True, editable=False)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
+    include_internal_notes = models.BooleanField(
+        default=False,
+        help_text="Also deliver ticket.comment_added for internal notes (agents' private text). "
+        "Off: internal notes never reach this receiver.",
+    )
     description = models.CharField(max_length=255, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     disabled_at = models.DateTimeField(null=True, blank=True)
@@ -183,3 +188,41 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} -> {self.subscription_id} ({self.status})"
+
+
+# --- in-process consumers (notifications/consumers.py) --------------------------------------------
+
+
+class ConsumerRunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ConsumerRun(models.Model):
+    """One registered in-process consumer for one outbox event, recorded like the other deliveries:
+    unique per (event, consumer), so a redelivered event never runs a consumer twice. A failed run
+    stays pending (attempts, error) and the outbox sweep retries it; `failed` after
+    OUTBOX_MAX_ATTEMPTS."""
+
+    event_id = models.UUIDField(db_index=True, help_text="The outbox event consumed.")
+    event = models.CharField(max_length=100)
+    consumer = models.CharField(max_length=200, help_text="The name the consumer was registered under.")
+    status = models.CharField(max_length=10, choices=ConsumerRunStatus.choices, default=ConsumerRunStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "consumer run"
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "consumer"], name="consumerrun_once_per_event"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ConsumerRunStatus.values), name="consumerrun_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consumer} <- {self.event} ({self.status})"

@@ -6,7 +6,10 @@ How nothing is lost, sent twice, or sent for a rolled-back change:
    enqueues ``outbox_dispatch`` on commit.
 2. ``outbox_event_dispatch`` locks the event row and creates one delivery record per recipient
    (EmailLog, unique per event/template/recipient) and per subscription (WebhookDelivery, unique
-   per event/subscription), ignoring conflicts: a second dispatch creates nothing new.
+   per event/subscription) and per registered in-process consumer (ConsumerRun, unique per
+   event/consumer; notifications/consumers.py), ignoring conflicts: a second dispatch creates
+   nothing new. Consumers run once each, after the sends are under way; a failing one keeps the
+   event pending for the sweep.
 3. It then sends: each record is *claimed* (status/lease under ``select_for_update(skip_locked)``)
    before it is sent and marked sent/delivered after, so a concurrent or repeated dispatch skips
    what is done or in flight. Only then is the event marked dispatched.
@@ -36,7 +39,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications import emails, signing, webhooks
+from notifications import consumers, emails, signing, webhooks
 from notifications.models import (
     DeliveryStatus,
     EmailLog,
@@ -50,7 +53,7 @@ from notifications.recipients import email_recipients
 
 logger = logging.getLogger(__name__)
 
-# Every event the product publishes (payloads: see notifications/README section in the docs).
+# Every event the product publishes, all subscribable (payloads: notifications/README.md).
 KNOWN_EVENTS: tuple[str, ...] = (
     "ticket.created",
     "ticket.updated",
@@ -63,7 +66,10 @@ KNOWN_EVENTS: tuple[str, ...] = (
     "ticket.escalated",
     "customer.created",
     "customer.updated",
+    "customer.deleted",
+    "customer.erased",
     "customer.merged",
+    "customer.portal_access_granted",
 )
 
 
@@ -78,6 +84,12 @@ def webhook_envelope(event: OutboxEvent) -> dict[str, Any]:
         "event_id": str(event.pk),
         "data": event.payload,
     }
+
+
+def _is_internal_note(event: OutboxEvent) -> bool:
+    """An event carrying an internal note's text: only subscriptions that opted in get it."""
+    comment = (event.payload or {}).get("comment")
+    return event.event == "ticket.comment_added" and isinstance(comment, dict) and bool(comment.get("is_internal"))
 
 
 def _plan(event: OutboxEvent) -> None:
@@ -112,10 +124,14 @@ def _plan(event: OutboxEvent) -> None:
             payload=envelope,
             next_attempt_at=now,
         )
-        for subscription in WebhookSubscription.objects.filter(is_active=True).only("id", "events")
+        for subscription in WebhookSubscription.objects.filter(is_active=True).only(
+            "id", "events", "include_internal_notes"
+        )
         if event.event in (subscription.events or [])
+        and (subscription.include_internal_notes or not _is_internal_note(event))
     ]
     WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    consumers.consumer_runs_plan(event_id=event.pk, event=event.event)
 
 
 def outbox_event_dispatch(*, event_id: str) -> OutboxEvent | None:
@@ -145,6 +161,13 @@ def outbox_event_dispatch(*, event_id: str) -> OutboxEvent | None:
         "pk", flat=True
     ):
         _enqueue_webhook_attempt(str(delivery_id))
+    # In-process consumers (notifications/consumers.py): each once; a failed one keeps the event
+    # pending, so the sweep dispatches it again (only the unfinished runs execute).
+    unfinished = consumers.consumer_runs_execute(event_id=event.pk, payload=event.payload)
+    if unfinished:
+        OutboxEvent.objects.filter(pk=event.pk).update(last_error=f"{unfinished} consumer run(s) unfinished")
+        event.refresh_from_db()
+        return event
     OutboxEvent.objects.filter(pk=event.pk, status=OutboxStatus.PENDING).update(
         status=OutboxStatus.DISPATCHED, dispatched_at=timezone.now(), last_error=""
     )
@@ -280,6 +303,22 @@ def _disable(subscription_id: int, reason: str) -> None:
 
 def _attempt(delivery: WebhookDelivery) -> WebhookDelivery:
     subscription = delivery.subscription
+    data = (delivery.payload or {}).get("data") if isinstance(delivery.payload, dict) else None
+    comment = data.get("comment") if isinstance(data, dict) else None
+    if (
+        delivery.event == "ticket.comment_added"
+        and isinstance(comment, dict)
+        and comment.get("is_internal")
+        and not subscription.include_internal_notes
+    ):
+        # Planned while the subscription took internal notes; it no longer does: never send it.
+        delivery.status = DeliveryStatus.FAILED
+        delivery.next_attempt_at = None
+        delivery.error = "Not sent: this subscription no longer includes internal notes."
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=delivery.status, next_attempt_at=None, error=delivery.error
+        )
+        return delivery
     body = json.dumps(delivery.payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
     headers = signing.sign_headers(secrets=subscription.signing_secrets(), msg_id=str(delivery.pk), body=body)
     response = webhooks.post(url=subscription.url, body=body, headers=headers)
@@ -382,8 +421,10 @@ def webhook_subscription_create(
     events: list[str],
     description: str = "",
     is_active: bool = True,
+    include_internal_notes: bool = False,
 ) -> WebhookSubscription:
-    """Register a receiver. The generated secret is on the returned object: show it once."""
+    """Register a receiver. The generated secret is on the returned object: show it once.
+    Internal notes are delivered only with `include_internal_notes=True`."""
     errors: dict[str, list[str]] = {}
     cleaned_events: list[str] = []
     try:
@@ -401,6 +442,7 @@ def webhook_subscription_create(
         events=cleaned_events,
         description=description or "",
         is_active=is_active,
+        include_internal_notes=bool(include_internal_notes),
         secret=signing.generate_secret(),
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
@@ -410,10 +452,10 @@ def webhook_subscription_create(
 def webhook_subscription_update(
     *, subscription: WebhookSubscription, actor: AbstractBaseUser | None, data: dict[str, Any]
 ) -> WebhookSubscription:
-    """Change url, events, description or is_active. Re-enabling clears the failure count, and
-    deliveries left pending while it was disabled resume."""
+    """Change url, events, description, is_active or include_internal_notes. Re-enabling clears
+    the failure count, and deliveries left pending while it was disabled resume."""
     subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
-    unknown = set(data) - {"url", "events", "description", "is_active"}
+    unknown = set(data) - {"url", "events", "description", "is_active", "include_internal_notes"}
     if unknown:
         raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
     if "url" in data:
@@ -423,6 +465,8 @@ def webhook_subscription_update(
         subscription.events = _clean_events(data["events"])
     if "description" in data:
         subscription.description = data["description"] or ""
+    if "include_internal_notes" in data:
+        subscription.include_internal_notes = bool(data["include_internal_notes"])
     if "is_active" in data:
         activate = bool(data["is_active"])
         if activate and not subscription.is_active:
@@ -497,3 +541,165 @@ def notifications_purge(*, older_than_days: int | None = None) -> dict[str, int]
             )
         ),
     }
+
+
+# --- privacy: forgetting a person (GDPR erasure) ------------------------------------------------
+
+ERASED_TEXT = "[erased]"
+# String values kept when a payload is scrubbed: event metadata, enumerations and timestamps. Every
+# other string (names, addresses, titles, bodies, free-text reasons, external ids) is replaced.
+_KEPT_STRING_KEYS = frozenset(
+    {
+        "type",
+        "event_id",
+        "timestamp",
+        "reference",
+        "status",
+        "old_status",
+        "new_status",
+        "priority",
+        "old_priority",
+        "new_priority",
+        "tier",
+        "channel",
+        "category",
+        "target",
+    }
+)
+# Where a payload names the person it is about (see README "Events and payloads"): `customer_id`
+# at the top level or in one of these top-level objects; `id` at the top level of `customer.*`.
+_OWNER_OBJECTS = ("ticket", "comment")
+_FORGET_BATCH = 500
+
+
+def _scrub(value: Any, key: str | None = None) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, key) for v in value]
+    if isinstance(value, str) and value and not (key in _KEPT_STRING_KEYS or (key or "").endswith("_at")):
+        return ERASED_TEXT
+    return value
+
+
+def _about_person_q(prefix: str, customer_id: int, email: str) -> Q:
+    """Rows whose JSON (under `prefix`, e.g. "payload" or "payload__data") names the person: JSON
+    containment (@>, index-friendly) on PostgreSQL, key lookups elsewhere; or the address anywhere
+    in the JSON text."""
+    from django.db import connection
+
+    wrap = (lambda inner: {"data": inner}) if prefix.endswith("__data") else (lambda inner: inner)
+    field = prefix.split("__", 1)[0]
+    paths = [("customer_id",), *((obj, "customer_id") for obj in _OWNER_OBJECTS)]
+    query = Q()
+    for path in paths:
+        if connection.vendor == "postgresql":
+            nested: Any = customer_id
+            for part in reversed(path):
+                nested = {part: nested}
+            query |= Q(**{f"{field}__contains": wrap(nested)})
+        else:
+            query |= Q(**{f"{prefix}__{'__'.join(path)}": customer_id})
+    if connection.vendor == "postgresql":
+        person = Q(**{f"{field}__contains": wrap({"id": customer_id})})
+    else:
+        person = Q(**{f"{prefix}__id": customer_id})
+    query |= Q(event__startswith="customer.") & person
+    if email:
+        query |= Q(_json_text__icontains=email)
+    return query
+
+
+def _with_json_text(queryset: Any, field: str) -> Any:
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    return queryset.annotate(_json_text=Cast(field, output_field=TextField()))
+
+
+def _scrub_payloads(queryset: Any) -> tuple[int, set[Any]]:
+    """Scrub the payload of every row (in batches of one UPDATE each); return the count and the
+    outbox event ids of the rows."""
+    model = queryset.model
+    count = 0
+    event_ids: set[Any] = set()
+    batch: list[Any] = []
+    rows = model.objects.filter(pk__in=queryset.values("pk"))
+    for row in rows.only("pk", "payload", *(["event_id"] if model is WebhookDelivery else [])).iterator(
+        chunk_size=_FORGET_BATCH
+    ):
+        event_ids.add(row.event_id if model is WebhookDelivery else row.pk)
+        row.payload = _scrub(row.payload)
+        batch.append(row)
+        if len(batch) >= _FORGET_BATCH:
+            model.objects.bulk_update(batch, ["payload"])
+            count += len(batch)
+            batch = []
+    if batch:
+        model.objects.bulk_update(batch, ["payload"])
+        count += len(batch)
+    return count, event_ids
+
+
+def _owned_ticket_ids(queryset: Any, customer_id: int) -> set[int]:
+    ids: set[int] = set()
+    for payload in queryset.values_list("payload", flat=True):
+        ticket = payload.get("ticket") if isinstance(payload, dict) else None
+        if isinstance(ticket, dict) and ticket.get("customer_id") == customer_id and isinstance(ticket.get("id"), int):
+            ids.add(ticket["id"])
+    return ids
+
+
+@transaction.atomic
+def notifications_forget(*, email: str, customer_id: int) -> dict[str, int]:
+    """Remove a person's data from the notification tables (GDPR erasure), by their address and by
+    the `customer_id`/`id` their events carry. notifications knows nothing of the domain: the
+    caller anonymises its own rows and calls this with the address as it was.
+
+    - Outbox events and webhook deliveries about the person: every string in the payload except
+      event metadata, enumerations and timestamps becomes "[erased]" (ids and numbers stay, so
+      counts and statistics survive); a still-pending event or delivery goes out scrubbed.
+    - Email log entries to the address, caused by those events or about the person's tickets:
+      subject, bodies and error erased, the address replaced by `erased-<id>@erased.invalid`;
+      unsent ones are cancelled (status failed).
+    Idempotent. Returns the number of rows scrubbed per table."""
+    email = (email or "").strip()
+    placeholder = f"erased-{customer_id}@erased.invalid"
+
+    outbox = _with_json_text(OutboxEvent.objects.all(), "payload").filter(
+        _about_person_q("payload", customer_id, email)
+    )
+    ticket_ids = _owned_ticket_ids(outbox, customer_id)
+    outbox_count, event_ids = _scrub_payloads(outbox)
+
+    deliveries = _with_json_text(WebhookDelivery.objects.all(), "payload").filter(
+        _about_person_q("payload__data", customer_id, email)
+    )
+    webhook_count, delivery_event_ids = _scrub_payloads(deliveries)
+    WebhookDelivery.objects.filter(event_id__in=delivery_event_ids).exclude(response_excerpt="").update(
+        response_excerpt=""
+    )
+    event_ids |= delivery_event_ids
+
+    about = Q(event_id__in=event_ids) | Q(ticket_id__in=ticket_ids)
+    if email:
+        about |= Q(recipient__iexact=email) | Q(body_text__icontains=email) | Q(subject__icontains=email)
+    log_ids = list(EmailLog.objects.filter(about).values_list("pk", flat=True))
+    logs = EmailLog.objects.filter(pk__in=log_ids)
+    email_count = logs.update(subject=ERASED_TEXT, body_text="", body_html="", error="")
+    logs.filter(status__in=[EmailStatus.PENDING, EmailStatus.SENDING]).update(
+        status=EmailStatus.FAILED,
+        next_attempt_at=None,
+        claimed_at=None,
+        error="Cancelled: the personal data of this mail was erased.",
+    )
+    if email:
+        logs.filter(recipient__iexact=email).update(recipient=placeholder)
+    logger.info(
+        "forgot customer %s: %d outbox event(s), %d email(s), %d webhook delivery(ies) scrubbed",
+        customer_id,
+        outbox_count,
+        email_count,
+        webhook_count,
+    )
+    return {"outbox": outbox_count, "emails": email_count, "webhooks": webhook_count}

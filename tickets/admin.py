@@ -27,27 +27,57 @@ from config.exceptions import ApplicationError
 from tickets import services, validators
 from tickets.job_admin import export_tickets_csv, export_tickets_jsonl, retention_dry_run
 from tickets.models import Attachment, Category, Channel, Comment, Priority, Status, Ticket, TicketEvent
-from tickets.selectors import ticket_search
+from tickets.selectors import queryset_row_estimate, ticket_search
 from tickets.sla_admin import SLAStatusFilter, sla_badge
 
 # --- a changelist that does not count a million rows -----------------------------------------
 
 
 class EstimatedCountPaginator(Paginator):
-    """On PostgreSQL, an unfiltered list of a big table is counted from the planner's estimate
-    (`pg_class.reltuples`, kept by autovacuum/ANALYZE) instead of a `COUNT(*)` that reads the
-    whole table. Filtered lists, small tables and SQLite are counted exactly."""
+    """A paginator that never counts a million rows (PostgreSQL; SQLite and non-querysets are
+    counted exactly, as Django does).
+
+    - Unfiltered, a big table is counted from the planner's estimate (`pg_class.reltuples`, kept
+      by autovacuum/ANALYZE) instead of a `COUNT(*)` that reads the whole table.
+    - Filtered, rows are counted exactly up to `count_up_to` (`COUNT(*)` over a `LIMIT`, so at
+      most that many rows are read); past it the count is the planner's estimate of the filtered
+      query (EXPLAIN), never less than what was counted. Small results stay exact; big ones get
+      an approximate page count, while every page still shows exactly the right rows.
+    - Pages from `deferred_from` rows on are read in two steps ("deferred join"): the page's ids
+      with OFFSET on the ordering index alone, then those rows with their joins, so a deep page
+      does not fetch and join every row it skips."""
 
     exact_below = 50_000
+    count_up_to = 1_000
+    deferred_from = 500
 
     @cached_property
     def count(self) -> int:
         qs = self.object_list
-        if isinstance(qs, QuerySet) and not qs.query.where:
+        if not isinstance(qs, QuerySet) or connections[qs.db].vendor != "postgresql":
+            return super().count
+        if not qs.query.where:
             estimate = table_row_estimate(qs.model._meta.db_table, using=qs.db)
             if estimate is not None and estimate >= self.exact_below:
                 return estimate
-        return super().count
+            return super().count
+        counted = qs.order_by().values("pk")[: self.count_up_to + 1].count()
+        if counted <= self.count_up_to:
+            return counted
+        return max(counted, queryset_row_estimate(qs.order_by().values("pk")))
+
+    def page(self, number: Any) -> Any:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        qs = self.object_list
+        if bottom < self.deferred_from or not isinstance(qs, QuerySet) or not qs.ordered:
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(qs.values_list("pk", flat=True)[bottom:top])
+        # Same ordering, so the rows come back in the page's order.
+        return self._get_page(qs.filter(pk__in=ids), number, self)
 
 
 def table_row_estimate(table: str, *, using: str = "default") -> int | None:
@@ -264,8 +294,9 @@ class TicketAdmin(admin.ModelAdmin):
     # The search box: ticket_search does the work (id, title, customer email, full text).
     search_fields = ("title",)
     search_help_text = "A ticket number, a customer email, or words from the title, description or messages."
-    # Most urgent first: the ticket_urgency_idx index (-priority_rank, created_at).
-    ordering = ("-priority_rank", "created_at")
+    # Most urgent first, and total (the id breaks ties, so Django adds no "-pk"): exactly the
+    # ticket_urgency_idx index (-priority_rank, created_at, id), so a page is an index range.
+    ordering = ("-priority_rank", "created_at", "id")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER

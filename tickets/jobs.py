@@ -35,6 +35,7 @@ from config.exceptions import ApplicationError
 from tickets import validators
 from tickets.models import (
     Attachment,
+    BackgroundJob,
     BulkUpdateJob,
     Comment,
     EventKind,
@@ -170,7 +171,7 @@ def _enqueue_on_commit(task_name: str, job_id: int) -> None:
     transaction.on_commit(lambda: _enqueue(task_name, job_id), robust=True)
 
 
-def _claim(model: type[ExportJob] | type[BulkUpdateJob], job_id: int) -> ExportJob | BulkUpdateJob | None:
+def _claim(model: type[BackgroundJob], job_id: int) -> BackgroundJob | None:
     """Mark the job running, under a row lock, unless it completed or another run holds it
     (running for less than the lease). A job left running by a crashed worker (late ack,
     re-delivered, or found by the sweep) and a failed one are claimed again: every run starts
@@ -213,7 +214,7 @@ def job_requeue_stale(*, pending_after_seconds: int = 300) -> int:
     return count
 
 
-def _fail(job: ExportJob | BulkUpdateJob, exc: BaseException) -> None:
+def _fail(job: BackgroundJob, exc: BaseException) -> None:
     logger.exception("%s %s failed", type(job).__name__, job.pk, exc_info=exc)
     job.status = JobStatus.FAILED
     job.error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -101,18 +101,29 @@ class Ticket(models.Model):
         output_field=models.PositiveSmallIntegerField(),
         db_persist=True,
     )
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets")
+    # The foreign keys' own single-column indexes are left out (db_index=False): each column leads
+    # a composite index in Meta.indexes, which serves the same lookups (and the FK checks).
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
     tags = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="tickets")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="tickets", db_index=False)
     # Copied from the customer at creation: scoping a customer's view is one indexed column.
     organization = models.ForeignKey(
-        "customers.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        "customers.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        db_index=False,
     )
-    team = models.ForeignKey("agents.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    team = models.ForeignKey(
+        "agents.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets", db_index=False
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -120,6 +131,7 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
         limit_choices_to={"agent__isnull": False},
+        db_index=False,
     )
 
     escalated = models.BooleanField(default=False)
@@ -178,8 +190,14 @@ class Ticket(models.Model):
             models.Index(fields=["category", "status"], name="ticket_category_status_idx"),
             models.Index(fields=["created_at", "id"], name="ticket_created_idx"),
             models.Index(fields=["updated_at"], name="ticket_updated_idx"),
-            models.Index(fields=["-priority_rank", "created_at"], name="ticket_urgency_idx"),
-            models.Index(fields=["escalated", "status"], name="ticket_escalated_status_idx"),
+            # The admin's "most urgent first" ordering, id included so the ordering is total.
+            models.Index(fields=["-priority_rank", "created_at", "id"], name="ticket_urgency_idx"),
+            # The same within one status: the admin's queues (status filter), even a rare status's deep pages.
+            models.Index(fields=["status", "-priority_rank", "created_at", "id"], name="ticket_status_urgency_idx"),
+            # The few escalated tickets (the `escalated` filters); "not escalated" is nearly every row.
+            models.Index(fields=["created_at"], name="ticket_escalated_idx", condition=models.Q(escalated=True)),
+            # Retention (tickets/jobs.py): status=closed and closed_at < cutoff.
+            models.Index(fields=["closed_at"], name="ticket_closed_at_idx", condition=models.Q(status=Status.CLOSED)),
             # The SLA scans (tickets/sla_services.py) read only rows still to stamp: index range scans.
             models.Index(
                 fields=["first_response_due_at"],
@@ -215,6 +233,19 @@ class Ticket(models.Model):
                 name="ticket_breach_unescalated_idx",
                 condition=models.Q(status__in=sorted(ACTIVE_STATUSES), sla_breached_at__isnull=False)
                 & (models.Q(escalated_at__isnull=True) | models.Q(escalated_at__lt=models.F("sla_breached_at"))),
+            ),
+            # The "SLA: breached" filter (tickets/sla.py breached_q): stamped tickets; its overdue
+            # branches use ticket_frt_due_open_idx and ticket_res_due_open_idx (a BitmapOr).
+            models.Index(
+                fields=["sla_breached_at"],
+                name="ticket_sla_breached_idx",
+                condition=models.Q(sla_breached_at__isnull=False),
+            ),
+            # "SLA: at risk" (at_risk_q): tickets already warned and not breached (a short window).
+            models.Index(
+                fields=["sla_warned_at"],
+                name="ticket_sla_warned_idx",
+                condition=models.Q(sla_warned_at__isnull=False, sla_breached_at__isnull=True),
             ),
             models.Index(
                 fields=["created_at"],
@@ -363,17 +394,14 @@ class ExportFormat(models.TextChoices):
     JSONL = "jsonl", "JSON Lines"
 
 
-class ExportJob(models.Model):
-    """A ticket export requested from the API or the admin, written by a Celery task to the
-    default storage. Only the requester may read it."""
+class BackgroundJob(models.Model):
+    """What every background job shares: who asked, its state, progress, failure reason and timing.
+    The runner (tickets/jobs.py) leases a job by its status and started_at, so a retry never runs
+    a job twice."""
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="export_jobs")
-    format = models.CharField(max_length=10, choices=ExportFormat.choices, default=ExportFormat.CSV)
-    filters = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="%(class)ss")
     status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0-100.")
-    row_count = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -381,45 +409,48 @@ class ExportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="exportjob_status_valid"),
-            models.CheckConstraint(condition=models.Q(format__in=ExportFormat.values), name="exportjob_format_valid"),
-            models.CheckConstraint(condition=models.Q(progress__lte=100), name="exportjob_progress_max_100"),
+            models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="%(class)s_status_valid"),
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="%(class)s_progress_max_100"),
         ]
-        indexes = [models.Index(fields=["requested_by", "created_at"], name="exportjob_requester_idx")]
+        indexes = [models.Index(fields=["requested_by", "created_at"], name="%(class)s_requester_idx")]
+
+
+class ExportJob(BackgroundJob):
+    """A ticket export requested from the API or the admin, written by a Celery task to the
+    default storage. Only the requester may read it."""
+
+    format = models.CharField(max_length=10, choices=ExportFormat.choices, default=ExportFormat.CSV)
+    filters = models.JSONField(default=dict, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+
+    class Meta(BackgroundJob.Meta):
+        constraints = [
+            *BackgroundJob.Meta.constraints,
+            models.CheckConstraint(condition=models.Q(format__in=ExportFormat.values), name="exportjob_format_valid"),
+        ]
 
     def __str__(self) -> str:
         return f"Export #{self.pk} ({self.format}, {self.status})"
 
 
-class BulkUpdateJob(models.Model):
+class BulkUpdateJob(BackgroundJob):
     """A bulk change (status, priority, assignee, tags) of up to BULK_MAX_TICKETS tickets, applied
     ticket by ticket through the services. The target ids are resolved when the job is requested."""
 
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bulk_jobs")
     ticket_ids = models.JSONField(default=list, blank=True)
     filters = models.JSONField(default=dict, blank=True, help_text="The filters the ids came from, if any.")
     changes = models.JSONField(default=dict)
-    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
-    progress = models.PositiveSmallIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
     succeeded = models.PositiveIntegerField(default=0)
     failures = models.JSONField(default=list, blank=True, help_text='[{"ticket_id": 1, "errors": {...}}, ...]')
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="bulkjob_status_valid"),
-            models.CheckConstraint(condition=models.Q(progress__lte=100), name="bulkjob_progress_max_100"),
-        ]
-        indexes = [models.Index(fields=["requested_by", "created_at"], name="bulkjob_requester_idx")]
+    class Meta(BackgroundJob.Meta):
+        pass
 
     def __str__(self) -> str:
         return f"Bulk update #{self.pk} ({self.status})"

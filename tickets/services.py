@@ -518,6 +518,8 @@ def customer_merge(*, source: Customer, target: Customer, actor: Actor) -> Custo
         customer=target, organization=target.organization, version=F("version") + 1, updated_at=timezone.now()
     )
     Comment.objects.filter(customer=source).update(customer=target)
+    # The moved tickets now answer to the target's tier (its policy targets may differ).
+    sla_services.tickets_sla_recompute_for_customer(customer=target)
     if not target.phone and source.phone:
         target.phone = source.phone
     if not target.name and source.name:

@@ -253,10 +253,11 @@ def ticket_sla_status_changed(
 def tickets_sla_recompute_for_customer(*, customer: Customer) -> int:
     """Recompute the targets of the customer's active tickets after their tier changed.
 
-    Call it after `customers.services.customer_update` changed `tier`. customers/ must not import
-    tickets, so the caller is a layer above both: whatever composes the customer update (the
-    customer API view, the customer admin's save_model, the CRM tier sync) in the same
-    transaction. One policy load per team, one bulk UPDATE; returns the tickets changed."""
+    customers/ must not import tickets, so a tier change reaches here through the outbox: the
+    `customer.updated` consumer `sla_on_customer_updated` (registered in tickets/apps.py) calls it
+    after the customer's transaction committed, whichever path changed the tier (API, admin, CRM
+    sync). `tickets.services.customer_merge` calls it directly for the target. One policy load
+    per team, one bulk UPDATE; returns the tickets changed."""
     tickets = list(
         Ticket.objects.select_for_update().filter(customer=customer, status__in=sorted(ACTIVE_STATUSES)).order_by("pk")
     )
@@ -276,6 +277,21 @@ def tickets_sla_recompute_for_customer(*, customer: Customer) -> int:
     if changed:
         Ticket.objects.bulk_update(changed, sorted(fields | {"version", "updated_at"}))
     return len(changed)
+
+
+def sla_on_customer_updated(payload: dict[str, Any]) -> None:
+    """Consumer of `customer.updated` (registered in tickets/apps.py through
+    notifications.consumers): a changed tier recomputes the customer's active tickets' targets.
+    Reads the customer's tier now, so a late or replayed event applies the current tier."""
+    if "tier" not in (payload.get("changed") or []):
+        return
+    customer = Customer.objects.filter(pk=payload.get("id")).first()
+    if customer is None:  # deleted (or merged away) since: nothing to recompute
+        return
+    changed = tickets_sla_recompute_for_customer(customer=customer)
+    logger.info(
+        "customer %s tier is now %s: SLA targets of %d ticket(s) recomputed", customer.pk, customer.tier, changed
+    )
 
 
 # --- outbox, in bulk ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -30,13 +30,7 @@ from agents.api.serializers import (
 from agents.models import Agent, ApiKey, Team
 from agents.permissions import request_role
 from agents.selectors import CUSTOMER_ROLE
-
-ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Validation error, each offending field named."),
-    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Not authenticated."),
-    403: OpenApiResponse(OpenApiTypes.OBJECT, description="Your role does not allow this."),
-    404: OpenApiResponse(OpenApiTypes.OBJECT, description="Not found."),
-}
+from config.api import ERRORS, WriteThroughServicesMixin, crud_schema
 
 
 @extend_schema(
@@ -89,18 +83,17 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List agents", responses={200: AgentSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(summary="Read an agent (by user id)", responses={200: AgentSerializer, **ERRORS}),
-    create=extend_schema(
-        summary="Create an agent (admins)", request=AgentCreateSerializer, responses={201: AgentSerializer, **ERRORS}
-    ),
-    partial_update=extend_schema(
-        summary="Change an agent (admins)", request=AgentUpdateSerializer, responses={200: AgentSerializer, **ERRORS}
-    ),
-    destroy=extend_schema(summary="Deactivate an agent (admins)", responses={204: None, **ERRORS}),
+@crud_schema(
+    noun="an agent",
+    plural="agents",
+    read=AgentSerializer,
+    create=AgentCreateSerializer,
+    update=AgentUpdateSerializer,
+    retrieve="Read an agent (by user id)",
+    destroy="Deactivate an agent (admins)",
 )
 class AgentViewSet(
+    WriteThroughServicesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -112,6 +105,9 @@ class AgentViewSet(
     users are not listed."""
 
     permission_classes = [AgentsReadAdminWrite]
+    read_serializer_class = AgentSerializer
+    write_serializer_class = AgentCreateSerializer
+    update_serializer_class = AgentUpdateSerializer
     lookup_field = "user_id"
     lookup_url_kwarg = "pk"
     ordering = ("-id",)
@@ -125,44 +121,23 @@ class AgentViewSet(
             .prefetch_related(Prefetch("teams", queryset=Team.objects.only("pk")))
         )
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
-        return {"create": AgentCreateSerializer, "partial_update": AgentUpdateSerializer}.get(
-            self.action, AgentSerializer
-        )
-
-    def _respond(self, agent: Agent, status_code: int = status.HTTP_200_OK) -> Response:
-        return Response(AgentSerializer(self.get_queryset().get(pk=agent.pk)).data, status=status_code)
-
     def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        serializer = AgentCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        agent = services.agent_create(actor=request.user, **serializer.validated_data)
-        return self._respond(agent, status.HTTP_201_CREATED)
+        agent = services.agent_create(actor=request.user, **self.validated(request, partial=False))
+        return self.respond(agent, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         agent = self.get_object()
-        serializer = AgentUpdateSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        agent = services.agent_update(agent=agent, data=dict(serializer.validated_data), actor=request.user)
-        return self._respond(agent)
+        agent = services.agent_update(agent=agent, data=self.validated(request, partial=True), actor=request.user)
+        return self.respond(agent)
 
     def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         services.agent_deactivate(agent=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List teams", responses={200: TeamSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(summary="Read a team", responses={200: TeamSerializer, **ERRORS}),
-    create=extend_schema(
-        summary="Create a team (admins)", request=TeamWriteSerializer, responses={201: TeamSerializer, **ERRORS}
-    ),
-    partial_update=extend_schema(
-        summary="Change a team (admins)", request=TeamWriteSerializer, responses={200: TeamSerializer, **ERRORS}
-    ),
-    destroy=extend_schema(summary="Delete a team (admins)", responses={204: None, **ERRORS}),
-)
+@crud_schema(noun="a team", plural="teams", read=TeamSerializer, create=TeamWriteSerializer)
 class TeamViewSet(
+    WriteThroughServicesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -171,6 +146,8 @@ class TeamViewSet(
     viewsets.GenericViewSet,
 ):
     permission_classes = [AgentsReadAdminWrite]
+    read_serializer_class = TeamSerializer
+    write_serializer_class = TeamWriteSerializer
     ordering = ("name",)
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404
@@ -178,21 +155,14 @@ class TeamViewSet(
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Team.objects.all()
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
-        return TeamWriteSerializer if self.action in ("create", "partial_update") else TeamSerializer
-
     def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        serializer = TeamWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        team = services.team_create(actor=request.user, **serializer.validated_data)
-        return Response(TeamSerializer(team).data, status=status.HTTP_201_CREATED)
+        team = services.team_create(actor=request.user, **self.validated(request, partial=False))
+        return self.respond(team, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         team = self.get_object()
-        serializer = TeamWriteSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        team = services.team_update(team=team, data=dict(serializer.validated_data), actor=request.user)
-        return Response(TeamSerializer(team).data)
+        team = services.team_update(team=team, data=self.validated(request, partial=True), actor=request.user)
+        return self.respond(team)
 
     def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         services.team_delete(team=self.get_object(), actor=request.user)

@@ -170,7 +170,10 @@ ANYMAIL = {
         "MAILJET_SECRET_KEY": env("MAILJET_SECRET_KEY", default=""),
         "RESEND_API_KEY": env("RESEND_API_KEY", default=""),
         "AMAZON_SES_CLIENT_PARAMS": {"region_name": _ses_region} if _ses_region else None,
+        # ESP webhooks (/anymail/<esp>/inbound/): basic auth "user:password", required (403 unset).
         "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+        # Mailgun also signs its webhooks; its views refuse to run without the key.
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
     }.items()
     if value
 }

@@ -4,13 +4,13 @@ delete them and write organisations; admins grant portal access."""
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agents.selectors import CUSTOMER_ROLE
+from config.api import ERRORS, WriteThroughServicesMixin, crud_schema
 from customers import services
 from customers.api.filters import CustomerFilter, OrganizationFilter
 from customers.api.permissions import AgentsReadAdminWrite, AgentsReadSeniorWriteAdminDelete, IsAdminRole
@@ -24,52 +24,17 @@ from customers.api.serializers import (
 )
 from customers.models import Customer, Organization, OrganizationDomain
 
-ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Validation error, each offending field named."),
-    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Not authenticated."),
-    403: OpenApiResponse(OpenApiTypes.OBJECT, description="Your role does not allow this."),
-    404: OpenApiResponse(OpenApiTypes.OBJECT, description="Not found."),
-}
 
-
-class _WriteThroughServices:
-    """create/partial_update with a write serializer, answered with the read serializer."""
-
-    write_serializer_class: type
-    read_serializer_class: type
-
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
-        if self.action in ("create", "partial_update"):  # type: ignore[attr-defined]
-            return self.write_serializer_class
-        return self.read_serializer_class
-
-    def _validated(self, request, *, partial: bool) -> dict:  # type: ignore[no-untyped-def]
-        serializer = self.write_serializer_class(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    def _respond(self, obj, status_code: int = status.HTTP_200_OK) -> Response:  # type: ignore[no-untyped-def]
-        obj = self.get_queryset().get(pk=obj.pk)  # type: ignore[attr-defined]
-        return Response(self.read_serializer_class(obj).data, status=status_code)
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List customers", responses={200: CustomerSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(summary="Read a customer", responses={200: CustomerSerializer, **ERRORS}),
-    create=extend_schema(
-        summary="Create a customer (senior agents, admins)",
-        request=CustomerWriteSerializer,
-        responses={201: CustomerSerializer, **ERRORS},
-    ),
-    partial_update=extend_schema(
-        summary="Change a customer (senior agents, admins)",
-        request=CustomerWriteSerializer,
-        responses={200: CustomerSerializer, **ERRORS},
-    ),
-    destroy=extend_schema(summary="Delete a customer without tickets (admins)", responses={204: None, **ERRORS}),
+@crud_schema(
+    noun="a customer",
+    plural="customers",
+    read=CustomerSerializer,
+    create=CustomerWriteSerializer,
+    writers="senior agents, admins",
+    destroy="Delete a customer without tickets (admins)",
 )
 class CustomerViewSet(
-    _WriteThroughServices,
+    WriteThroughServicesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -89,18 +54,14 @@ class CustomerViewSet(
         return Customer.objects.all()
 
     def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        data = self._validated(request, partial=False)
-        email_opt_out = data.pop("email_opt_out", False)
-        customer = services.customer_create(actor=request.user, **data)
-        if email_opt_out:
-            customer = services.customer_update(customer=customer, data={"email_opt_out": True}, actor=request.user)
-        return self._respond(customer, status.HTTP_201_CREATED)
+        customer = services.customer_create(actor=request.user, **self.validated(request, partial=False))
+        return self.respond(customer, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         customer = self.get_object()
-        data = self._validated(request, partial=True)
+        data = self.validated(request, partial=True)
         customer = services.customer_update(customer=customer, data=data, actor=request.user)
-        return self._respond(customer)
+        return self.respond(customer)
 
     def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         services.customer_delete(customer=self.get_object(), actor=request.user)
@@ -128,23 +89,11 @@ class CustomerViewSet(
         )
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List organisations", responses={200: OrganizationSerializer(many=True), **ERRORS}),
-    retrieve=extend_schema(summary="Read an organisation", responses={200: OrganizationSerializer, **ERRORS}),
-    create=extend_schema(
-        summary="Create an organisation (admins)",
-        request=OrganizationWriteSerializer,
-        responses={201: OrganizationSerializer, **ERRORS},
-    ),
-    partial_update=extend_schema(
-        summary="Change an organisation (admins)",
-        request=OrganizationWriteSerializer,
-        responses={200: OrganizationSerializer, **ERRORS},
-    ),
-    destroy=extend_schema(summary="Delete an organisation (admins)", responses={204: None, **ERRORS}),
+@crud_schema(
+    noun="an organisation", plural="organisations", read=OrganizationSerializer, create=OrganizationWriteSerializer
 )
 class OrganizationViewSet(
-    _WriteThroughServices,
+    WriteThroughServicesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -166,14 +115,14 @@ class OrganizationViewSet(
         )
 
     def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        organization = services.organization_create(**self._validated(request, partial=False))
-        return self._respond(organization, status.HTTP_201_CREATED)
+        organization = services.organization_create(**self.validated(request, partial=False))
+        return self.respond(organization, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         organization = self.get_object()
-        data = self._validated(request, partial=True)
+        data = self.validated(request, partial=True)
         organization = services.organization_update(organization=organization, data=data, actor=request.user)
-        return self._respond(organization)
+        return self.respond(organization)
 
     def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         services.organization_delete(organization=self.get_object(), actor=request.user)

@@ -15,6 +15,7 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
             "events",
             "description",
             "is_active",
+            "include_internal_notes",
             "consecutive_failures",
             "disabled_at",
             "disabled_reason",
@@ -39,6 +40,11 @@ class WebhookSubscriptionInputSerializer(serializers.Serializer):
     events = serializers.ListField(child=serializers.ChoiceField(choices=KNOWN_EVENTS), allow_empty=False)
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     is_active = serializers.BooleanField(required=False, default=True)
+    include_internal_notes = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also deliver ticket.comment_added for internal notes (off: they never reach this receiver).",
+    )
 
 
 class WebhookDeliverySerializer(serializers.ModelSerializer):

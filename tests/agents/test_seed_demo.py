@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from model_bakery import baker
 
 from agents.models import Agent, Role, Team
 from customers.models import Customer, Organization
@@ -74,3 +75,35 @@ def test_no_demo_only_creates_the_admin():
     _seed("--no-demo", "--tickets", "10")
     assert not Organization.objects.filter(name="Acme Corporation").exists()
     assert Ticket.objects.count() == 10
+
+
+def test_bulk_tickets_get_the_due_times_ticket_sla_apply_gives():
+    from customers.models import Tier
+    from tickets import sla_services
+    from tickets.models import BusinessCalendar, SLAPolicy, SLATarget
+
+    _seed("--tickets", "14")  # the demo desk (its teams and categories)
+    default = SLAPolicy.objects.get(is_default=True)
+    SLATarget.objects.create(
+        policy=default, priority="high", tier=Tier.ENTERPRISE, first_response_minutes=30, resolution_minutes=120
+    )
+    team = Team.objects.filter(pk__in=Category.objects.values("team_id")).order_by("pk").first()
+    team_policy = baker.make(
+        "tickets.SLAPolicy", name="Round the clock", calendar=BusinessCalendar.objects.get(name="24x7")
+    )
+    team_policy.teams.add(team)
+    for priority in ("low", "medium", "high", "critical"):
+        SLATarget.objects.create(
+            policy=team_policy, priority=priority, tier="", first_response_minutes=90, resolution_minutes=600
+        )
+
+    _seed("--tickets", "150", "--no-demo", "--batch-size", "40")
+
+    bulk = list(Ticket.objects.filter(metadata__seed="bulk").select_related("customer"))
+    assert len(bulk) == 136
+    assert all(t.first_response_due_at and t.resolution_due_at and t.first_response_warn_at for t in bulk)
+    assert {t.team_id == team.pk for t in bulk} == {True, False}  # both policies were used
+    assert any(t.customer.tier == Tier.ENTERPRISE and t.priority == "high" for t in bulk)
+    for ticket in bulk:
+        stored = {name: getattr(ticket, name) for name in sla_services.DUE_FIELDS}
+        assert sla_services.ticket_sla_apply(ticket=ticket) == [], (ticket.pk, stored)

@@ -12,7 +12,9 @@ from model_bakery import baker
 
 from customers.gdpr import ERASED_TEXT, customer_erase, customer_gdpr_export
 from customers.models import Customer, GdprAction, GdprAuditEntry
-from notifications.models import OutboxEvent
+from customers.services import customer_update
+from notifications.models import EmailLog, EmailStatus, OutboxEvent, OutboxStatus, WebhookDelivery
+from notifications.services import KNOWN_EVENTS, notifications_forget, outbox_event_dispatch
 from tickets import services
 from tickets.models import Attachment, Comment, Ticket, TicketEvent
 
@@ -95,14 +97,44 @@ def test_export_query_count_does_not_grow_with_tickets(admin_agent, customer_a, 
     run_with(20)
 
 
+@pytest.fixture
+def alice_notifications(alice_history, customer_a):
+    """Her events dispatched: emails logged (sent), webhook deliveries recorded for a receiver of
+    every event (nothing listens on port 9: they stay pending), plus a customer.updated event
+    and one email still pending."""
+    baker.make_recipe(
+        "tests.notifications.webhook_subscription", url="http://127.0.0.1:9/hook", events=list(KNOWN_EVENTS)
+    )
+    customer_update(customer=customer_a, data={"name": "Alice Smith", "phone": "+14155550199"})
+    for event_id in OutboxEvent.objects.filter(status=OutboxStatus.PENDING).values_list("pk", flat=True):
+        outbox_event_dispatch(event_id=str(event_id))
+    baker.make_recipe(
+        "tests.notifications.email_log",
+        event_id=OutboxEvent.objects.filter(event="ticket.created").values_list("pk", flat=True).first(),
+        recipient="Alice@Acme.example",
+        template="status_changed",
+        subject="[#1] Alice, your request is now open",
+        body_text="Hi Alice",
+    )
+
+
+def _notification_rows() -> list[dict]:
+    return [*OutboxEvent.objects.values(), *EmailLog.objects.values(), *WebhookDelivery.objects.values()]
+
+
 def _personal_values(customer: Customer) -> list[str]:
     return [customer.email, "Alice", customer.phone, "hunter2", "crm-alice", "gold", "passport"]
 
 
 def test_erasure_leaves_no_personal_field(
-    admin_agent, customer_a, customer_b, alice_history, django_capture_on_commit_callbacks
+    admin_agent, customer_a, customer_b, alice_history, alice_notifications, django_capture_on_commit_callbacks
 ):
     personal = _personal_values(customer_a)
+    before = json.dumps(_notification_rows(), cls=DjangoJSONEncoder)
+    for value in ("alice@acme.example", "Alice Smith", "+14155550199", "crm-alice", "Hi Alice", "still stuck"):
+        assert value in before, value
+    assert EmailLog.objects.filter(recipient="alice@acme.example", status=EmailStatus.SENT).exists()
+    assert WebhookDelivery.objects.filter(event="customer.updated").exists()
     file_name = alice_history["attachment"].file.name
     alice_ticket_ids = [t.pk for t in alice_history["tickets"]]
 
@@ -136,15 +168,31 @@ def test_erasure_leaves_no_personal_field(
         *Comment.objects.filter(customer=erased).values(),
         *Comment.objects.filter(ticket_id__in=alice_ticket_ids).values(),
         *TicketEvent.objects.filter(ticket_id__in=alice_ticket_ids).values(),
+        *_notification_rows(),
     ]
     dump = json.dumps(rows, cls=DjangoJSONEncoder)
-    for value in personal:
-        assert value not in dump, value
+    for value in [*personal, "Alice Smith", "+14155550100", "still stuck"]:
+        assert value.lower() not in dump.lower(), value
+    # Her notification rows are kept (counts, statuses, ids), scrubbed; unsent mail is cancelled.
+    customer_events = OutboxEvent.objects.filter(event__startswith="customer.", payload__id=erased.pk)
+    assert customer_events.filter(event="customer.updated").get().payload["tier"] == erased.tier
+    assert EmailLog.objects.filter(recipient=f"erased-{erased.pk}@erased.invalid").count() == 4
+    assert set(EmailLog.objects.filter(recipient__startswith="erased-").values_list("status", flat=True)) == {
+        EmailStatus.SENT,
+        EmailStatus.FAILED,
+    }
+    created = WebhookDelivery.objects.get(event="ticket.created", payload__data__ticket__id=alice_ticket_ids[0])
+    assert created.payload["data"]["ticket"]["title"] == ERASED_TEXT
+    assert created.payload["data"]["ticket"]["status"] == "open"
+    assert created.payload["type"] == "ticket.created"
     # Bob untouched.
     customer_b.refresh_from_db()
     assert customer_b.email == "bob@globex.example"
     assert Ticket.objects.get(pk=alice_history["bobs"].pk).title == "Bob printer broken"
     assert Comment.objects.filter(ticket=alice_history["bobs"], body="Bob, reboot it").exists()
+    bobs_events = OutboxEvent.objects.filter(payload__ticket__id=alice_history["bobs"].pk)
+    assert "Bob printer broken" in json.dumps(list(bobs_events.values_list("payload", flat=True)))
+    assert "Bob, reboot it" in json.dumps(list(WebhookDelivery.objects.values_list("payload", flat=True)))
 
 
 def test_erasure_is_audited_published_and_idempotent(admin_agent, customer_a, alice_history):
@@ -165,3 +213,41 @@ def test_erasing_a_customer_without_login_or_tickets(admin_agent, db):
     customer.refresh_from_db()
     assert (customer.email, customer.name) == (f"erased-{customer.pk}@erased.invalid", "")
     assert GdprAuditEntry.objects.get().actor is None
+
+
+def test_forgetting_is_idempotent_and_set_based(customer_a, alice_notifications, django_assert_max_num_queries):
+    first = notifications_forget(email=customer_a.email, customer_id=customer_a.pk)
+    scrubbed = json.dumps(_notification_rows(), cls=DjangoJSONEncoder)
+
+    with django_assert_max_num_queries(14):
+        second = notifications_forget(email=customer_a.email, customer_id=customer_a.pk)
+
+    assert first["outbox"] == second["outbox"] > 5
+    assert first["webhooks"] == second["webhooks"] > 5
+    assert first["emails"] == 4
+    assert json.dumps(_notification_rows(), cls=DjangoJSONEncoder) == scrubbed
+
+
+@pytest.mark.parametrize(
+    ("payload", "about_her"),
+    [
+        pytest.param({"ticket": {"customer_id": "SELF", "title": "x"}}, True, id="ticket-customer-id"),
+        pytest.param({"comment": {"customer_id": "SELF", "body": "x"}}, True, id="comment-customer-id"),
+        pytest.param({"customer_id": "SELF", "note": "x"}, True, id="top-level-customer-id"),
+        pytest.param({"note": "write to ALICE@acme.example"}, True, id="address-in-text"),
+        pytest.param({"ticket": {"customer_id": "OTHER", "title": "x"}}, False, id="someone-else"),
+        pytest.param({"ticket": {"id": "SELF", "title": "x"}}, False, id="a-ticket-id-is-not-a-customer-id"),
+    ],
+)
+def test_forget_matches_payloads_by_customer_id_and_address(customer_a, customer_b, payload, about_her):
+    def fill(value):
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        return {"SELF": customer_a.pk, "OTHER": customer_b.pk}.get(value, value)
+
+    row = baker.make_recipe("tests.notifications.outbox_event", event="ticket.updated", payload=fill(payload))
+
+    notifications_forget(email="alice@acme.example", customer_id=customer_a.pk)
+
+    row.refresh_from_db()
+    assert (row.payload != fill(payload)) is about_her

@@ -2,9 +2,10 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from model_bakery import baker
 
-from tickets import services
+from tickets import selectors, services
 from tickets.models import Ticket
 from tickets.selectors import comment_list, event_list, ticket_get, ticket_list, ticket_search, ticket_visible_to
 
@@ -71,6 +72,15 @@ def test_ticket_search_stems_words_on_postgres(corpus):
     assert _ids(ticket_search(Ticket.objects.all(), '"sign in" -printer')) == {corpus["login"].pk}
 
 
+def _plan(sql, params):
+    with connection.cursor() as cursor:
+        # Only a bitmap scan is left: it must be on the GIN index, whose expression must match.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 @postgres_only
 @pytest.mark.parametrize(
     ("table", "index"),
@@ -80,14 +90,80 @@ def test_ticket_search_stems_words_on_postgres(corpus):
     ],
 )
 def test_search_uses_the_gin_indexes(corpus, table, index):
-    """The query expression must match the index expression exactly, or PostgreSQL scans."""
-    qs = ticket_search(Ticket.objects.all(), "printer")
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        sql, params = qs.query.sql_with_params()
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    """The query expression must match the index expression exactly, or PostgreSQL scans: the
+    queries that resolve a rare word's matches read the GIN indexes."""
+    with CaptureQueriesContext(connection) as ctx:
+        assert _ids(ticket_search(Ticket.objects.all(), "printer")) == {corpus["printer"].pk}
+    lookups = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"] and "to_tsvector" in q["sql"]
+    ]
+    assert len(lookups) == 1, ctx.captured_queries
+    # The captured SQL has its parameters inlined already.
+    plan = _plan(lookups[0], None)
     assert index in plan, plan
+
+
+@postgres_only
+def test_search_for_a_common_word_filters_in_the_page_query_with_the_gin_expression(corpus, monkeypatch):
+    """A common word is matched in the page's own query (the planner walks the ordering index and
+    stops at the end of the page) with the indexed expression, so a GIN plan stays possible."""
+    monkeypatch.setattr(selectors, "SEARCH_WALK_FROM", 0)
+    qs = ticket_search(Ticket.objects.all(), "printer")
+    sql, params = qs.query.sql_with_params()
+    assert "to_tsvector(" in sql.split(" WHERE ", 1)[1]
+    assert "ticket_search_gin" in _plan(sql, params)
+    assert _ids(qs) == {corpus["printer"].pk}
+
+
+@postgres_only
+def test_search_resolves_a_rare_word_to_ids_in_bounded_queries(corpus, django_assert_num_queries):
+    """Comments' matches, the estimate, the tickets' matches, then the page: four queries, and the
+    page query is a primary-key lookup (no to_tsvector on every walked row)."""
+    with django_assert_num_queries(4) as captured:
+        assert _ids(ticket_search(Ticket.objects.all(), "printer")) == {corpus["printer"].pk}
+    page_sql = captured.captured_queries[-1]["sql"]
+    assert "to_tsvector" not in page_sql
+    assert f'"tickets_ticket"."id" IN ({corpus["printer"].pk})' in page_sql
+
+
+@pytest.mark.parametrize(
+    ("walk_from", "inline_ids"),
+    [
+        pytest.param(None, None, id="rare-words-inlined"),
+        pytest.param(0, None, id="common-words-walk"),
+        pytest.param(0, 0, id="common-words-walk-and-many-comment-matches"),
+        pytest.param(None, 0, id="more-matches-than-inlined"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        pytest.param("printer", {"printer"}, id="title-word"),
+        pytest.param("refund", {"login"}, id="internal-note"),
+        pytest.param("keyboard", {"login"}, id="public-comment"),
+        pytest.param("bob@globex.example", {"invoice", "login"}, id="customer-email"),
+        pytest.param("nothing-like-this", set(), id="no-match"),
+    ],
+)
+def test_every_search_plan_finds_the_same_tickets(corpus, monkeypatch, walk_from, inline_ids, term, expected):
+    if walk_from is not None:
+        monkeypatch.setattr(selectors, "SEARCH_WALK_FROM", walk_from)
+    if inline_ids is not None:
+        monkeypatch.setattr(selectors, "SEARCH_INLINE_IDS", inline_ids)
+    assert _ids(ticket_search(Ticket.objects.all(), term)) == {corpus[name].pk for name in expected}
+    number = ticket_search(Ticket.objects.all(), str(corpus["invoice"].pk))
+    assert corpus["invoice"].pk in _ids(number)
+
+
+@postgres_only
+def test_queryset_row_estimate_reads_the_plan_without_running_it(corpus, django_assert_num_queries):
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tickets_ticket")
+    with django_assert_num_queries(1) as captured:
+        assert selectors.queryset_row_estimate(Ticket.objects.all()) == 3
+    assert captured.captured_queries[0]["sql"].startswith("EXPLAIN (FORMAT JSON)")
 
 
 def test_visible_to_scopes_by_role(corpus, agent, customer_a, customer_b, django_user_model):

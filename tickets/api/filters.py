@@ -10,11 +10,13 @@ from django import forms
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 
 from agents.permissions import request_role
 from agents.selectors import CUSTOMER_ROLE
+from tickets import sla
 from tickets.models import Priority, Status, Ticket
 
 
@@ -118,7 +120,13 @@ class TicketFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(method="filter_tag", max_length=50)
     escalated = StrictBooleanFilter()
     urgent = StrictBooleanFilter(method="filter_urgent", help_text="Open or pending, unassigned, high or critical.")
-    breached = StrictBooleanFilter(method="filter_breached", help_text="The SLA was breached.")
+    breached = StrictBooleanFilter(
+        method="filter_breached",
+        help_text="true: a target passed unmet now, or the breach scan stamped the ticket; false: neither.",
+    )
+    at_risk = StrictBooleanFilter(
+        method="filter_at_risk", help_text="true: past the warning point of a running target, not breached."
+    )
     created_after = SafeIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = SafeIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     updated_after = SafeIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
@@ -147,7 +155,12 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(URGENT_Q) if value else queryset.exclude(URGENT_Q)
 
     def filter_breached(self, queryset: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
-        return queryset.filter(sla_breached_at__isnull=not value)
+        condition = sla.breached_q(timezone.now())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_at_risk(self, queryset: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
+        condition = sla.at_risk_q(timezone.now())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
 
     def filter_search(self, queryset: QuerySet[Ticket], name: str, value: Any) -> QuerySet[Ticket]:
         include_internal = request_role(self.request) != CUSTOMER_ROLE

@@ -4,13 +4,17 @@ priority or team. Unknown fields are refused with a 400 naming them, not silentl
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.models import AssignmentStrategy, Team
+from tickets import sla
 from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent
 
 User = get_user_model()
@@ -43,6 +47,14 @@ class TicketSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     customer_email = serializers.EmailField(source="customer.email", read_only=True)
     is_urgent = serializers.BooleanField(read_only=True)
+    sla_status = serializers.SerializerMethodField(
+        help_text="ok, at_risk (past the warning point of the target it is racing), breached "
+        "(a target passed unmet, or the breach scan stamped it), or null when no target is running."
+    )
+    time_remaining_seconds = serializers.SerializerMethodField(
+        help_text="Seconds until the next unmet target (first response, then resolution) is due; "
+        "negative once breached, frozen while pending; null when no target is running."
+    )
 
     class Meta:
         model = Ticket
@@ -69,6 +81,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "first_response_due_at",
             "resolution_due_at",
             "sla_breached_at",
+            "sla_status",
+            "time_remaining_seconds",
             "first_responded_at",
             "resolved_at",
             "closed_at",
@@ -77,6 +91,23 @@ class TicketSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def _now(self) -> datetime:
+        """One clock per response, so a list's states agree with each other (from the row: no query)."""
+        context = self.context
+        if "sla_now" not in context:
+            context["sla_now"] = timezone.now()
+        return context["sla_now"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["ok", "at_risk", "breached"], allow_null=True))
+    def get_sla_status(self, ticket: Ticket) -> str | None:
+        state = sla.sla_state(ticket, now=self._now())
+        return None if state == "none" else state
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_time_remaining_seconds(self, ticket: Ticket) -> int | None:
+        remaining = sla.time_remaining(ticket, now=self._now())
+        return None if remaining is None else math.floor(remaining.total_seconds())
 
 
 class _TicketWriteBase(StrictFieldsMixin, serializers.Serializer):

@@ -268,3 +268,48 @@ def test_list_query_count_is_bounded(
     small = _count_queries(client, url, 10, django_assert_max_num_queries, 8)
     large = _count_queries(client, url, 100, django_assert_max_num_queries, 8)
     assert small == large, connection.queries[-large:]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (query plans)")
+@pytest.mark.parametrize(
+    ("params", "index"),
+    [
+        pytest.param({}, "ticket_created_idx", id="default-ordering"),
+        pytest.param({"search": "refund"}, "ticket_created_idx", id="common-word-search"),
+    ],
+)
+def test_list_page_query_walks_the_ordering_index_without_sorting(api_agent, make_ticket, monkeypatch, params, index):
+    """The default ordering (-created_at, -id) is ticket_created_idx read backwards, so a page (and
+    the cursor's next page) is an index range, not a sort of every ticket; a common search word
+    is checked on that walk (tickets.selectors.ticket_search)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_WALK_FROM", 0)  # "refund" counts as a common word
+    for _ in range(3):
+        make_ticket(title="Refund please")
+    with CaptureQueriesContext(connection) as ctx:
+        assert len(ids(api_agent.get(URL, params))) == 3
+    page_sql = next(
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "tickets_ticket"."id", "tickets_ticket"."title"')
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {page_sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan, plan
+    assert "Sort Key" not in plan, plan
+
+
+@pytest.mark.parametrize("term", [pytest.param("refund", id="word"), pytest.param("alice@acme.example", id="email")])
+def test_search_runs_a_bounded_number_of_queries(api_agent, make_ticket, term, django_assert_max_num_queries):
+    for _ in range(5):
+        make_ticket(title="Refund please")
+    with django_assert_max_num_queries(8):
+        response = api_agent.get(URL, {"search": term})
+    assert len(ids(response)) == 5
