@@ -4,6 +4,8 @@ assign honour `If-Match` (a stale one is a 412); POST honours `Idempotency-Key`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +23,7 @@ from rest_framework.response import Response
 from agents.idempotency import idempotent
 from agents.permissions import ReadOnlyForViewer, request_role
 from agents.selectors import CUSTOMER_ROLE
+from config.api import ERRORS
 from tickets import selectors, services
 from tickets.api.filters import TicketFilter
 from tickets.api.permissions import (
@@ -62,12 +65,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Retry-safe creation: the same key replays the first response (kept 24 h); "
     "a different body with the same key is a 422, a retry while the first runs a 409.",
 )
-ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Validation error, each offending field named."),
-    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Not authenticated."),
-    403: OpenApiResponse(OpenApiTypes.OBJECT, description="Your role does not allow this."),
-    404: OpenApiResponse(OpenApiTypes.OBJECT, description="Unknown or out of your scope."),
-}
 
 
 class PreconditionFailed(APIException):
@@ -91,6 +88,15 @@ def check_if_match(request: Any, ticket: Ticket) -> None:
     tags = _etags(header)
     if "*" not in tags and ticket_etag(ticket) not in tags:
         raise PreconditionFailed
+
+
+@contextmanager
+def locked_for_write(request: Any, ticket: Ticket) -> Iterator[Ticket]:
+    """The ticket's row locked for this write, refused with 412 when `If-Match` is stale."""
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+        check_if_match(request, locked)
+        yield locked
 
 
 def _ticket_response(ticket: Ticket, *, status_code: int = status.HTTP_200_OK, **headers: str) -> Response:
@@ -208,17 +214,13 @@ class TicketViewSet(
         ticket = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
-            check_if_match(request, locked)
+        with locked_for_write(request, ticket) as locked:
             services.ticket_update(ticket=locked, actor=request.user, data=dict(serializer.validated_data))
         return _ticket_response(self._reload(ticket.pk))
 
     def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         ticket = self.get_object()
-        with transaction.atomic():
-            locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
-            check_if_match(request, locked)
+        with locked_for_write(request, ticket) as locked:
             services.ticket_delete(ticket=locked, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -241,13 +243,9 @@ class TicketViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with transaction.atomic():
-            locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
-            check_if_match(request, locked)
+        with locked_for_write(request, ticket) as locked:
             if "strategy" in data:
-                from tickets.services import ticket_assign_by_strategy
-
-                ticket_assign_by_strategy(ticket=locked, actor=request.user, strategy=data["strategy"])
+                services.ticket_assign_by_strategy(ticket=locked, actor=request.user, strategy=data["strategy"])
             else:
                 services.ticket_assign(ticket=locked, actor=request.user, assignee=data["agent"])
         return _ticket_response(self._reload(ticket.pk))
