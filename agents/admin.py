@@ -269,8 +269,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
         if change:
             if "revoked" in form.changed_data and obj.revoked:
                 services.api_key_revoke(api_key=ApiKey.objects.get(pk=obj.pk), actor=request.user)
-            if "expiry_date" in form.changed_data:
-                ApiKey.objects.filter(pk=obj.pk).update(expiry_date=obj.expiry_date)
+            if "expiry_date" in form.changed_data and not obj.revoked:
+                services.api_key_set_expiry(
+                    api_key=ApiKey.objects.get(pk=obj.pk), expiry_date=obj.expiry_date, actor=request.user
+                )
             return
         api_key, plain_key = services.api_key_create(
             name=form.cleaned_data["name"],

@@ -183,6 +183,18 @@ def api_key_revoke(*, api_key: ApiKey, actor: AbstractBaseUser | None = None) ->
     return api_key
 
 
+@transaction.atomic
+def api_key_set_expiry(
+    *, api_key: ApiKey, expiry_date: datetime | None, actor: AbstractBaseUser | None = None
+) -> ApiKey:
+    """Set or clear when a key stops working (a past date disables it at once)."""
+    if api_key.revoked:
+        raise ValidationError({"expiry_date": ["A revoked key cannot be changed."]})
+    api_key.expiry_date = expiry_date
+    api_key.save(update_fields=["expiry_date"])
+    return api_key
+
+
 # --- roles -> groups and permissions ----------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
@@ -67,3 +67,18 @@ class WriteThroughServicesMixin:
     def respond(self, obj: Any, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=obj.pk)  # type: ignore[attr-defined]
         return Response(self.read_serializer_class(fresh).data, status=status_code)
+
+
+class ServiceModelViewSet(
+    WriteThroughServicesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """list, retrieve, create, PATCH and delete; writes go through the subclass's services."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404

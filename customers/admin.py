@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from config.admin_tools import ReadOnlyInlineMixin
 from customers import services, validators
 from customers.gdpr_admin import gdpr_erase, gdpr_export
 from customers.models import Customer, Organization, OrganizationDomain
@@ -30,28 +31,16 @@ class RecentTicketsFormSet(BaseInlineFormSet):
         return self._queryset
 
 
-class RecentTicketInline(admin.TabularInline):
+class RecentTicketInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = Ticket
     formset = RecentTicketsFormSet
     fields = ("title", "status", "priority", "assignee", "created_at")
     readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = f"latest tickets (up to {RECENT_TICKETS})"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
         return super().get_queryset(request).select_related("assignee")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class CustomerTicketInline(RecentTicketInline):

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 
 from agents.models import Role
 from agents.selectors import user_role
+from config.admin_tools import ReadOnlyAdminMixin
 from customers.gdpr import customer_erase, customer_gdpr_export
 from customers.models import Customer, GdprAuditEntry
 
@@ -65,18 +66,10 @@ def gdpr_erase(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Que
 
 
 @admin.register(GdprAuditEntry)
-class GdprAuditEntryAdmin(admin.ModelAdmin):
+class GdprAuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "action", "customer_ref", "actor", "details")
     list_filter = ("action",)
     list_select_related = ("actor",)
     search_fields = ("=customer_ref",)
     readonly_fields = ("created_at", "action", "customer", "customer_ref", "actor", "details")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+    deletable = False  # the GDPR audit trail is kept

@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from agents.models import Agent
 from agents.selectors import agent_for_user
+from config.admin_tools import ReadOnlyInlineMixin
 from config.exceptions import ApplicationError
 from tickets import services, validators
 from tickets.job_admin import export_tickets_csv, export_tickets_jsonl, retention_dry_run
@@ -213,52 +214,28 @@ class CommentInline(admin.StackedInline):
         return False
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ReadOnlyInlineMixin, admin.TabularInline):
     """Files on the ticket, read-only (uploads arrive through the API and inbound email)."""
 
     model = Attachment
     fields = ("filename", "content_type", "size", "comment", "uploaded_by", "created_at")
     readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
         return super().get_queryset(request).select_related("uploaded_by", "comment")
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class TicketEventInline(admin.TabularInline):
+class TicketEventInline(ReadOnlyInlineMixin, admin.TabularInline):
     """The audit trail, read-only."""
 
     model = TicketEvent
     fields = ("created_at", "actor", "kind", "field", "old_value", "new_value", "note")
     readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
     verbose_name = "event"
     verbose_name_plural = "history"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TicketEvent]:
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # --- tickets ---------------------------------------------------------------------------------

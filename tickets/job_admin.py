@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from config.admin_tools import ReadOnlyAdminMixin
 from config.exceptions import ApplicationError
 from tickets import jobs
 from tickets.models import BulkUpdateJob, ExportFormat, ExportJob, Ticket
@@ -67,16 +68,10 @@ def retention_dry_run(modeladmin: admin.ModelAdmin, request: HttpRequest, querys
     )
 
 
-class _ReadOnlyJobAdmin(admin.ModelAdmin):
+class _ReadOnlyJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("requested_by",)
     show_full_result_count = False
     date_hierarchy = None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request).select_related("requested_by")

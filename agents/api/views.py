@@ -30,7 +30,7 @@ from agents.api.serializers import (
 from agents.models import Agent, ApiKey, Team
 from agents.permissions import request_role
 from agents.selectors import CUSTOMER_ROLE
-from config.api import ERRORS, WriteThroughServicesMixin, crud_schema
+from config.api import ERRORS, ServiceModelViewSet, crud_schema
 
 
 @extend_schema(
@@ -92,15 +92,7 @@ class MeView(APIView):
     retrieve="Read an agent (by user id)",
     destroy="Deactivate an agent (admins)",
 )
-class AgentViewSet(
-    WriteThroughServicesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class AgentViewSet(ServiceModelViewSet):
     """Agents, addressed by their user id (the id tickets use for `assignee`). API keys' service
     users are not listed."""
 
@@ -111,8 +103,6 @@ class AgentViewSet(
     lookup_field = "user_id"
     lookup_url_kwarg = "pk"
     ordering = ("-id",)
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return (
@@ -136,21 +126,11 @@ class AgentViewSet(
 
 
 @crud_schema(noun="a team", plural="teams", read=TeamSerializer, create=TeamWriteSerializer)
-class TeamViewSet(
-    WriteThroughServicesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class TeamViewSet(ServiceModelViewSet):
     permission_classes = [AgentsReadAdminWrite]
     read_serializer_class = TeamSerializer
     write_serializer_class = TeamWriteSerializer
     ordering = ("name",)
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Team.objects.all()

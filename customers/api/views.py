@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agents.selectors import CUSTOMER_ROLE
-from config.api import ERRORS, WriteThroughServicesMixin, crud_schema
+from config.api import ERRORS, ServiceModelViewSet, crud_schema
 from customers import services
 from customers.api.filters import CustomerFilter, OrganizationFilter
 from customers.api.permissions import AgentsReadAdminWrite, AgentsReadSeniorWriteAdminDelete, IsAdminRole
@@ -33,22 +33,12 @@ from customers.models import Customer, Organization, OrganizationDomain
     writers="senior agents, admins",
     destroy="Delete a customer without tickets (admins)",
 )
-class CustomerViewSet(
-    WriteThroughServicesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class CustomerViewSet(ServiceModelViewSet):
     permission_classes = [AgentsReadSeniorWriteAdminDelete]
     write_serializer_class = CustomerWriteSerializer
     read_serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
     ordering = ("-created_at", "-id")
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Customer.objects.all()
@@ -92,22 +82,12 @@ class CustomerViewSet(
 @crud_schema(
     noun="an organisation", plural="organisations", read=OrganizationSerializer, create=OrganizationWriteSerializer
 )
-class OrganizationViewSet(
-    WriteThroughServicesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class OrganizationViewSet(ServiceModelViewSet):
     permission_classes = [AgentsReadAdminWrite]
     write_serializer_class = OrganizationWriteSerializer
     read_serializer_class = OrganizationSerializer
     filterset_class = OrganizationFilter
     ordering = ("name",)
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Organization.objects.prefetch_related(

@@ -202,6 +202,12 @@ def test_api_key_created_once_shown_and_revoked(admin_client_):
     change_url = reverse("admin:agents_apikey_change", args=[api_key.pk])
     assert admin_client_.get(change_url).status_code == 200
     assert (
+        admin_client_.post(change_url, {"expiry_date_0": "2020-01-01", "expiry_date_1": "00:00:00"}).status_code == 302
+    )
+    api_key.refresh_from_db()
+    assert api_key.has_expired
+    assert not ApiKey.objects.is_valid(plain)
+    assert (
         admin_client_.post(change_url, {"revoked": "on", "expiry_date_0": "", "expiry_date_1": ""}).status_code == 302
     )
     api_key.refresh_from_db()

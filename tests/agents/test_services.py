@@ -157,3 +157,27 @@ def test_agent_create_recreates_a_missing_role_group():
     agent = agent_create(email="late@support.example", role=Role.VIEWER)
     assert list(agent.user.groups.values_list("name", flat=True)) == ["Viewer"]
     assert agent.user.has_perm("tickets.view_ticket")
+
+
+def test_api_key_expiry_set_cleared_and_refused_once_revoked(admin_agent):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from agents.models import ApiKey
+    from agents.services import api_key_create, api_key_revoke, api_key_set_expiry
+
+    api_key, plain = api_key_create(name="Integration", role=Role.AGENT, actor=admin_agent.user)
+    past = timezone.now() - timedelta(minutes=1)
+
+    api_key_set_expiry(api_key=api_key, expiry_date=past, actor=admin_agent.user)
+    assert ApiKey.objects.get(pk=api_key.pk).has_expired
+    assert not ApiKey.objects.is_valid(plain)
+
+    api_key_set_expiry(api_key=api_key, expiry_date=None, actor=admin_agent.user)
+    assert ApiKey.objects.is_valid(plain)
+
+    api_key_revoke(api_key=api_key, actor=admin_agent.user)
+    with pytest.raises(ValidationError) as exc:
+        api_key_set_expiry(api_key=api_key, expiry_date=past, actor=admin_agent.user)
+    assert "expiry_date" in exc.value.message_dict
