@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.models import AssignmentStrategy, Team
-from tickets import sla
+from tickets import sla, validators
 from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent
 
 User = get_user_model()
@@ -111,7 +111,10 @@ class TicketSerializer(serializers.ModelSerializer):
 
 
 class _TicketWriteBase(StrictFieldsMixin, serializers.Serializer):
-    title = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=False)
+    # The shared rule runs here too, so every bad field is named in one 400 (the service re-checks).
+    title = serializers.CharField(
+        max_length=200, allow_blank=True, trim_whitespace=False, validators=[validators.validate_title]
+    )
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
     category = serializers.SlugRelatedField(
         slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
@@ -137,7 +140,9 @@ class TicketCustomerCreateSerializer(_TicketWriteBase):
 class TicketUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     """What an agent may change with PATCH."""
 
-    title = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=False, required=False)
+    title = serializers.CharField(
+        max_length=200, allow_blank=True, trim_whitespace=False, required=False, validators=[validators.validate_title]
+    )
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)

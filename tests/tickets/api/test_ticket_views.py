@@ -207,6 +207,24 @@ def test_create_validation_names_the_field(api_agent, payload, field):
     assert not Ticket.objects.exists()
 
 
+def test_every_bad_field_is_named_in_one_response(api_agent):
+    response = api_agent.post(
+        URL, {"title": "<script>alert(1)</script>", "priority": "LOW", "customer_email": "nope"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"title", "priority", "customer_email"}
+    assert "markup" in response.json()["title"][0]
+    assert not Ticket.objects.exists()
+
+
+def test_patch_with_a_bad_title_and_priority_names_both(api_agent, ticket):
+    response = api_agent.patch(f"{URL}{ticket.pk}/", {"title": "a\nb", "priority": "urgent"}, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"title", "priority"}
+
+
 def test_duplicate_external_id_names_the_field(api_agent):
     assert api_agent.post(URL, {**VALID, "external_id": "X-1"}, format="json").status_code == 201
     response = api_agent.post(URL, {**VALID, "external_id": "X-1"}, format="json")
