@@ -72,10 +72,10 @@ def up() -> int:
     manage("seed_demo")
     _say("starting web (http://127.0.0.1:8000/admin/), Celery worker and beat; Ctrl-C stops all")
     honcho = [str(BIN / "honcho"), "-f", str(ROOT / "config" / "Procfile.dev"), "-d", str(ROOT), "start"]
-    try:
-        return subprocess.run(honcho, cwd=ROOT, env=_env(), check=False).returncode
-    except KeyboardInterrupt:
-        return 0
+    # Become honcho, so Ctrl-C reaches it alone and it stops web, worker and beat in order (a
+    # parent Python would kill it mid-shutdown on KeyboardInterrupt and orphan the worker).
+    os.chdir(ROOT)
+    os.execve(honcho[0], honcho, _env())  # noqa: S606
 
 
 def test(args: list[str]) -> int:
