@@ -55,6 +55,26 @@ def viewer_agent(make_agent) -> Agent:
 
 
 @pytest.fixture
+def login(client, make_agent) -> Callable[[str], Agent]:
+    """Log the Django test client in as a new agent of `role`; returns the agent."""
+
+    def _login(role: str) -> Agent:
+        agent = make_agent(role)
+        client.force_login(agent.user)
+        return agent
+
+    return _login
+
+
+@pytest.fixture
+def admin_client_(client, admin_agent):
+    """The test client logged in as an admin agent (pytest-django's `admin_client` has no agent
+    profile, so it would be a superuser outside the roles)."""
+    client.force_login(admin_agent.user)
+    return client
+
+
+@pytest.fixture
 def org_a(db) -> Organization:
     return baker.make_recipe("tests.customers.organization", name="Acme Corp")
 

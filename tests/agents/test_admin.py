@@ -11,12 +11,6 @@ from agents.models import Agent, ApiKey, Role, Team, User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client_(client, admin_agent):
-    client.force_login(admin_agent.user)
-    return client
-
-
 MODEL_ADMINS = [
     "agents_user",
     "agents_agent",

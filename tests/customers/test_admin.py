@@ -14,16 +14,6 @@ from notifications.models import OutboxEvent
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def login(client, make_agent):
-    def _login(role):
-        agent = make_agent(role)
-        client.force_login(agent.user)
-        return agent
-
-    return _login
-
-
 def _inline(prefix, total=0, initial=0):
     return {
         f"{prefix}-TOTAL_FORMS": str(total),

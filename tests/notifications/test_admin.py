@@ -12,12 +12,6 @@ from model_bakery import baker
 from notifications.models import DeliveryStatus, OutboxStatus, WebhookSubscription
 
 
-@pytest.fixture
-def admin_client(client, admin_agent):
-    client.force_login(admin_agent.user)
-    return client
-
-
 def _messages(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
@@ -32,7 +26,7 @@ def _messages(response) -> list[str]:
         pytest.param("webhookdelivery", "webhook_delivery", id="deliveries"),
     ],
 )
-def test_changelist_search_and_change_pages(model, recipe, admin_client, django_assert_max_num_queries):
+def test_changelist_search_and_change_pages(model, recipe, admin_client_, django_assert_max_num_queries):
     objects = [
         baker.make_recipe(f"tests.notifications.{recipe}", event_id=f"00000000-0000-0000-0000-{n:012d}")
         if recipe in ("email_log", "webhook_delivery")
@@ -42,16 +36,16 @@ def test_changelist_search_and_change_pages(model, recipe, admin_client, django_
     base = f"/admin/notifications/{model}/"
 
     with django_assert_max_num_queries(15):
-        assert admin_client.get(base).status_code == 200
-    assert admin_client.get(base, {"q": "example"}).status_code == 200
-    assert admin_client.get(f"{base}{objects[0].pk}/change/").status_code == 200
+        assert admin_client_.get(base).status_code == 200
+    assert admin_client_.get(base, {"q": "example"}).status_code == 200
+    assert admin_client_.get(f"{base}{objects[0].pk}/change/").status_code == 200
 
 
 @pytest.mark.django_db
-def test_add_subscription_in_the_admin_shows_the_secret_once(admin_client, admin_agent):
-    assert admin_client.get("/admin/notifications/webhooksubscription/add/").status_code == 200
+def test_add_subscription_in_the_admin_shows_the_secret_once(admin_client_, admin_agent):
+    assert admin_client_.get("/admin/notifications/webhooksubscription/add/").status_code == 200
 
-    response = admin_client.post(
+    response = admin_client_.post(
         "/admin/notifications/webhooksubscription/add/",
         {"url": "http://127.0.0.1:8000/hook", "events": ["ticket.created", "ticket.updated"], "is_active": "on"},
         follow=True,
@@ -64,10 +58,10 @@ def test_add_subscription_in_the_admin_shows_the_secret_once(admin_client, admin
 
 
 @pytest.mark.django_db
-def test_admin_refuses_a_private_url(settings, admin_client):
+def test_admin_refuses_a_private_url(settings, admin_client_):
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
 
-    response = admin_client.post(
+    response = admin_client_.post(
         "/admin/notifications/webhooksubscription/add/",
         {"url": "https://10.0.0.1/hook", "events": ["ticket.created"], "is_active": "on"},
     )
@@ -78,12 +72,12 @@ def test_admin_refuses_a_private_url(settings, admin_client):
 
 
 @pytest.mark.django_db
-def test_change_subscription_in_the_admin_goes_through_the_service(admin_client):
+def test_change_subscription_in_the_admin_goes_through_the_service(admin_client_):
     subscription = baker.make_recipe(
         "tests.notifications.webhook_subscription", is_active=False, disabled_reason="x", consecutive_failures=9
     )
 
-    admin_client.post(
+    admin_client_.post(
         f"/admin/notifications/webhooksubscription/{subscription.pk}/change/",
         {"url": subscription.url, "events": ["customer.created"], "description": "d", "is_active": "on"},
     )
@@ -97,17 +91,17 @@ def test_change_subscription_in_the_admin_goes_through_the_service(admin_client)
 
 
 @pytest.mark.django_db
-def test_disabled_subscriptions_get_a_notice_and_can_be_enabled(admin_client):
+def test_disabled_subscriptions_get_a_notice_and_can_be_enabled(admin_client_):
     subscription = baker.make_recipe(
         "tests.notifications.webhook_subscription",
         is_active=False,
         disabled_reason="Disabled after 20 consecutive failed attempts.",
     )
 
-    response = admin_client.get("/admin/notifications/webhooksubscription/")
+    response = admin_client_.get("/admin/notifications/webhooksubscription/")
     assert any("disabled automatically" in m for m in _messages(response))
 
-    admin_client.post(
+    admin_client_.post(
         "/admin/notifications/webhooksubscription/",
         {"action": "enable", "_selected_action": [subscription.pk]},
     )
@@ -117,11 +111,11 @@ def test_disabled_subscriptions_get_a_notice_and_can_be_enabled(admin_client):
 
 
 @pytest.mark.django_db
-def test_rotate_secret_action(admin_client):
+def test_rotate_secret_action(admin_client_):
     subscription = baker.make_recipe("tests.notifications.webhook_subscription")
     old = subscription.secret
 
-    response = admin_client.post(
+    response = admin_client_.post(
         "/admin/notifications/webhooksubscription/",
         {"action": "rotate_secret", "_selected_action": [subscription.pk]},
         follow=True,
@@ -134,19 +128,19 @@ def test_rotate_secret_action(admin_client):
 
 
 @pytest.mark.django_db
-def test_delete_subscription_in_the_admin(admin_client):
+def test_delete_subscription_in_the_admin(admin_client_):
     subscription = baker.make_recipe("tests.notifications.webhook_subscription")
 
-    admin_client.post(f"/admin/notifications/webhooksubscription/{subscription.pk}/delete/", {"post": "yes"})
+    admin_client_.post(f"/admin/notifications/webhooksubscription/{subscription.pk}/delete/", {"post": "yes"})
 
     assert WebhookSubscription.objects.count() == 0
 
 
 @pytest.mark.django_db
-def test_dispatch_now_action(admin_client):
+def test_dispatch_now_action(admin_client_):
     event = baker.make_recipe("tests.notifications.outbox_event", created_at=timezone.now() - timedelta(minutes=1))
 
-    admin_client.post(
+    admin_client_.post(
         "/admin/notifications/outboxevent/", {"action": "dispatch_now", "_selected_action": [str(event.pk)]}
     )
 
@@ -155,7 +149,7 @@ def test_dispatch_now_action(admin_client):
 
 
 @pytest.mark.django_db
-def test_redeliver_action(admin_client, subscribe, httpserver, django_capture_on_commit_callbacks):
+def test_redeliver_action(admin_client_, subscribe, httpserver, django_capture_on_commit_callbacks):
     subscription = subscribe(events=["ticket.created"])
     httpserver.expect_request("/hook").respond_with_data("ok")
     delivery = baker.make_recipe(
@@ -167,7 +161,7 @@ def test_redeliver_action(admin_client, subscribe, httpserver, django_capture_on
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(
+        admin_client_.post(
             "/admin/notifications/webhookdelivery/", {"action": "redeliver", "_selected_action": [str(delivery.pk)]}
         )
 
@@ -177,6 +171,6 @@ def test_redeliver_action(admin_client, subscribe, httpserver, django_capture_on
 
 
 @pytest.mark.django_db
-def test_logs_are_read_only(admin_client):
-    assert admin_client.get("/admin/notifications/emaillog/add/").status_code == 403
-    assert admin_client.get("/admin/notifications/webhookdelivery/add/").status_code == 403
+def test_logs_are_read_only(admin_client_):
+    assert admin_client_.get("/admin/notifications/emaillog/add/").status_code == 403
+    assert admin_client_.get("/admin/notifications/webhookdelivery/add/").status_code == 403

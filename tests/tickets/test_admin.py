@@ -23,16 +23,6 @@ def change_url(ticket):
     return reverse("admin:tickets_ticket_change", args=[ticket.pk])
 
 
-@pytest.fixture
-def login(client, make_agent):
-    def _login(role):
-        agent = make_agent(role)
-        client.force_login(agent.user)
-        return agent
-
-    return _login
-
-
 def _messages(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
 

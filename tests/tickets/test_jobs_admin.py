@@ -18,12 +18,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:tickets_ticket_changelist")
 
 
-@pytest.fixture
-def admin_client_(client, admin_agent):
-    client.force_login(admin_agent.user)
-    return client
-
-
 def _action(client, action: str, ids: list[int], **extra):
     return client.post(CHANGELIST, {"action": action, ACTION_CHECKBOX_NAME: ids, **extra}, follow=True)
 

@@ -11,7 +11,6 @@ from django.urls import reverse
 from freezegun import freeze_time
 from model_bakery import baker
 
-from agents.models import Role
 from tickets.models import BusinessCalendar, Holiday, SLAPolicy, Status, Ticket
 from tickets.sla_admin import format_remaining, sla_badge
 
@@ -19,13 +18,6 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
 CHANGELIST = reverse("admin:tickets_ticket_changelist")
-
-
-@pytest.fixture
-def admin_client_agent(client, make_agent):
-    agent = make_agent(Role.ADMIN)
-    client.force_login(agent.user)
-    return client
 
 
 def _ticket(customer, *, due_in: timedelta, warn_in: timedelta, **kwargs) -> Ticket:
@@ -67,18 +59,18 @@ def sla_mix(customer_a):
         pytest.param(None, {"ok", "at_risk", "breached", "done"}, id="all"),
     ],
 )
-def test_changelist_sla_filter(admin_client_agent, sla_mix, value, expected):
+def test_changelist_sla_filter(admin_client_, sla_mix, value, expected):
     with freeze_time(NOW):
-        response = admin_client_agent.get(CHANGELIST, {"sla": value} if value else {})
+        response = admin_client_.get(CHANGELIST, {"sla": value} if value else {})
 
     assert response.status_code == 200
     ids = {t.pk for t in response.context["cl"].result_list}
     assert ids == {sla_mix[k].pk for k in expected}
 
 
-def test_changelist_shows_the_badge_with_time_remaining(admin_client_agent, sla_mix):
+def test_changelist_shows_the_badge_with_time_remaining(admin_client_, sla_mix):
     with freeze_time(NOW):
-        html = admin_client_agent.get(CHANGELIST).content.decode()
+        html = admin_client_.get(CHANGELIST).content.decode()
 
     assert "sla-breached" in html
     assert "30m over" in html
@@ -89,14 +81,12 @@ def test_changelist_shows_the_badge_with_time_remaining(admin_client_agent, sla_
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_changelist_with_sla_column_in_bounded_queries(
-    admin_client_agent, customer_a, count, django_assert_max_num_queries
-):
+def test_changelist_with_sla_column_in_bounded_queries(admin_client_, customer_a, count, django_assert_max_num_queries):
     for _ in range(count):
         _ticket(customer_a, due_in=timedelta(minutes=-30), warn_in=timedelta(minutes=-40))
 
     with freeze_time(NOW), django_assert_max_num_queries(14):
-        response = admin_client_agent.get(CHANGELIST, {"sla": "breached"})
+        response = admin_client_.get(CHANGELIST, {"sla": "breached"})
 
     assert response.context["cl"].result_count == count
 
@@ -152,21 +142,21 @@ def test_format_remaining(delta, text):
         "admin:tickets_holiday_add",
     ],
 )
-def test_sla_admin_pages_render(admin_client_agent, name):
-    assert admin_client_agent.get(reverse(name)).status_code == 200
+def test_sla_admin_pages_render(admin_client_, name):
+    assert admin_client_.get(reverse(name)).status_code == 200
 
 
-def test_policy_change_page_lists_its_targets(admin_client_agent):
+def test_policy_change_page_lists_its_targets(admin_client_):
     policy = SLAPolicy.objects.get(is_default=True)
 
-    response = admin_client_agent.get(reverse("admin:tickets_slapolicy_change", args=[policy.pk]))
+    response = admin_client_.get(reverse("admin:tickets_slapolicy_change", args=[policy.pk]))
 
     assert response.status_code == 200
     assert response.content.decode().count('name="targets-') > 4
 
 
-def test_calendar_add_refuses_a_bad_time_zone_naming_the_field(admin_client_agent):
-    response = admin_client_agent.post(
+def test_calendar_add_refuses_a_bad_time_zone_naming_the_field(admin_client_):
+    response = admin_client_.post(
         reverse("admin:tickets_businesscalendar_add"),
         {
             "name": "Bad",
@@ -182,12 +172,12 @@ def test_calendar_add_refuses_a_bad_time_zone_naming_the_field(admin_client_agen
     assert not BusinessCalendar.objects.filter(name="Bad").exists()
 
 
-def test_import_holidays_action(admin_client_agent):
+def test_import_holidays_action(admin_client_):
     good = BusinessCalendar.objects.create(name="Germany", holiday_country="DE")
     bad = BusinessCalendar.objects.create(name="Nowhere")
 
     with freeze_time(datetime(2025, 6, 1, tzinfo=UTC)):
-        response = admin_client_agent.post(
+        response = admin_client_.post(
             reverse("admin:tickets_businesscalendar_changelist"),
             {"action": "import_holidays", "_selected_action": [good.pk, bad.pk]},
             follow=True,
