@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -25,8 +26,6 @@ def _enqueue_dispatch(event_id: str) -> None:
 def publish(event: str, payload: dict[str, Any]) -> OutboxEvent:
     """Store the event in the caller's transaction; enqueue its dispatch once that commits.
     A rolled-back change stores and sends nothing."""
-    import json
-
     # Round-trip through JSON so datetimes/decimals/UUIDs are stored the way receivers get them.
     clean_payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
     row = OutboxEvent.objects.create(event=event, payload=clean_payload)
@@ -37,8 +36,6 @@ def publish(event: str, payload: dict[str, Any]) -> OutboxEvent:
 
 def publish_many(event: str, payloads: list[dict[str, Any]]) -> list[OutboxEvent]:
     """`publish` for many events of one kind in one INSERT (set-based scans stay constant-query)."""
-    import json
-
     if not payloads:
         return []
     rows = OutboxEvent.objects.bulk_create(

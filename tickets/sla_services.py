@@ -297,12 +297,6 @@ def sla_on_customer_updated(payload: dict[str, Any]) -> None:
 # --- outbox, in bulk ------------------------------------------------------------------------------
 
 
-def _publish_many(event: str, payloads: list[dict[str, Any]]) -> None:
-    """One outbox INSERT for the whole batch; dispatched after commit (notifications.publish_many)."""
-    if payloads:
-        notifications.publish_many(event, payloads)
-
-
 def _payloads(ids: list[int], extra: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     """Outbox payloads for tickets changed by a scan: the usual ticket shape plus the team lead
     (for the notification) and per-ticket extras. One query."""
@@ -401,7 +395,7 @@ def _stamp(
             for pk, info in targets.items()
         ]
     )
-    _publish_many(
+    notifications.publish_many(
         event,
         _payloads(ids, {pk: {"target": info["target"], "due_at": info["due_at"]} for pk, info in targets.items()}),
     )
@@ -471,7 +465,7 @@ def sla_escalate(*, now: datetime | None = None, limit: int | None = None) -> di
                 for pk in ids
             ]
         )
-        _publish_many(
+        notifications.publish_many(
             "ticket.escalated",
             _payloads(
                 ids,
@@ -570,7 +564,7 @@ def _auto_transition(
             for c in comments
         ]
     TicketEvent.objects.bulk_create(events)
-    _publish_many(
+    notifications.publish_many(
         "ticket.status_changed",
         _payloads(ids, {key: {"old_status": old, "new_status": new, "note": note} for key in ids}),
     )
