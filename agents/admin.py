@@ -10,12 +10,19 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
+from rest_framework_api_key.models import APIKey
+from unfold.admin import ModelAdmin
+from unfold.forms import AdminPasswordChangeForm
 
 from agents import services
 from agents.models import Agent, ApiKey, Role, Team, User
@@ -36,12 +43,13 @@ class UserChangeForm(DjangoUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin, ModelAdmin):
     """Every login: agents, portal customers and API-key service users. Agents' roles are set on
     the Agent page; this page is for the login itself."""
 
     form = UserChangeForm
     add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
     list_display = ("email", "name", "role", "is_staff", "is_active", "last_login")
     list_filter = ("is_staff", "is_superuser", "is_active", "agent__role", "groups")
     list_select_related = ("agent",)
@@ -123,7 +131,7 @@ class ServiceErrorsMixin:
 
 
 @admin.register(Agent)
-class AgentAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+class AgentAdmin(ServiceErrorsMixin, ModelAdmin):
     list_display = ("email", "name", "role", "team_list", "is_available", "max_open_tickets")
     list_filter = ("role", "is_available", "teams")
     list_select_related = ("user",)
@@ -200,7 +208,7 @@ class TeamForm(forms.ModelForm):
 
 
 @admin.register(Team)
-class TeamAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+class TeamAdmin(ServiceErrorsMixin, ModelAdmin):
     form = TeamForm
     list_display = ("name", "lead", "assignment_strategy", "is_default", "member_count")
     list_select_related = ("lead",)
@@ -246,7 +254,7 @@ class ApiKeyForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ModelAdmin):
     """Integration keys: created through api_key_create (the key is shown once, only its hash is
     stored); revoking is ticking "revoked" (for good)."""
 
@@ -290,3 +298,44 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoke instead: the audit trail keeps the key's service user
+
+
+# --- third-party pages in the admin's look ----------------------------------------------------
+# djangorestframework-api-key registers its own "API keys" page for its unused default model;
+# ours (above) is the one keys are made with, so the duplicate goes. Groups (the roles) and the
+# beat schedule (django-celery-beat) are registered again with unfold's base class.
+
+admin.site.unregister(APIKey)
+admin.site.unregister(Group)
+for _model in (PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule):
+    admin.site.unregister(_model)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(PeriodicTask)
+class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(CrontabSchedule)
+class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(ClockedSchedule)
+class ClockedScheduleAdmin(beat_admin.ClockedScheduleAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(IntervalSchedule)
+class IntervalScheduleAdmin(beat_admin.IntervalScheduleAdmin, ModelAdmin):
+    pass
+
+
+@admin.register(SolarSchedule)
+class SolarScheduleAdmin(beat_admin.SolarScheduleAdmin, ModelAdmin):
+    pass

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config.health import healthz
 
@@ -10,6 +11,8 @@ admin.site.site_title = "Helpdesk admin"
 admin.site.index_title = "Support desk"
 
 urlpatterns = [
+    # The root is the agents' desk (the admin sends anyone not logged in to its login page).
+    path("", RedirectView.as_view(pattern_name="admin:index"), name="root"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

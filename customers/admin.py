@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from unfold.admin import ModelAdmin, TabularInline
 
 from config.admin_tools import ReadOnlyInlineMixin
 from customers import services, validators
@@ -31,7 +32,7 @@ class RecentTicketsFormSet(BaseInlineFormSet):
         return self._queryset
 
 
-class RecentTicketInline(ReadOnlyInlineMixin, admin.TabularInline):
+class RecentTicketInline(ReadOnlyInlineMixin, TabularInline):
     model = Ticket
     formset = RecentTicketsFormSet
     fields = ("title", "status", "priority", "assignee", "created_at")
@@ -91,7 +92,7 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ModelAdmin):
     form = CustomerAdminForm
     list_display = ("email", "name", "company", "organization", "tier", "created_at")
     list_filter = ("tier", "email_opt_out")
@@ -167,7 +168,7 @@ class OrganizationDomainForm(forms.ModelForm):
         return validators.normalize_domain(self.cleaned_data["domain"])
 
 
-class OrganizationDomainInline(admin.TabularInline):
+class OrganizationDomainInline(TabularInline):
     model = OrganizationDomain
     form = OrganizationDomainForm
     extra = 1
@@ -186,7 +187,7 @@ class OrganizationAdminForm(forms.ModelForm):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ModelAdmin):
     form = OrganizationAdminForm
     list_display = ("name", "default_tier", "domain_list", "created_at")
     list_filter = ("default_tier",)

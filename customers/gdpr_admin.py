@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from unfold.admin import ModelAdmin
 
 from agents.models import Role
 from agents.selectors import user_role
@@ -66,7 +67,7 @@ def gdpr_erase(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Que
 
 
 @admin.register(GdprAuditEntry)
-class GdprAuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class GdprAuditEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ("created_at", "action", "customer_ref", "actor", "details")
     list_filter = ("action",)
     list_select_related = ("actor",)

@@ -171,3 +171,98 @@ def api_customer_a(api_client_for, customer_a):
 def api_customer_b(api_client_for, customer_b):
     """The portal customer of organisation B."""
     return api_client_for(customer_b.user)
+
+
+# --- real browser (Playwright + Debian's Chromium; marker `browser`) -------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BROWSER_VIEWPORT = {"width": 1440, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run (Debian's, at /usr/bin/chromium: `.ci/run` installs it)."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # around it are still synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser_page_for(browser, live_server, settings) -> Callable:
+    """`browser_page_for(user)`: a 1440x900 page logged in as `user` (a session cookie made the
+    way Django's test client makes one, so no login form is typed), at `page.base_url`."""
+    from django.test import Client
+
+    contexts = []
+
+    def _make(user):
+        client = Client()
+        client.force_login(user)
+        context = browser.new_context(viewport=BROWSER_VIEWPORT, base_url=live_server.url)
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.base_url = live_server.url
+        return page
+
+    yield _make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def admin_page(browser_page_for, transactional_db, make_agent):
+    """A browser page logged in as an admin agent (`page.agent` is the agent)."""
+    agent = make_agent(Role.ADMIN)
+    page = browser_page_for(agent.user)
+    page.agent = agent
+    return page
+
+
+@pytest.fixture
+def senior_agent_page(browser_page_for, transactional_db, make_agent):
+    agent = make_agent(Role.SENIOR_AGENT)
+    page = browser_page_for(agent.user)
+    page.agent = agent
+    return page
+
+
+@pytest.fixture
+def agent_page(browser_page_for, transactional_db, make_agent):
+    agent = make_agent(Role.AGENT)
+    page = browser_page_for(agent.user)
+    page.agent = agent
+    return page
+
+
+@pytest.fixture
+def viewer_page(browser_page_for, transactional_db, make_agent):
+    agent = make_agent(Role.VIEWER)
+    page = browser_page_for(agent.user)
+    page.agent = agent
+    return page

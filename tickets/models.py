@@ -153,6 +153,20 @@ class Ticket(models.Model):
     sla_paused_minutes = models.PositiveIntegerField(
         default=0, editable=False, help_text="Business minutes the resolution clock was paused."
     )
+    # The next SLA deadline (first response until it is met, then resolution), kept by the
+    # database, so the queue's "next SLA deadline first" is a walk of ticket_sla_due_idx.
+    sla_due_at = models.GeneratedField(
+        expression=models.Case(
+            models.When(
+                first_responded_at__isnull=True,
+                first_response_due_at__isnull=False,
+                then=models.F("first_response_due_at"),
+            ),
+            default=models.F("resolution_due_at"),
+        ),
+        output_field=models.DateTimeField(null=True, blank=True),
+        db_persist=True,
+    )
 
     # Data retention in anonymise mode (tickets/jobs.py): set once, so a later run skips the row.
     anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -240,6 +254,12 @@ class Ticket(models.Model):
                 fields=["sla_breached_at"],
                 name="ticket_sla_breached_idx",
                 condition=models.Q(sla_breached_at__isnull=False),
+            ),
+            # The queue's "next SLA deadline first" over active work (Django adds "-id" as tie-break).
+            models.Index(
+                fields=["sla_due_at", "-id"],
+                name="ticket_sla_due_idx",
+                condition=models.Q(status__in=sorted(ACTIVE_STATUSES)),
             ),
             # "SLA: at risk" (at_risk_q): tickets already warned and not breached (a short window).
             models.Index(

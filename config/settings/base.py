@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.templatetags.static import static
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -45,6 +46,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # --- applications ---------------------------------------------------------------------------
 DJANGO_APPS = [
+    # django-unfold restyles the admin; it must come before django.contrib.admin.
+    "unfold",
+    "unfold.contrib.filters",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -95,6 +99,37 @@ TEMPLATES = [
         },
     }
 ]
+
+# --- the admin's look and navigation (django-unfold; tickets/admin/navigation.py) ------------
+UNFOLD = {
+    "SITE_TITLE": "Helpdesk",
+    "SITE_HEADER": "Helpdesk",
+    "SITE_SUBHEADER": "Support desk",
+    "SITE_URL": "/",
+    "SITE_SYMBOL": "support_agent",
+    "SHOW_VIEW_ON_SITE": False,
+    "STYLES": [lambda request: static("tickets/admin.css")],
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "tickets.admin.navigation.sidebar_navigation",
+    },
+    "COLORS": {
+        "primary": {
+            "50": "oklch(97.0% .014 254.604)",
+            "100": "oklch(93.2% .032 255.585)",
+            "200": "oklch(88.2% .059 254.128)",
+            "300": "oklch(80.9% .105 251.813)",
+            "400": "oklch(70.7% .165 254.624)",
+            "500": "oklch(62.3% .214 259.815)",
+            "600": "oklch(54.6% .245 262.881)",
+            "700": "oklch(48.8% .243 264.376)",
+            "800": "oklch(42.4% .199 265.638)",
+            "900": "oklch(37.9% .146 265.522)",
+            "950": "oklch(28.2% .091 267.935)",
+        },
+    },
+}
 
 # --- auth -----------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin
 
 from config.admin_tools import ReadOnlyAdminMixin
 from config.exceptions import ApplicationError
@@ -68,7 +69,7 @@ def retention_dry_run(modeladmin: admin.ModelAdmin, request: HttpRequest, querys
     )
 
 
-class _ReadOnlyJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class _ReadOnlyJobAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_select_related = ("requested_by",)
     show_full_result_count = False
     date_hierarchy = None

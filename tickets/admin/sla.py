@@ -1,63 +1,21 @@
 """The SLA pages of the admin (policies with their targets, calendars with their holidays) and
-the SLA column and filter of the ticket changelist (wired into TicketAdmin in tickets/admin.py).
+the SLA filter of the ticket changelist (the column is tickets/admin/badges.py's sla_badge).
 
-The column reads only the ticket's own fields (due times, stamps): no query per row. The filter
-is the same rule as the breach scan (tickets/sla.py breached_q / at_risk_q), on indexed columns."""
+The filter is the same rule as the breach scan (tickets/sla.py breached_q / at_risk_q), on
+indexed columns."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
 
 from tickets import sla
 from tickets.models import ACTIVE_STATUSES, BusinessCalendar, Holiday, SLAPolicy, SLATarget, Ticket
 from tickets.sla_services import calendar_import_holidays
-
-BADGE_COLOURS = {"ok": "#2e7d32", "at_risk": "#ef6c00", "breached": "#c62828"}
-BADGE_LABELS = {"ok": "ok", "at_risk": "at risk", "breached": "breached"}
-
-
-def format_remaining(remaining: timedelta) -> str:
-    """'2h 05m left', '1d 3h over', '12m left'."""
-    seconds = int(remaining.total_seconds())
-    suffix = "left" if seconds >= 0 else "over"
-    minutes = abs(seconds) // 60
-    days, minutes = divmod(minutes, 1440)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        text = f"{days}d {hours}h"
-    elif hours:
-        text = f"{hours}h {minutes:02d}m"
-    else:
-        text = f"{minutes}m"
-    return f"{text} {suffix}"
-
-
-@admin.display(description="SLA")
-def sla_badge(ticket: Ticket) -> str:
-    """ok / at risk / breached, with the time left on the target the ticket is racing."""
-    now = timezone.now()
-    state = sla.sla_state(ticket, now=now)
-    if state == "none":
-        return "—"
-    remaining = sla.time_remaining(ticket, now=now)
-    detail = f" · {format_remaining(remaining)}" if remaining is not None else ""
-    paused = " (paused)" if ticket.status == "pending" and ticket.first_responded_at is not None else ""
-    return format_html(
-        '<span class="sla-badge sla-{}" style="color:#fff;background:{};padding:1px 6px;border-radius:8px;'
-        'white-space:nowrap">{}{}{}</span>',
-        state,
-        BADGE_COLOURS[state],
-        BADGE_LABELS[state],
-        detail,
-        paused,
-    )
 
 
 class SLAStatusFilter(admin.SimpleListFilter):
@@ -82,14 +40,14 @@ class SLAStatusFilter(admin.SimpleListFilter):
 # --- policies and calendars ---------------------------------------------------------------------
 
 
-class SLATargetInline(admin.TabularInline):
+class SLATargetInline(TabularInline):
     model = SLATarget
     extra = 0
     fields = ("priority", "tier", "first_response_minutes", "resolution_minutes")
 
 
 @admin.register(SLAPolicy)
-class SLAPolicyAdmin(admin.ModelAdmin):
+class SLAPolicyAdmin(ModelAdmin):
     list_display = ("name", "calendar", "is_default", "updated_at")
     list_select_related = ("calendar",)
     list_filter = ("is_default",)
@@ -98,7 +56,7 @@ class SLAPolicyAdmin(admin.ModelAdmin):
     inlines = (SLATargetInline,)
 
 
-class HolidayInline(admin.TabularInline):
+class HolidayInline(TabularInline):
     model = Holiday
     extra = 0
     fields = ("date", "name")
@@ -106,7 +64,7 @@ class HolidayInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(ModelAdmin):
     list_display = ("name", "time_zone", "is_24x7", "holiday_country", "is_default")
     list_filter = ("is_24x7", "is_default")
     search_fields = ("name",)
@@ -126,7 +84,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(ModelAdmin):
     list_display = ("date", "name", "calendar")
     list_select_related = ("calendar",)
     list_filter = ("calendar",)

@@ -1,0 +1,6 @@
+"""The agents' UI in the Django admin (django-unfold): the queue and ticket page (tickets.py),
+the dashboard on the admin home (dashboard.py), reports (reports.py), saved views
+(saved_views.py), the role-based navigation (navigation.py), the shared badges (badges.py), SLA
+configuration (sla.py) and background jobs (jobs.py). Importing the package registers them."""
+
+from tickets.admin import jobs, sla, tickets  # noqa: F401
