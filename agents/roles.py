@@ -53,6 +53,8 @@ JOB_MODELS: tuple[str, ...] = (
     "tickets.exportjob",
     "tickets.bulkupdatejob",
 )
+# Each desk member's own tools (saved views): the services decide who may share or change one.
+PERSONAL_MODELS: tuple[str, ...] = ("tickets.savedview",)
 # Integration and scheduling settings, and audit trails: admins only.
 ADMIN_CONFIG_MODELS: tuple[str, ...] = (
     "notifications.webhooksubscription",
@@ -75,7 +77,11 @@ def _view() -> set[str]:
     return _perms(VIEWABLE_MODELS, "view")
 
 
-_VIEWER = _view() | _perms(SLA_MODELS + NOTIFICATION_LOG_MODELS + JOB_MODELS, "view")
+_VIEWER = (
+    _view()
+    | _perms(SLA_MODELS + NOTIFICATION_LOG_MODELS + JOB_MODELS, "view")
+    | _perms(PERSONAL_MODELS, "view", "add", "change", "delete")
+)
 _AGENT = _VIEWER | {
     "tickets.add_ticket",
     "tickets.change_ticket",

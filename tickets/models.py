@@ -255,6 +255,12 @@ class Ticket(models.Model):
                 name="ticket_sla_breached_idx",
                 condition=models.Q(sla_breached_at__isnull=False),
             ),
+            # The dashboard's "solved per day" and the reports' date ranges on resolution.
+            models.Index(
+                fields=["resolved_at"],
+                name="ticket_resolved_idx",
+                condition=models.Q(resolved_at__isnull=False),
+            ),
             # The queue's "next SLA deadline first" over active work (Django adds "-id" as tie-break).
             models.Index(
                 fields=["sla_due_at", "-id"],
@@ -608,3 +614,62 @@ class SLATarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy}: {self.priority}{f' ({self.tier})' if self.tier else ''}"
+
+
+# --- saved views (tickets/saved_views.py) ------------------------------------------------------
+
+
+class ViewVisibility(models.TextChoices):
+    PERSONAL = "personal", "Only me"
+    TEAM = "team", "My team"
+    EVERYONE = "everyone", "Everyone"
+
+
+class ViewOrdering(models.TextChoices):
+    URGENCY = "urgency", "Most urgent first"
+    SLA_DUE = "sla_due", "Next SLA deadline first"
+    UPDATED = "-updated_at", "Recently updated first"
+    NEWEST = "-created_at", "Newest first"
+    OLDEST = "created_at", "Oldest first"
+
+
+class SavedView(models.Model):
+    """A named queue: filters, ordering and search, for its owner, a team, or everyone.
+
+    `filters` holds the ticket list's filter vocabulary (tickets/saved_views.py FILTER_KEYS):
+    {"status": ["open"], "priority": ["high", "critical"], "team": 3, "assignee": "me", ...}."""
+
+    name = models.CharField(max_length=80)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    visibility = models.CharField(max_length=10, choices=ViewVisibility.choices, default=ViewVisibility.PERSONAL)
+    team = models.ForeignKey(
+        "agents.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="saved_views", db_index=False
+    )
+    filters = models.JSONField(default=dict, blank=True)
+    search = models.CharField(max_length=200, blank=True)
+    ordering = models.CharField(max_length=20, choices=ViewOrdering.choices, default=ViewOrdering.URGENCY)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first in the navigation.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("position", "name", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(visibility__in=ViewVisibility.values), name="savedview_visibility_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(visibility=ViewVisibility.TEAM) | models.Q(team__isnull=False),
+                name="savedview_team_view_has_team",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "visibility"], name="savedview_owner_idx"),
+            models.Index(fields=["team", "visibility"], name="savedview_team_idx"),
+            models.Index(
+                fields=["visibility"], name="savedview_everyone_idx", condition=models.Q(visibility="everyone")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -108,6 +108,7 @@ UNFOLD = {
     "SITE_URL": "/",
     "SITE_SYMBOL": "support_agent",
     "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "tickets.admin.dashboard.dashboard_callback",
     "STYLES": [lambda request: static("tickets/admin.css")],
     "SIDEBAR": {
         "show_search": True,

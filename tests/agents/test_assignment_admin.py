@@ -20,7 +20,7 @@ ACTION = "assign_by_team_strategy"
 
 def _post_action(client, tickets):
     data = {"action": ACTION, "_selected_action": [t.pk for t in tickets], "index": 0}
-    return client.post(CHANGELIST, data, follow=True)
+    return client.post(CHANGELIST + "?status=all", data, follow=True)
 
 
 def _messages(response) -> list[str]:
@@ -54,7 +54,8 @@ def test_action_assigns_each_ticket_with_its_teams_strategy(client, agent, team,
 
     response = _post_action(client, tickets)
 
-    assert "Assigned with the team's strategy: 4 tickets." in _messages(response)
+    ids = ", ".join(f"#{t.pk}" for t in tickets)
+    assert _messages(response) == [f"Assigned with the team's strategy: 4 tickets ({ids})."]
     first, second = (member.user_id for member in team.members)
     assignees = [Ticket.objects.get(pk=t.pk).assignee_id for t in tickets]
     assert assignees == [first, second, first, second]
@@ -73,8 +74,8 @@ def test_per_ticket_failures_are_reported_and_the_others_assigned(client, agent,
 
     messages = _messages(_post_action(client, [good, no_team, closed, nobody]))
 
-    assert "Assigned with the team's strategy: 1 ticket." in messages
-    assert f"Not changed: #{no_team.pk}: This ticket has no team to assign it from; set its team first." in messages
+    assert f"Assigned with the team's strategy: 1 ticket (#{good.pk})." in messages
+    assert f"Skipped 1 ticket (#{no_team.pk}): no team to choose an agent from." in messages
     assert any(m.startswith(f"Not changed: #{closed.pk}: A closed ticket") for m in messages)
     assert any(m.startswith(f"Not changed: #{nobody.pk}: No agent of this ticket's team") for m in messages)
     assert Ticket.objects.get(pk=good.pk).assignee_id == team.members[0].user_id

@@ -24,6 +24,11 @@ CONTRACT = {
     "/api/v1/teams/{id}/": {"get", "patch", "delete"},
     "/api/v1/api-keys/": {"get", "post"},
     "/api/v1/api-keys/{id}/": {"get", "delete"},
+    "/api/v1/reports/": {"get"},
+    "/api/v1/views/": {"get", "post"},
+    "/api/v1/views/{id}/": {"get", "patch", "delete"},
+    "/api/v1/views/{id}/tickets/": {"get"},
+    "/api/v1/reports/{dimension}/": {"get"},
 }
 
 

@@ -118,7 +118,14 @@ class QueueStatusFilter(admin.SimpleListFilter):
         return [(self.ACTIVE, "Active work"), *Status.choices, (self.ALL, "All")]
 
     def value(self) -> str:
+        # A saved view (?view=) brings its own statuses: this filter steps aside.
+        if self.used_parameters.get(self.parameter_name) is None and "view" in self.request_params:
+            return self.ALL
         return super().value() or self.ACTIVE
+
+    def __init__(self, request: HttpRequest, params: dict, model: Any, model_admin: Any) -> None:
+        self.request_params = dict(request.GET)
+        super().__init__(request, params, model, model_admin)
 
     def choices(self, changelist: Any) -> Any:
         current = self.value()

@@ -95,8 +95,14 @@ SLA_COLUMN = "8"
 
 def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
     role = user_role(request.user)
+    from tickets.admin.saved_views import saved_view_items  # the admin module imports this one
+
     groups: list[dict[str, Any]] = [{"title": "Work", "items": work_items(request)}]
+    groups.append({"title": "Saved views", "items": saved_view_items(request)})
     groups.append({"title": "Desk", "items": _model_items(request, DESK_MODELS)})
+    if role in (Role.ADMIN, Role.SENIOR_AGENT):
+        reports = _item(request, "Reports", "monitoring", reverse("admin:tickets_reports"))
+        groups.append({"title": "Reports", "items": [reports]})
     groups.append({"title": "Jobs", "items": _model_items(request, JOB_MODELS)})
     if role == Role.ADMIN:
         groups.append({"title": "Configuration", "items": _model_items(request, CONFIGURATION_MODELS)})

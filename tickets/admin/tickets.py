@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
 from config.admin_tools import ReadOnlyInlineMixin
@@ -23,8 +24,11 @@ from tickets.admin.badges import sla_badge
 from tickets.admin.changelist import AssigneeFilter, EstimatedCountPaginator, QueueStatusFilter, TicketActionForm
 from tickets.admin.columns import TicketColumnsMixin
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
+from tickets.admin.reports import reports_view
+from tickets.admin.saved_views import SavedViewFilter, current_view, save_as_view_url
 from tickets.admin.sla import SLAStatusFilter
 from tickets.models import Attachment, Category, Channel, Comment, Ticket, TicketEvent
+from tickets.saved_views import ORDERINGS
 from tickets.selectors import ticket_search
 
 # --- forms -----------------------------------------------------------------------------------
@@ -162,6 +166,7 @@ class TicketAdmin(TicketColumnsMixin, TicketBulkActionsMixin, ModelAdmin):
     list_display_links = ("reference", "title_cell")
     list_select_related = ("customer", "assignee", "team")
     list_filter = (
+        SavedViewFilter,
         QueueStatusFilter,
         "priority",
         "team",
@@ -224,6 +229,28 @@ class TicketAdmin(TicketColumnsMixin, TicketBulkActionsMixin, ModelAdmin):
         "updated_at",
         "version",
     )
+
+    list_before_template = "tickets/admin/queue_before.html"
+
+    def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
+        view = current_view(request)
+        return ORDERINGS[view.ordering] if view is not None else self.ordering
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        context = {
+            "saved_view": current_view(request),
+            "save_view_url": save_as_view_url(request),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, context)
+
+    def get_urls(self) -> list:
+        reports = path(
+            "reports/",
+            self.admin_site.admin_view(lambda request: reports_view(request, self)),
+            name="tickets_reports",
+        )
+        return [reports, *super().get_urls()]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
         return super().get_queryset(request).select_related("customer", "organization", "team", "assignee", "category")

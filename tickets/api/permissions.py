@@ -6,6 +6,7 @@ from typing import Any
 
 from agents.permissions import (
     AGENT_ROLES,
+    SENIOR_ROLES,
     WRITER_ROLES,
     IsAdminRole,
     IsAgentRole,
@@ -73,3 +74,10 @@ class AgentOrCustomerReader(RolePermission):
     """Lets agents and customers reach a view that then decides after the scope check."""
 
     read_roles = AGENT_ROLES | {CUSTOMER_ROLE}
+
+
+class CanSeeReports(RolePermission):
+    """Reports: admins and senior agents (read-only)."""
+
+    read_roles = SENIOR_ROLES
+    write_roles = frozenset()

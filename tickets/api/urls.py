@@ -5,10 +5,13 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from tickets.api.job_views import job_urlpatterns
+from tickets.api.reports import ReportDimensionView, ReportTotalsView
+from tickets.api.saved_views import SavedViewViewSet
 from tickets.api.views import CommentViewSet, TicketEventViewSet, TicketViewSet
 
 router = SimpleRouter()
 router.register("tickets", TicketViewSet, basename="ticket")
+router.register("views", SavedViewViewSet, basename="savedview")
 
 urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this list
     *job_urlpatterns,  # tickets/bulk/ before the router's tickets/{id}/; exports/, bulk-jobs/
@@ -18,4 +21,6 @@ urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this lis
         name="ticket-comments",
     ),
     path("tickets/<str:ticket_pk>/events/", TicketEventViewSet.as_view({"get": "list"}), name="ticket-events"),
+    path("reports/", ReportTotalsView.as_view(), name="reports-list"),
+    path("reports/<str:dimension>/", ReportDimensionView.as_view(), name="report-dimension"),
 ] + router.urls

@@ -1,0 +1,98 @@
+"""The reports page (admins and senior agents): the dashboard's figures per team, agent,
+category, priority or channel over a chosen date range, agent performance, and a CSV download.
+Figures come from tickets/reports.py (one grouped query per table), the same as
+/api/v1/reports/<dimension>/."""
+
+from __future__ import annotations
+
+import csv
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from agents.models import Role
+from agents.selectors import user_role
+from tickets import reports
+from tickets.admin.dashboard import format_duration
+
+REPORT_ROLES = frozenset({Role.ADMIN, Role.SENIOR_AGENT})
+CSV_COLUMNS = (
+    "key",
+    "label",
+    "created",
+    "solved",
+    "frt_met",
+    "frt_measured",
+    "first_response_compliance",
+    "res_met",
+    "res_measured",
+    "resolution_compliance",
+    "median_first_response_seconds",
+    "median_resolution_seconds",
+)
+
+
+class ReportForm(forms.Form):
+    dimension = forms.ChoiceField(choices=[(d, d.title()) for d in reports.DIMENSIONS], initial="team")
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), help_text="Inclusive.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "The end date is before the start date.")
+        return data
+
+
+def may_see_reports(request: HttpRequest) -> bool:
+    return user_role(request.user) in REPORT_ROLES
+
+
+def reports_view(request: HttpRequest, model_admin: Any) -> HttpResponse:
+    if not may_see_reports(request):
+        raise PermissionDenied
+    today = timezone.localdate()
+    params = request.GET if "start" in request.GET else None
+    form = ReportForm(params, initial={"dimension": "team", "start": today - timedelta(days=29), "end": today})
+    context: dict[str, Any] = {**model_admin.admin_site.each_context(request), "title": "Reports", "form": form}
+    if params is None:
+        data = {"dimension": "team", "start": today - timedelta(days=29), "end": today}
+    elif form.is_valid():
+        data = form.cleaned_data
+    else:
+        return TemplateResponse(request, "tickets/admin/reports.html", context, status=400)
+    start, end = reports.period_bounds(data["start"], data["end"])
+    rows = reports.report_rows(dimension=data["dimension"], start=start, end=end)
+    if request.GET.get("format") == "csv":
+        return _csv(rows, data)
+    for row in rows:
+        row["median_first_response"] = format_duration(row["median_first_response_seconds"])
+        row["median_resolution"] = format_duration(row["median_resolution_seconds"])
+    totals = reports.report_totals(start=start, end=end)
+    totals["median_first_response"] = format_duration(totals["median_first_response_seconds"])
+    totals["median_resolution"] = format_duration(totals["median_resolution_seconds"])
+    agents = rows if data["dimension"] == "agent" else reports.report_rows(dimension="agent", start=start, end=end)
+    for row in agents:
+        row["median_first_response"] = format_duration(row["median_first_response_seconds"])
+    query = request.GET.copy()
+    query.update({"dimension": data["dimension"], "start": data["start"], "end": data["end"], "format": "csv"})
+    context.update(
+        {"data": data, "rows": rows, "totals": totals, "agents": agents, "csv_query": query.urlencode()},
+    )
+    return TemplateResponse(request, "tickets/admin/reports.html", context)
+
+
+def _csv(rows: list[dict[str, Any]], data: dict[str, Any]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"report-{data['dimension']}-{data['start']}-{data['end']}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
+    return response

@@ -1,0 +1,213 @@
+"""Reads for the dashboard and the reports page: SQL aggregates over indexed columns, one query
+per figure set, never a Python loop over tickets.
+
+Definitions (the same in the admin, the CSV and /api/v1/reports/):
+- a report's cohort is the tickets *created* in [start, end);
+- solved: resolved (or resolved then closed): `resolved_at` is set;
+- first-response SLA: measured on tickets with a first-response target that was met, or whose
+  due time has passed (still unanswered = missed); met when `first_responded_at <= first_response_due_at`;
+- resolution SLA: the same with `resolved_at` and `resolution_due_at`;
+- compliance: met / measured in percent (None when nothing was measured);
+- median first response / resolution: the median of `first_responded_at - created_at` /
+  `resolved_at - created_at` in seconds (wall clock), on PostgreSQL (percentile_cont);
+  None on SQLite, which has no ordered-set aggregate."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncWeek
+from django.utils import timezone
+
+from tickets import sla
+from tickets.models import ACTIVE_STATUSES, Status, Ticket
+
+DIMENSIONS: dict[str, tuple[str, str | None]] = {
+    # name: (group-by column, label column or None when the value is its own label)
+    "team": ("team_id", "team__name"),
+    "agent": ("assignee_id", "assignee__email"),
+    "category": ("category_id", "category__name"),
+    "priority": ("priority", None),
+    "channel": ("channel", None),
+}
+
+
+class Median(Aggregate):
+    """percentile_cont(0.5) over seconds (PostgreSQL); NULL elsewhere."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        return "NULL", []
+
+
+def _seconds(end: str) -> Func:
+    return Func(F(end) - F("created_at"), function="EXTRACT", template="EXTRACT(EPOCH FROM %(expressions)s)")
+
+
+def _sla_aggregates(now: datetime) -> dict[str, Any]:
+    frt_target = Q(first_response_due_at__isnull=False)
+    frt_met = frt_target & Q(first_responded_at__isnull=False, first_responded_at__lte=F("first_response_due_at"))
+    frt_measured = frt_target & (Q(first_responded_at__isnull=False) | Q(first_response_due_at__lt=now))
+    res_target = Q(resolution_due_at__isnull=False)
+    res_met = res_target & Q(resolved_at__isnull=False, resolved_at__lte=F("resolution_due_at"))
+    res_measured = res_target & (Q(resolved_at__isnull=False) | Q(resolution_due_at__lt=now))
+    return {
+        "frt_met": Count("id", filter=frt_met),
+        "frt_measured": Count("id", filter=frt_measured),
+        "res_met": Count("id", filter=res_met),
+        "res_measured": Count("id", filter=res_measured),
+    }
+
+
+def _medians() -> dict[str, Any]:
+    return {
+        "median_first_response_seconds": Median(_seconds("first_responded_at")),
+        "median_resolution_seconds": Median(_seconds("resolved_at")),
+    }
+
+
+def _percent(met: int, measured: int) -> float | None:
+    return round(100 * met / measured, 1) if measured else None
+
+
+def _finish(row: dict[str, Any]) -> dict[str, Any]:
+    """Compliance percentages from the raw counts (the counts stay, for the CSV and the API)."""
+    row["first_response_compliance"] = _percent(row["frt_met"], row["frt_measured"])
+    row["resolution_compliance"] = _percent(row["res_met"], row["res_measured"])
+    for key in ("median_first_response_seconds", "median_resolution_seconds"):
+        if row.get(key) is not None:
+            row[key] = round(row[key])
+    return row
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """Inclusive dates → [start 00:00, the day after end 00:00) in the desk's time zone."""
+    first = timezone.make_aware(datetime.combine(start, datetime.min.time()))
+    last = timezone.make_aware(datetime.combine(end + timedelta(days=1), datetime.min.time()))
+    return first, last
+
+
+def report_rows(*, dimension: str, start: datetime, end: datetime, now: datetime | None = None) -> list[dict[str, Any]]:
+    """One row per value of `dimension` (team, agent, category, priority, channel) over the
+    tickets created in [start, end): created, solved, SLA met/measured and compliance, medians.
+    One query. Tickets without a team/agent/category form their own row (key None)."""
+    now = now or timezone.now()
+    key, label = DIMENSIONS[dimension]
+    columns = [key, label] if label else [key]
+    rows = (
+        Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+        .values(*columns)
+        .annotate(
+            created=Count("id"),
+            solved=Count("id", filter=Q(resolved_at__isnull=False)),
+            **_sla_aggregates(now),
+            **_medians(),
+        )
+        .order_by(key)
+    )
+    out = []
+    for row in rows:
+        value = row.pop(key)
+        name = row.pop(label) if label else value
+        out.append(_finish({"key": value, "label": name if name is not None else "(none)", **row}))
+    return out
+
+
+def report_totals(*, start: datetime, end: datetime, now: datetime | None = None) -> dict[str, Any]:
+    """The same figures over the whole cohort (one row)."""
+    now = now or timezone.now()
+    row = Ticket.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        created=Count("id"),
+        solved=Count("id", filter=Q(resolved_at__isnull=False)),
+        **_sla_aggregates(now),
+        **_medians(),
+    )
+    return _finish(row)
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+def active_tickets() -> QuerySet[Ticket]:
+    return Ticket.objects.filter(status__in=sorted(ACTIVE_STATUSES))
+
+
+def dashboard_counts(*, user: Any, now: datetime | None = None) -> dict[str, int]:
+    """Active work: all, mine, unassigned, at risk, breached, waiting on the customer (one query)."""
+    now = now or timezone.now()
+    return active_tickets().aggregate(
+        active=Count("id"),
+        mine=Count("id", filter=Q(assignee_id=user.pk)),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        at_risk=Count("id", filter=sla.at_risk_q(now)),
+        breached=Count("id", filter=sla.breached_q(now)),
+        waiting=Count("id", filter=Q(status=Status.PENDING)),
+    )
+
+
+def dashboard_per_team() -> list[dict[str, Any]]:
+    """Active tickets per team, busiest first (one query); no team is its own row."""
+    return list(
+        active_tickets().values("team_id", "team__name").annotate(count=Count("id")).order_by("-count", "team__name")
+    )
+
+
+def _daily(field: str, start: datetime) -> dict[date, int]:
+    rows = (
+        Ticket.objects.filter(**{f"{field}__gte": start})
+        .annotate(day=TruncDate(field))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by("day")
+    )
+    return {row["day"]: row["n"] for row in rows}
+
+
+def created_vs_solved(*, days: int = 30, now: datetime | None = None) -> dict[str, list]:
+    """Tickets created and solved (resolved_at) per day over the last `days` days, today included:
+    two grouped queries over ticket_created_idx and ticket_resolved_idx."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first = today - timedelta(days=days - 1)
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    created, solved = _daily("created_at", start), _daily("resolved_at", start)
+    days_list = [first + timedelta(days=n) for n in range(days)]
+    return {
+        "days": days_list,
+        "created": [created.get(day, 0) for day in days_list],
+        "solved": [solved.get(day, 0) for day in days_list],
+    }
+
+
+def weekly_sla(*, weeks: int = 8, now: datetime | None = None) -> list[dict[str, Any]]:
+    """First-response and resolution compliance per week of creation (Monday-based), the last
+    `weeks` weeks, oldest first (one grouped query)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    monday = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    start = timezone.make_aware(datetime.combine(monday, datetime.min.time()))
+    rows = {
+        row["week"].date() if isinstance(row["week"], datetime) else row["week"]: row
+        for row in Ticket.objects.filter(created_at__gte=start)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(**_sla_aggregates(now))
+        .order_by("week")
+    }
+    out = []
+    for n in range(weeks):
+        week = monday + timedelta(weeks=n)
+        row = rows.get(week, {"frt_met": 0, "frt_measured": 0, "res_met": 0, "res_measured": 0})
+        out.append(
+            {
+                "week": week,
+                "first_response_compliance": _percent(row["frt_met"], row["frt_measured"]),
+                "resolution_compliance": _percent(row["res_met"], row["res_measured"]),
+            }
+        )
+    return out
