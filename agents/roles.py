@@ -53,7 +53,8 @@ JOB_MODELS: tuple[str, ...] = (
     "tickets.exportjob",
     "tickets.bulkupdatejob",
 )
-# Each desk member's own tools (saved views): the services decide who may share or change one.
+# Agents' own tools (saved views; viewers open the shared ones): the services decide who may
+# share or change one.
 PERSONAL_MODELS: tuple[str, ...] = ("tickets.savedview",)
 # Integration and scheduling settings, and audit trails: admins only.
 ADMIN_CONFIG_MODELS: tuple[str, ...] = (
@@ -77,19 +78,19 @@ def _view() -> set[str]:
     return _perms(VIEWABLE_MODELS, "view")
 
 
-_VIEWER = (
-    _view()
-    | _perms(SLA_MODELS + NOTIFICATION_LOG_MODELS + JOB_MODELS, "view")
-    | _perms(PERSONAL_MODELS, "view", "add", "change", "delete")
+_VIEWER = _view() | _perms(SLA_MODELS + NOTIFICATION_LOG_MODELS + JOB_MODELS + PERSONAL_MODELS, "view")
+_AGENT = (
+    _VIEWER
+    | _perms(PERSONAL_MODELS, "add", "change", "delete")
+    | {
+        "tickets.add_ticket",
+        "tickets.change_ticket",
+        "tickets.add_comment",
+        "tickets.add_attachment",
+        "tickets.add_exportjob",
+        "tickets.add_bulkupdatejob",
+    }
 )
-_AGENT = _VIEWER | {
-    "tickets.add_ticket",
-    "tickets.change_ticket",
-    "tickets.add_comment",
-    "tickets.add_attachment",
-    "tickets.add_exportjob",
-    "tickets.add_bulkupdatejob",
-}
 _SENIOR_AGENT = _AGENT | {"customers.add_customer", "customers.change_customer"}
 _ADMIN = (
     _SENIOR_AGENT

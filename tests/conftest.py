@@ -187,16 +187,16 @@ CHROMIUM_ARGS = [
 BROWSER_VIEWPORT = {"width": 1440, "height": 900}
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """One Chromium for the whole run (Debian's, at /usr/bin/chromium: `.ci/run` installs it)."""
-    import os
-
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's Chromium (/usr/bin/chromium: `.ci/run` installs it), one per test: Playwright's
+    sync API keeps an event loop running in this thread while it is open, which Django's async
+    guard would see in every later test of the process. While it runs, the ORM calls the test
+    makes are still synchronous and safe, so the guard is lifted for this test only (a deploy
+    check run later in the same process must not see the variable)."""
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # around it are still synchronous and safe.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

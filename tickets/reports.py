@@ -21,8 +21,8 @@ from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
-from tickets import sla
 from tickets.models import ACTIVE_STATUSES, Status, Ticket
+from tickets.sla import rules as sla
 
 DIMENSIONS: dict[str, tuple[str, str | None]] = {
     # name: (group-by column, label column or None when the value is its own label)

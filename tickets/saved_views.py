@@ -6,7 +6,7 @@
 - `saved_view_list` / `saved_view_get` are the views a user may see; `saved_view_count` is a
   capped count (never more than CAP rows read, whatever the table's size);
 - `saved_view_create` / `saved_view_update` / `saved_view_delete` are the writes, with their
-  permission rules: anyone on the desk keeps personal views; team and everyone views are made
+  permission rules: agents keep personal views (viewers only open shared ones); team and everyone views are made
   and changed by senior agents and admins; a view is changed by its owner or an admin."""
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from django.utils import timezone
 
 from agents.models import Role, Team
 from agents.selectors import agent_for_user, user_role
-from tickets import selectors, sla
+from tickets import selectors
 from tickets.models import ACTIVE_STATUSES, Priority, SavedView, Status, Ticket, ViewOrdering, ViewVisibility
+from tickets.sla import rules as sla
 
 CAP = 1000  # counts stop here: "1000+"
 SLA_STATES = ("breached", "at_risk", "ok")
@@ -161,12 +162,13 @@ def saved_view_count(*, view: SavedView, user: AbstractBaseUser, cap: int = CAP)
 # --- writes ------------------------------------------------------------------------------------
 
 SHARED_ROLES = frozenset({Role.ADMIN, Role.SENIOR_AGENT})
+WRITER_ROLES = frozenset({Role.ADMIN, Role.SENIOR_AGENT, Role.AGENT})
 
 
 def _check(actor: AbstractBaseUser, *, visibility: str, view: SavedView | None = None) -> None:
     role = user_role(actor)
-    if role not in Role.values:
-        raise PermissionDenied("Only the desk's agents keep saved views.")
+    if role not in WRITER_ROLES:
+        raise PermissionDenied("Only agents keep saved views (viewers open the shared ones).")
     if view is not None and view.owner_id != actor.pk and role != Role.ADMIN:
         raise PermissionDenied("Only the view's owner or an admin may change it.")
     if visibility != ViewVisibility.PERSONAL and role not in SHARED_ROLES:

@@ -23,7 +23,7 @@ EXPECTED: dict[str, tuple[set[str], set[str], set[str], set[str]]] = {
     "tickets.businesscalendar": ({V}, {V}, {V}, {V, A, C, D}),
     "tickets.holiday": ({V}, {V}, {V}, {V, A, C, D}),
     "tickets.exportjob": ({V}, {V, A}, {V, A}, {V, A, D}),
-    "tickets.savedview": ({V, A, C, D}, {V, A, C, D}, {V, A, C, D}, {V, A, C, D}),
+    "tickets.savedview": ({V}, {V, A, C, D}, {V, A, C, D}, {V, A, C, D}),
     "tickets.bulkupdatejob": ({V}, {V, A}, {V, A}, {V, A, D}),
     "notifications.outboxevent": ({V}, {V}, {V}, {V, D}),
     "notifications.emaillog": ({V}, {V}, {V}, {V, D}),

@@ -127,7 +127,7 @@ def test_who_sees_which_view(desk, make_agent):
 @pytest.mark.parametrize(
     ("role", "visibility", "allowed"),
     [
-        pytest.param(Role.VIEWER, "personal", True, id="viewer-personal"),
+        pytest.param(Role.VIEWER, "personal", False, id="viewer-personal"),
         pytest.param(Role.AGENT, "personal", True, id="agent-personal"),
         pytest.param(Role.AGENT, "everyone", False, id="agent-everyone"),
         pytest.param(Role.AGENT, "team", False, id="agent-team"),

@@ -1,11 +1,15 @@
-"""The agents' UI in the Django admin (django-unfold): the queue and ticket page (tickets.py),
-the dashboard on the admin home (dashboard.py), reports (reports.py), saved views
-(saved_views.py), the role-based navigation (navigation.py), the shared badges (badges.py), SLA
-configuration (sla.py) and background jobs (jobs.py). Importing the package registers them."""
+"""The agents' UI for tickets (django-unfold), one module per concept: the queue and ticket page
+(tickets.py, with changelist.py, columns.py, actions.py), the dashboard on the admin home
+(dashboard.py), reports (reports.py), saved views (saved_views.py), the role-based sidebar
+(navigation.py), the shared badges (badges.py), categories, SLA policies and calendars (sla.py),
+export/bulk jobs (jobs.py), and the ticket lists on the customer and organisation pages
+(customers.py)."""
 
 from django.contrib import admin
 
-from tickets.admin import jobs, saved_views, sla, tickets  # noqa: F401
+from tickets.admin import categories, customers, jobs, saved_views, sla, tickets
+
+__all__ = ["categories", "customers", "jobs", "saved_views", "sla", "tickets"]
 
 # The home page is the dashboard (UNFOLD["DASHBOARD_CALLBACK"] fills it: tickets/admin/dashboard.py).
 admin.site.index_template = "tickets/admin/dashboard.html"

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from tickets import sla
 from tickets.models import Priority, Status, Ticket
+from tickets.sla import rules as sla
 
 PRIORITY_LABELS = dict(Priority.choices)
 STATUS_LABELS = {**dict(Status.choices), Status.PENDING: "Waiting on customer"}

@@ -1,7 +1,7 @@
 """The SLA pages of the admin (policies with their targets, calendars with their holidays) and
 the SLA filter of the ticket changelist (the column is tickets/admin/badges.py's sla_badge).
 
-The filter is the same rule as the breach scan (tickets/sla.py breached_q / at_risk_q), on
+The filter is the same rule as the breach scan (tickets/sla/rules.py breached_q / at_risk_q), on
 indexed columns."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from unfold.admin import ModelAdmin, TabularInline
 
-from tickets import sla
 from tickets.models import ACTIVE_STATUSES, BusinessCalendar, Holiday, SLAPolicy, SLATarget, Ticket
-from tickets.sla_services import calendar_import_holidays
+from tickets.sla import rules
+from tickets.sla.calendars import calendar_import_holidays
 
 
 class SLAStatusFilter(admin.SimpleListFilter):
@@ -29,11 +29,13 @@ class SLAStatusFilter(admin.SimpleListFilter):
         now = timezone.now()
         value = self.value()
         if value == "breached":
-            return queryset.filter(sla.breached_q(now))
+            return queryset.filter(rules.breached_q(now))
         if value == "at_risk":
-            return queryset.filter(sla.at_risk_q(now))
+            return queryset.filter(rules.at_risk_q(now))
         if value == "ok":
-            return queryset.filter(Q(status__in=sorted(ACTIVE_STATUSES)) & ~sla.breached_q(now) & ~sla.at_risk_q(now))
+            return queryset.filter(
+                Q(status__in=sorted(ACTIVE_STATUSES)) & ~rules.breached_q(now) & ~rules.at_risk_q(now)
+            )
         return queryset
 
 

@@ -1,4 +1,4 @@
-"""The agents' working UI: the ticket queue, the ticket page (conversation and history) and categories.
+"""The agents' working UI: the ticket queue (changelist) and the ticket page (conversation and history).
 
 Thin, as the rest of the codebase: every write goes through tickets/services.py (status through
 ticket_change_status, fields through ticket_update, replies and notes through comment_add), so
@@ -17,17 +17,17 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
-from config.admin_tools import ReadOnlyInlineMixin
+from config.admin_tools import EstimatedCountPaginator, ReadOnlyInlineMixin
 from tickets import services, validators
 from tickets.admin.actions import SERVICE_ERRORS, TicketBulkActionsMixin, error_text
 from tickets.admin.badges import sla_badge
-from tickets.admin.changelist import AssigneeFilter, EstimatedCountPaginator, QueueStatusFilter, TicketActionForm
+from tickets.admin.changelist import AssigneeFilter, QueueStatusFilter, TicketActionForm
 from tickets.admin.columns import TicketColumnsMixin
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
 from tickets.admin.reports import reports_view
 from tickets.admin.saved_views import SavedViewFilter, current_view, save_as_view_url
 from tickets.admin.sla import SLAStatusFilter
-from tickets.models import Attachment, Category, Channel, Comment, Ticket, TicketEvent
+from tickets.models import Attachment, Channel, Comment, Ticket, TicketEvent
 from tickets.saved_views import ORDERINGS
 from tickets.selectors import ticket_search
 
@@ -337,15 +337,3 @@ class TicketAdmin(TicketColumnsMixin, TicketBulkActionsMixin, ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         for ticket in queryset:
             services.ticket_delete(ticket=ticket, actor=request.user)
-
-
-# --- categories ------------------------------------------------------------------------------
-
-
-@admin.register(Category)
-class CategoryAdmin(ModelAdmin):
-    list_display = ("name", "slug", "team")
-    list_editable = ("team",)
-    list_select_related = ("team",)
-    search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}

@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ERRORS
+from config.api.schema import ERRORS
 from tickets import reports
 from tickets.api.permissions import CanSeeReports
 

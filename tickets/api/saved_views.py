@@ -19,9 +19,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agents.models import Team
-from agents.pagination import DefaultCursorPagination
-from agents.permissions import AGENT_ROLES, RolePermission
-from config.api import ERRORS, ServiceModelViewSet, crud_schema
+from agents.permissions import AGENT_ROLES, WRITER_ROLES, RolePermission
+from config.api.pagination import DefaultCursorPagination
+from config.api.schema import ERRORS, crud_schema
+from config.api.views import ServiceModelViewSet
 from tickets import saved_views
 from tickets.api.serializers import TicketSerializer
 from tickets.models import SavedView, ViewOrdering, ViewVisibility
@@ -33,10 +34,11 @@ API_ORDERINGS: dict[str, tuple[str, ...]] = {**saved_views.ORDERINGS, ViewOrderi
 
 
 class SavedViewAccess(RolePermission):
-    """Every desk role keeps views (the services refine: sharing needs a senior agent or admin)."""
+    """Every desk role opens views; agents keep them (the services refine: sharing needs a senior
+    agent or admin)."""
 
     read_roles = AGENT_ROLES
-    write_roles = AGENT_ROLES
+    write_roles = WRITER_ROLES
 
 
 class SavedViewSerializer(serializers.ModelSerializer):
