@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminSelectWidget
 
 from agents.models import Agent, Team
 from tickets import saved_views
@@ -38,15 +39,20 @@ class SavedViewForm(forms.ModelForm):
     status = forms.MultipleChoiceField(
         choices=Status.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=UnfoldAdminCheckboxSelectMultipleWidget,
         help_text="None ticked: active work.",
     )
-    priority = forms.MultipleChoiceField(choices=Priority.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    ticket_team = forms.ChoiceField(label="Tickets of team", required=False)
-    assignee = forms.ChoiceField(required=False)
-    category = forms.ChoiceField(required=False)
+    priority = forms.MultipleChoiceField(
+        choices=Priority.choices, required=False, widget=UnfoldAdminCheckboxSelectMultipleWidget
+    )
+    ticket_team = forms.ChoiceField(label="Tickets of team", required=False, widget=UnfoldAdminSelectWidget)
+    assignee = forms.ChoiceField(required=False, widget=UnfoldAdminSelectWidget)
+    category = forms.ChoiceField(required=False, widget=UnfoldAdminSelectWidget)
     sla = forms.ChoiceField(
-        label="SLA", required=False, choices=[ANY, ("breached", "Breached"), ("at_risk", "At risk"), ("ok", "On track")]
+        label="SLA",
+        required=False,
+        choices=[ANY, ("breached", "Breached"), ("at_risk", "At risk"), ("ok", "On track")],
+        widget=UnfoldAdminSelectWidget,
     )
 
     class Meta:
