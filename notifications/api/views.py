@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api_lists import StrictQueryParamsCursorPagination
+from config.api.lists import StrictQueryParamsCursorPagination
 from notifications import services
 from notifications.api.permissions import IsAdminRole
 from notifications.api.serializers import (

@@ -14,39 +14,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.models import AssignmentStrategy, Team
+from config.api.serializers import StrictFieldsMixin
 from customers.models import Customer
-from tickets import sla, validators
+from tickets import validators
 from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent
+from tickets.sla import rules
 
 User = get_user_model()
-
-
-class StrictFieldsMixin:
-    """Refuse fields the serializer does not declare as writable (400 naming each one), in the same
-    400 as every other bad field: all fields are validated, then all errors reported together."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        errors: dict[str, Any] = {}
-        if isinstance(data, dict):
-            writable = {name for name, field in self.fields.items() if not field.read_only}  # type: ignore[attr-defined]
-            message = "This field is not writable here (unknown or not allowed for your role)."
-            errors.update({name: [message] for name in sorted(set(data) - writable)})
-        try:
-            value = super().to_internal_value(data)  # type: ignore[misc]
-        except serializers.ValidationError as exc:
-            if not isinstance(exc.detail, dict):
-                raise
-            errors = {**exc.detail, **errors}
-            value = None
-        errors.update(self.cross_field_errors(data) if isinstance(data, dict) else {})
-        if errors:
-            raise serializers.ValidationError(errors)
-        return value
-
-    def cross_field_errors(self, data: dict[str, Any]) -> dict[str, list[str]]:
-        """Rules about several fields, reported beside the per-field errors (DRF's validate() runs
-        only once every field is valid, so its errors would come one round-trip later)."""
-        return {}
 
 
 class CategoryField(serializers.SlugRelatedField):
@@ -133,20 +107,18 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=["ok", "at_risk", "breached"], allow_null=True))
     def get_sla_status(self, ticket: Ticket) -> str | None:
-        state = sla.sla_state(ticket, now=self._now())
+        state = rules.sla_state(ticket, now=self._now())
         return None if state == "none" else state
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_time_remaining_seconds(self, ticket: Ticket) -> int | None:
-        remaining = sla.time_remaining(ticket, now=self._now())
+        remaining = rules.time_remaining(ticket, now=self._now())
         return None if remaining is None else math.floor(remaining.total_seconds())
 
 
 class _TicketWriteBase(StrictFieldsMixin, serializers.Serializer):
     # The shared rule runs here too, so every bad field is named in one 400 (the service re-checks).
-    title = serializers.CharField(
-        max_length=200, trim_whitespace=False, validators=[validators.validate_title]
-    )
+    title = serializers.CharField(max_length=200, trim_whitespace=False, validators=[validators.validate_title])
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
     category = CategoryField(required=False, allow_null=True)
     tags = TagsField(required=False)

@@ -19,11 +19,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
-from agents.idempotency import idempotent
 from agents.permissions import ReadOnlyForViewer, request_role
 from agents.selectors import CUSTOMER_ROLE
-from config.api import ERRORS
-from config.api_lists import StrictOrderingFilter
+from config.api.idempotency import idempotent
+from config.api.lists import StrictOrderingFilter
+from config.api.schema import ERRORS
 from tickets import selectors, services
 from tickets.api.filters import TicketFilter
 from tickets.api.permissions import (

@@ -94,9 +94,7 @@ def test_a_customer_cannot_open_a_ticket_for_someone_else(api_customer_a, custom
     response = api_customer_a.post(URL, {"title": "Printer on fire", "customer": customer_b.pk}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {
-        "customer": ["This field is not writable here (unknown or not allowed for your role)."]
-    }
+    assert response.json() == {"customer": ["This field is not writable here (unknown or not allowed for your role)."]}
 
 
 def test_assign_reports_the_agent_or_strategy_rule_beside_a_bad_strategy(api_agent, ticket):
