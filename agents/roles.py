@@ -1,7 +1,7 @@
 """Roles map to Django groups and permissions, so the admin enforces them by itself.
 
 - viewer: may look at everything agents work with (tickets, customers, SLA policies and
-  calendars, notification logs, jobs), change nothing;
+  calendars, jobs), change nothing; the notification logs (Operations) are for admins only;
 - agent: works tickets (add/change tickets, write comments, attach files), starts exports and
   bulk updates (the admin and API show them their own), never deletes;
 - senior_agent: an agent who may also add and edit customers;
@@ -40,8 +40,9 @@ SLA_MODELS: tuple[str, ...] = (
     "tickets.businesscalendar",
     "tickets.holiday",
 )
-# What the system did because of a change (outbox, mail, webhook deliveries, consumers): readable
-# by the whole team, written by the system only (admins may delete, e.g. before the purge).
+# What the system did because of a change (outbox, mail, webhook deliveries, consumers): the
+# admin's Operations section, for admins only; written by the system (admins may delete, e.g.
+# before the purge).
 NOTIFICATION_LOG_MODELS: tuple[str, ...] = (
     "notifications.outboxevent",
     "notifications.emaillog",
@@ -78,7 +79,7 @@ def _view() -> set[str]:
     return _perms(VIEWABLE_MODELS, "view")
 
 
-_VIEWER = _view() | _perms(SLA_MODELS + NOTIFICATION_LOG_MODELS + JOB_MODELS + PERSONAL_MODELS, "view")
+_VIEWER = _view() | _perms(SLA_MODELS + JOB_MODELS + PERSONAL_MODELS, "view")
 _AGENT = (
     _VIEWER
     | _perms(PERSONAL_MODELS, "add", "change", "delete")
