@@ -178,10 +178,8 @@ def test_scan_query_count_does_not_grow_with_tickets(customer_a, django_assert_m
     assert counts[0] == counts[1]
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="EXPLAIN of partial indexes")
 def test_breach_scan_reads_an_index_not_the_table():
-    if connection.vendor != "postgresql":
-        pytest.skip("EXPLAIN of partial indexes is PostgreSQL's")
     from django.db.models import Q
 
     from tickets import sla
@@ -199,13 +197,11 @@ def test_breach_scan_reads_an_index_not_the_table():
     assert "Seq Scan" not in plan
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="row locks with SKIP LOCKED")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_scans_skip_rows_another_run_holds(customer_a):
     """A second scan running while another holds some rows skips them (SKIP LOCKED) instead of
     waiting or stamping them twice; the rows are stamped once, by whoever holds them."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks with SKIP LOCKED need PostgreSQL")
     import threading
 
     from django.db import connections, transaction
