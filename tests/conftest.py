@@ -197,6 +197,14 @@ def api_client_for(db) -> Callable:
 
 
 @pytest.fixture
+def admin_token(admin_agent) -> str:
+    """A JWT access token of an admin agent, for clients other than DRF's (schemathesis)."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    return str(AccessToken.for_user(admin_agent.user))
+
+
+@pytest.fixture
 def api_admin(api_client_for, admin_agent):
     return api_client_for(admin_agent.user)
 

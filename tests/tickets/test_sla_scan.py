@@ -13,22 +13,12 @@ from model_bakery import baker
 
 from notifications.models import OutboxEvent
 from tickets import services, sla_services
-from tickets.models import BusinessCalendar, EventKind, SLAPolicy, Status, Ticket, TicketEvent
+from tickets.models import EventKind, Status, Ticket, TicketEvent
 from tickets.tasks import sla_breach_scan_task
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)  # a Monday
-
-
-@pytest.fixture
-def wall_clock(db) -> SLAPolicy:
-    """The default policy on the 24x7 calendar: the hours below are wall-clock hours."""
-    sla_services.sla_defaults_ensure()
-    policy = SLAPolicy.objects.get(is_default=True)
-    policy.calendar = BusinessCalendar.objects.get(name="24x7")
-    policy.save()
-    return policy
 
 
 def make(customer, priority: str, hours_old: float, title: str | None = None) -> Ticket:

@@ -14,7 +14,7 @@ from customers.models import Customer, Tier
 from notifications import services as notification_services
 from notifications.models import ConsumerRun, ConsumerRunStatus, OutboxEvent, OutboxStatus
 from tickets import services, sla_services
-from tickets.models import BusinessCalendar, SLAPolicy, SLATarget, Status, Ticket
+from tickets.models import SLAPolicy, SLATarget, Status, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +22,9 @@ MONDAY_10 = datetime(2025, 1, 6, 10, tzinfo=UTC)
 
 
 @pytest.fixture
-def enterprise_policy(db) -> SLAPolicy:
+def enterprise_policy(wall_clock) -> SLAPolicy:
     """The default policy on the 24x7 calendar, with a tighter enterprise target for high."""
-    sla_services.sla_defaults_ensure()
-    policy = SLAPolicy.objects.get(is_default=True)
-    policy.calendar = BusinessCalendar.objects.get(name="24x7")
-    policy.save()
+    policy = wall_clock
     SLATarget.objects.create(
         policy=policy, priority="high", tier=Tier.ENTERPRISE, first_response_minutes=60, resolution_minutes=240
     )

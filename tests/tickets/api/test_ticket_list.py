@@ -19,16 +19,6 @@ def ids(response) -> list[int]:
     return [t["id"] for t in response.json()["results"]]
 
 
-@pytest.fixture
-def make_ticket(customer_a):
-    def _make(**kwargs):
-        kwargs.setdefault("customer", customer_a)
-        kwargs.setdefault("organization", customer_a.organization)
-        return baker.make_recipe("tests.tickets.ticket", **kwargs)
-
-    return _make
-
-
 def test_status_and_priority_take_comma_separated_lists(api_agent, make_ticket):
     open_high = make_ticket(status="open", priority="high")
     pending_low = make_ticket(status="pending", priority="low")

@@ -9,25 +9,14 @@ import pytest
 from django.db import connection
 from freezegun import freeze_time
 
-from tickets import services, sla_services
-from tickets.models import BusinessCalendar, SLAPolicy, Status, Ticket
+from tickets import services
+from tickets.models import Status, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("wall_clock")]
 
 URL = "/api/v1/tickets/"
 T0 = datetime(2025, 1, 6, 10, tzinfo=UTC)  # a Monday
 HOUR = 3600
-
-
-@pytest.fixture(autouse=True)
-def wall_clock(db) -> SLAPolicy:
-    """The default policy on the 24x7 calendar: high = 4 h first response (warning at 3 h 12),
-    24 h resolution."""
-    sla_services.sla_defaults_ensure()
-    policy = SLAPolicy.objects.get(is_default=True)
-    policy.calendar = BusinessCalendar.objects.get(name="24x7")
-    policy.save()
-    return policy
 
 
 def make(customer, *, priority: str = "high", **changes) -> Ticket:
