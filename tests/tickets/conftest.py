@@ -14,7 +14,7 @@ from tickets.models import BusinessCalendar, SLAPolicy, Ticket
 def wall_clock(db) -> SLAPolicy:
     """The default SLA policy measured on the 24x7 calendar, so targets are wall-clock hours
     (high: 4 h first response, 24 h resolution)."""
-    from tickets import sla_services
+    from tickets.sla import services as sla_services
 
     sla_services.sla_defaults_ensure()
     policy = SLAPolicy.objects.get(is_default=True)
