@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from config.validators import normalize_email
 from customers import services, validators
 from customers.gdpr_admin import gdpr_erase, gdpr_export
 from customers.models import Customer, Organization, OrganizationDomain
@@ -36,7 +37,7 @@ class CustomerAdminForm(forms.ModelForm):
         fields = ("email", "name", "company", "phone", "tier", "organization", "metadata", "email_opt_out")
 
     def clean_email(self) -> str:
-        email = validators.normalize_email(self.cleaned_data["email"])
+        email = normalize_email(self.cleaned_data["email"])
         if Customer.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
             raise ValidationError("A customer with this email already exists.", code="unique")
         return email

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 import notifications
+from config.validators import normalize_email
 from customers import crm, validators
 from customers.models import Customer, Organization, OrganizationDomain
 
@@ -36,7 +37,7 @@ def organization_for_email(email: str) -> Organization | None:
 
 
 CUSTOMER_FIELD_CHECKS = {
-    "email": validators.normalize_email,
+    "email": normalize_email,
     "phone": validators.normalize_phone,
     "name": validators.clean_plain_text,
     "company": validators.clean_plain_text,
@@ -101,7 +102,7 @@ def customer_create(
 def customer_get_or_create(*, email: str, name: str = "") -> tuple[Customer, bool]:
     """Find a customer by email (case-insensitively) or create one. Safe under concurrency: two
     requests racing to create the same customer both end with the one row."""
-    normalized = validators.normalize_email(email)
+    normalized = normalize_email(email)
     existing = Customer.objects.filter(email__iexact=normalized).first()
     if existing is not None:
         return existing, False

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from agents.models import Priority
 from customers.models import Tier
 from tickets.sla.business_time import DEFAULT_WORKING_HOURS, validate_time_zone, validate_working_hours
 
@@ -33,13 +34,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 ACTIVE_STATUSES: frozenset[str] = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.PENDING, Status.ON_HOLD})
 DONE_STATUSES: frozenset[str] = frozenset({Status.RESOLVED, Status.CLOSED})
-
-
-class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
 
 
 PRIORITY_RANK: dict[str, int] = {Priority.LOW: 1, Priority.MEDIUM: 2, Priority.HIGH: 3, Priority.CRITICAL: 4}

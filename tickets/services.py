@@ -16,13 +16,13 @@ from django.db.models import F
 from django.utils import timezone
 
 import notifications
-from agents.assignment import pick_agent
 from agents.models import AssignmentStrategy, Team
 from agents.selectors import is_agent
 from config.exceptions import ApplicationError
 from customers.models import Customer
 from customers.services import customer_get_or_create
 from tickets import validators
+from tickets.assignment import pick_agent
 from tickets.models import (
     Attachment,
     Category,
@@ -329,7 +329,7 @@ def ticket_assign(*, ticket: Ticket, actor: Actor, assignee: AbstractBaseUser | 
 @transaction.atomic
 def ticket_assign_by_strategy(*, ticket: Ticket, actor: Actor, strategy: str | None = None) -> Ticket:
     """Assign the ticket to an agent of its team chosen by `strategy` (None: the team's own; see
-    agents/assignment.py). Refused with a 409 when the ticket has no team, is resolved or closed,
+    tickets/assignment.py). Refused with a 409 when the ticket has no team, is resolved or closed,
     or nobody in the team can take it (every member unavailable, at capacity or a viewer)."""
     if strategy is not None and strategy not in AssignmentStrategy.values:
         choices = ", ".join(AssignmentStrategy.values)

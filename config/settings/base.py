@@ -64,6 +64,7 @@ THIRD_PARTY_APPS = [
     "anymail",
 ]
 LOCAL_APPS = [
+    "config.api",
     "agents",
     "customers",
     "tickets",

@@ -384,7 +384,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.action(description="Assign with the team's strategy", permissions=["change"])
     def assign_by_team_strategy(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
-        """Each ticket to an agent of its team chosen by the team's strategy (agents/assignment.py);
+        """Each ticket to an agent of its team chosen by the team's strategy (tickets/assignment.py);
         a ticket with no team, closed, or that nobody can take is reported and left as it is."""
         agent = agent_for_user(request.user)
         if agent is None or not agent.can_write:

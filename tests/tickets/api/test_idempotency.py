@@ -10,8 +10,8 @@ from django.db import connection
 from django.utils import timezone
 from freezegun import freeze_time
 
-from agents.models import IdempotencyKey
 from config.api.idempotency import idempotency_key_purge
+from config.api.models import IdempotencyKey
 from tickets.models import Ticket
 
 URL = "/api/v1/tickets/"
