@@ -13,6 +13,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def enqueue(task_name: str, *args: object, countdown: int | None = None) -> object:
+    """Send the registered task `task_name` with `args` (ids, never model instances). Services
+    enqueue by name, so a service module never imports the tasks module that imports it (no
+    import cycle); the task's own settings (eager in tests, retries) apply as with `.delay()`."""
+    if task_name not in app.tasks:  # tasks modules are discovered lazily outside a worker
+        app.loader.import_default_modules()
+    return app.tasks[task_name].apply_async(args=args, countdown=countdown)
+
+
 @app.on_after_configure.connect
 def _make_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     """kombu's filesystem transport (the quick start's embedded broker) needs its folders."""

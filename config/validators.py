@@ -13,3 +13,8 @@ def normalize_email(value: str) -> str:
         raise ValidationError("An email address is required.", code="required")
     django_validate_email(email)
     return email
+
+
+def is_id(value: object) -> bool:
+    """A primary-key-sized positive integer (a larger one would overflow the database column)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from config.admin_tools import ReadOnlyAdminMixin
 from notifications import services, webhooks
+from notifications.events import known_events
 from notifications.models import (
     ConsumerRun,
     DeliveryStatus,
@@ -86,7 +87,7 @@ class ConsumerRunAdmin(ReadOnlyAdmin):
 class WebhookSubscriptionForm(forms.ModelForm):
     url = forms.URLField(max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
-        choices=[(e, e) for e in services.KNOWN_EVENTS], widget=forms.CheckboxSelectMultiple
+        choices=lambda: [(e, e) for e in known_events()], widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:

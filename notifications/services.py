@@ -39,7 +39,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.celery import enqueue
 from notifications import consumers, emails, signing, webhooks
+from notifications import events as events_catalogue
 from notifications.models import (
     DeliveryStatus,
     EmailLog,
@@ -52,26 +54,6 @@ from notifications.models import (
 from notifications.recipients import email_recipients
 
 logger = logging.getLogger(__name__)
-
-# Every event the product publishes, all subscribable (payloads: notifications/README.md).
-KNOWN_EVENTS: tuple[str, ...] = (
-    "ticket.created",
-    "ticket.updated",
-    "ticket.status_changed",
-    "ticket.assigned",
-    "ticket.comment_added",
-    "ticket.deleted",
-    "ticket.sla_warning",
-    "ticket.sla_breached",
-    "ticket.escalated",
-    "customer.created",
-    "customer.updated",
-    "customer.deleted",
-    "customer.erased",
-    "customer.merged",
-    "customer.portal_access_granted",
-)
-
 
 # --- outbox ------------------------------------------------------------------------------------
 
@@ -263,13 +245,8 @@ def email_send_pending(*, event_id: Any = None, limit: int | None = None) -> int
 
 
 def _enqueue_webhook_attempt(delivery_id: str, countdown: int | None = None) -> None:
-    from notifications.tasks import webhook_deliver
-
     try:
-        if countdown:
-            webhook_deliver.apply_async(args=[delivery_id], countdown=countdown)
-        else:
-            webhook_deliver.delay(delivery_id)
+        enqueue("notifications.webhook_deliver", delivery_id, countdown=countdown or None)
     except Exception:  # broker down: the row is due and delivery_retry picks it up
         logger.exception("could not enqueue webhook delivery %s; the retry job will pick it up", delivery_id)
 
@@ -405,11 +382,10 @@ def delivery_retry(*, limit: int | None = None) -> dict[str, int]:
 def _clean_events(events: Any) -> list[str]:
     if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
         raise ValidationError({"events": ["Give a non-empty list of event names."]})
-    unknown = sorted(set(events) - set(KNOWN_EVENTS))
+    known = events_catalogue.known_events()
+    unknown = sorted(set(events) - set(known))
     if unknown:
-        raise ValidationError(
-            {"events": [f"Unknown event(s): {', '.join(unknown)}. Known: {', '.join(KNOWN_EVENTS)}."]}
-        )
+        raise ValidationError({"events": [f"Unknown event(s): {', '.join(unknown)}. Known: {', '.join(known)}."]})
     return sorted(set(events))
 
 

@@ -26,7 +26,10 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        from notifications import consumers
+        from notifications import consumers, events
+        from tickets.events import EVENTS
+
+        events.register(EVENTS)
         from tickets.sla.services import sla_on_customer_updated
 
         # The default SLA policy and calendars exist after every migrate (idempotent; see tickets/sla/services.py).

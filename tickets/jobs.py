@@ -21,30 +21,26 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
-from django.http import QueryDict
+from django.db.models import Q, QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from agents.models import Role
 from agents.selectors import user_role
+from config.celery import enqueue
 from config.exceptions import ApplicationError
+from config.validators import is_id
 from tickets import validators
+from tickets.anonymisation import attachments_purge, tickets_anonymise
 from tickets.models import (
-    Attachment,
     BackgroundJob,
     BulkUpdateJob,
-    Comment,
-    EventKind,
     ExportFormat,
     ExportJob,
     JobStatus,
     Status,
     Ticket,
-    TicketEvent,
 )
 from tickets.selectors import ticket_list
 
@@ -53,8 +49,6 @@ logger = logging.getLogger(__name__)
 WRITER_ROLES = frozenset({Role.ADMIN, Role.SENIOR_AGENT, Role.AGENT})
 BULK_CHANGE_FIELDS = ("status", "priority", "assignee", "tags")
 RETENTION_MODES = ("delete", "anonymize")
-ANONYMIZED_TITLE = "[anonymised]"
-ANONYMIZED_BODY = "[removed]"
 
 # Export columns: header -> values() lookup. Rows always carry the ticket id first.
 EXPORT_COLUMNS: dict[str, str] = {
@@ -82,73 +76,6 @@ EXPORT_COLUMNS: dict[str, str] = {
 }
 
 
-# --- filters: the ticket list filters of the API ------------------------------------------------
-
-
-class _RequestStub:
-    """What a FilterSet reads from a request (`assignee=me` needs the user) when a job applies it."""
-
-    def __init__(self, user: AbstractBaseUser, data: QueryDict) -> None:
-        self.user = user
-        self.query_params = data
-        self.GET = data
-        self.method = "GET"
-
-
-def _ticket_filterset_class() -> type:
-    """The API's ticket FilterSet, so "the ticket list filters" mean the same thing everywhere."""
-    from tickets.api.filters import TicketFilter
-
-    return TicketFilter
-
-
-def _is_id(value: Any) -> bool:
-    """A primary-key-sized positive integer (a larger one would overflow the database column)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
-
-
-def _as_query_dict(filters: dict[str, Any]) -> QueryDict:
-    """JSON filters as the query string the list endpoint reads: lists comma-joined
-    (`{"status": ["open", "pending"]}` is `status=open,pending`), booleans as true/false."""
-
-    def text(value: Any) -> str:
-        return "true" if value is True else "false" if value is False else str(value)
-
-    data = QueryDict(mutable=True)
-    for key, value in filters.items():
-        data[key] = ",".join(text(v) for v in value) if isinstance(value, list | tuple) else text(value)
-    return data
-
-
-def ticket_filter(*, user: AbstractBaseUser, filters: dict[str, Any] | None) -> QuerySet[Ticket]:
-    """The tickets `user` may see, narrowed by the API's ticket list filters (and `ids`, a list of
-    ticket ids). Unknown or invalid filters raise ApplicationError naming them under `filters`."""
-    queryset = ticket_list(user=user)
-    if not filters:
-        return queryset
-    if not isinstance(filters, dict):
-        raise ApplicationError("Invalid filters.", code="invalid_filters", extra={"filters": ["Must be an object."]})
-    filters = dict(filters)
-    ids = filters.pop("ids", None)
-    if ids is not None:  # an explicit selection (the admin's export action), besides the list filters
-        if not isinstance(ids, list) or not all(_is_id(i) for i in ids):
-            raise ApplicationError(
-                "Invalid filters.", code="invalid_filters", extra={"filters": {"ids": ["A list of ticket ids."]}}
-            )
-        queryset = queryset.filter(pk__in=ids)
-    data = _as_query_dict(filters)
-    filterset = _ticket_filterset_class()(data=data, queryset=queryset, request=_RequestStub(user, data))
-    errors: dict[str, Any] = {key: ["Unknown filter."] for key in sorted(set(filters) - set(filterset.filters))}
-    if not filterset.is_valid():
-        errors.update({key: list(messages) for key, messages in filterset.errors.items()})
-    if not errors:
-        try:
-            return filterset.qs
-        except DRFValidationError as exc:  # raised by filter methods (e.g. assignee=<junk>)
-            errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-    raise ApplicationError("Invalid filters.", code="invalid_filters", extra={"filters": errors})
-
-
 # --- jobs: shared bookkeeping ---------------------------------------------------------------------
 
 
@@ -159,9 +86,7 @@ def _lease() -> timedelta:
 
 
 def _enqueue(task_name: str, job_id: int) -> None:
-    from tickets import tasks
-
-    getattr(tasks, task_name).delay(job_id)
+    enqueue(task_name, job_id)
 
 
 def _enqueue_on_commit(task_name: str, job_id: int) -> None:
@@ -205,7 +130,7 @@ def job_requeue_stale(*, pending_after_seconds: int = 300) -> int:
         status=JobStatus.RUNNING, started_at__lt=now - _lease()
     )
     count = 0
-    for model, task_name in ((ExportJob, "export_job_run_task"), (BulkUpdateJob, "bulk_update_job_run_task")):
+    for model, task_name in ((ExportJob, "tickets.export_job_run"), (BulkUpdateJob, "tickets.bulk_update_job_run")):
         for job_id in model.objects.filter(stale).order_by("pk").values_list("pk", flat=True)[:500]:
             _enqueue(task_name, job_id)
             count += 1
@@ -235,6 +160,31 @@ def _require_agent(actor: AbstractBaseUser | None, *, write: bool) -> None:
         )
 
 
+def _requester_refusal(job: BackgroundJob, *, write: bool) -> str | None:
+    """Why the job's requester may no longer have it run (deactivated, or demoted below the role
+    the job needs since it was queued), or None. A queued job acts with its requester's rights as
+    they are when it runs, not as they were when it was asked for."""
+    requester = job.requested_by
+    if not requester.is_active:
+        return f"Refused: the requester ({requester.email}) has been deactivated since the job was queued."
+    role = user_role(requester)
+    allowed = WRITER_ROLES if write else frozenset(Role.values)
+    if role not in allowed:
+        needed = "change tickets" if write else "read tickets"
+        return f"Refused: the requester's role is now {role or 'none'}, which may not {needed}."
+    return None
+
+
+def _refuse(job: BackgroundJob, reason: str) -> BackgroundJob:
+    """Fail the job for good (a retry would be refused the same way): nothing was changed."""
+    logger.warning("%s %s refused: %s", type(job).__name__, job.pk, reason)
+    job.status = JobStatus.FAILED
+    job.error = reason[:2000]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    return job
+
+
 # --- exports ------------------------------------------------------------------------------------
 
 
@@ -245,14 +195,14 @@ def export_job_create(*, actor: AbstractBaseUser, format: str, filters: dict[str
     _require_agent(actor, write=False)
     if format not in ExportFormat.values:
         raise ValidationError({"format": [f"'{format}' is not a valid format; use one of: csv, jsonl."]})
-    ticket_filter(user=actor, filters=filters)
+    ticket_list(user=actor, filters=filters)
     job = ExportJob.objects.create(requested_by=actor, format=format, filters=filters or {})
-    _enqueue_on_commit("export_job_run_task", job.pk)
+    _enqueue_on_commit("tickets.export_job_run", job.pk)
     return job
 
 
 def export_queryset(job: ExportJob) -> QuerySet[Ticket]:
-    return ticket_filter(user=job.requested_by, filters=job.filters)
+    return ticket_list(user=job.requested_by, filters=job.filters)
 
 
 def export_rows(queryset: QuerySet[Ticket], *, chunk_size: int) -> Iterator[dict[str, Any]]:
@@ -280,6 +230,9 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
     job = _claim(ExportJob, job_id)
     if job is None:
         return None
+    refusal = _requester_refusal(job, write=False)
+    if refusal:
+        return _refuse(job, refusal)
     try:
         chunk_size = max(1, int(settings.EXPORT_CHUNK_SIZE))
         queryset = export_queryset(job)
@@ -351,7 +304,7 @@ def _clean_changes(changes: Any) -> dict[str, Any]:
             cleaned["assignee"] = None
         else:
             user = None
-            if _is_id(assignee):
+            if is_id(assignee):
                 user = get_user_model().objects.filter(pk=assignee).first()
             if user is None or user_role(user) not in Role.values:
                 errors["changes.assignee"] = [f"'{assignee}' is not the id of an agent."]
@@ -379,21 +332,21 @@ def bulk_update_job_create(
     if (ids is None) == (filters is None):
         raise ValidationError({"ids": ["Give either 'ids' or 'filters', not both and not neither."]})
     if ids is not None:
-        if not isinstance(ids, list) or not ids or not all(_is_id(i) for i in ids):
+        if not isinstance(ids, list) or not ids or not all(is_id(i) for i in ids):
             raise ValidationError({"ids": ["A non-empty list of ticket ids."]})
         ticket_ids = list(dict.fromkeys(ids))
         if len(ticket_ids) > limit:
             raise ValidationError({"ids": [f"At most {limit} tickets per bulk update."]})
     else:
         ticket_ids = list(
-            ticket_filter(user=actor, filters=filters or {}).order_by("pk").values_list("pk", flat=True)[: limit + 1]
+            ticket_list(user=actor, filters=filters or {}).order_by("pk").values_list("pk", flat=True)[: limit + 1]
         )
         if len(ticket_ids) > limit:
             raise ValidationError({"filters": [f"These filters match more than {limit} tickets; narrow them."]})
     job = BulkUpdateJob.objects.create(
         requested_by=actor, ticket_ids=ticket_ids, filters=filters or {}, changes=cleaned, total=len(ticket_ids)
     )
-    _enqueue_on_commit("bulk_update_job_run_task", job.pk)
+    _enqueue_on_commit("tickets.bulk_update_job_run", job.pk)
     return job
 
 
@@ -417,6 +370,9 @@ def bulk_update_job_run(*, job_id: int, save_every: int = 50) -> BulkUpdateJob |
     job = _claim(BulkUpdateJob, job_id)
     if job is None:
         return None
+    refusal = _requester_refusal(job, write=True)
+    if refusal:
+        return _refuse(job, refusal)
     try:
         actor = job.requested_by
         data = dict(job.changes)
@@ -469,27 +425,6 @@ def retention_candidates(*, days: int | None = None, mode: str | None = None) ->
     return queryset
 
 
-def _delete_files_on_commit(names: list[str]) -> None:
-    def _delete() -> None:
-        for name in names:
-            try:
-                default_storage.delete(name)
-            except OSError:
-                logger.exception("could not delete attachment file %s", name)
-
-    if names:
-        transaction.on_commit(_delete)
-
-
-def _purge_attachments(ticket_ids: list[int]) -> int:
-    """Delete the tickets' attachment rows, and their files once the transaction commits."""
-    attachments = Attachment.objects.filter(ticket_id__in=ticket_ids)
-    names = [name for name in attachments.values_list("file", flat=True) if name]
-    attachments.delete()
-    _delete_files_on_commit(names)
-    return len(names)
-
-
 def retention_run(
     *, days: int | None = None, mode: str | None = None, batch_size: int | None = None, dry_run: bool = False
 ) -> int:
@@ -515,24 +450,11 @@ def retention_run(
             ids = list(candidates.order_by("pk").values_list("pk", flat=True)[:batch_size])
             if not ids:
                 break
-            _purge_attachments(ids)
             if mode == "delete":
+                attachments_purge(ticket_ids=ids)
                 Ticket.objects.filter(pk__in=ids).delete()
             else:
-                Comment.objects.filter(ticket_id__in=ids).update(body=ANONYMIZED_BODY, email_message_id="")
-                TicketEvent.objects.filter(
-                    Q(field__in=("title", "description", "metadata")) | Q(kind=EventKind.ATTACHED), ticket_id__in=ids
-                ).update(old_value=None, new_value=None)
-                TicketEvent.objects.filter(ticket_id__in=ids).exclude(note="").update(note="")
-                Ticket.objects.filter(pk__in=ids).update(
-                    title=ANONYMIZED_TITLE,
-                    description="",
-                    metadata={},
-                    external_id=None,
-                    anonymized_at=timezone.now(),
-                    updated_at=timezone.now(),
-                    version=F("version") + 1,
-                )
+                tickets_anonymise(ticket_ids=ids)
         handled += len(ids)
     logger.info("retention (%s, %d days): %d closed ticket(s) handled", mode, days, handled)
     return handled

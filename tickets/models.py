@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agents.models import Priority
 from customers.models import Tier
-from tickets.sla.business_time import DEFAULT_WORKING_HOURS, validate_time_zone, validate_working_hours
+from tickets.business_time import DEFAULT_WORKING_HOURS, validate_time_zone, validate_working_hours
 
 
 class Status(models.TextChoices):

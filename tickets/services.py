@@ -23,6 +23,7 @@ from customers.models import Customer
 from customers.services import customer_get_or_create
 from tickets import validators
 from tickets.assignment import pick_agent
+from tickets.events import ticket_payload
 from tickets.models import (
     Attachment,
     Category,
@@ -44,30 +45,6 @@ UPDATABLE_FIELDS = ("title", "description", "priority", "category", "tags", "met
 
 
 # --- payloads and events ---------------------------------------------------------------------
-
-
-def ticket_payload(ticket: Ticket) -> dict[str, Any]:
-    """The JSON shape of a ticket in outbox events (email, webhooks)."""
-    return {
-        "id": ticket.pk,
-        "reference": ticket.reference,
-        "title": ticket.title,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "category": ticket.category.slug if ticket.category_id else None,
-        "tags": ticket.tags,
-        "external_id": ticket.external_id,
-        "channel": ticket.channel,
-        "customer_id": ticket.customer_id,
-        "organization_id": ticket.organization_id,
-        "team_id": ticket.team_id,
-        "assignee_id": ticket.assignee_id,
-        "escalated": ticket.escalated,
-        "first_response_due_at": ticket.first_response_due_at,
-        "resolution_due_at": ticket.resolution_due_at,
-        "created_at": ticket.created_at,
-        "updated_at": ticket.updated_at,
-    }
 
 
 def _value(value: Any) -> Any:

@@ -14,12 +14,19 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 import notifications
-from notifications import consumers, services
+from notifications import consumers, events, services
 from notifications.models import ConsumerRun, ConsumerRunStatus, OutboxEvent, OutboxStatus
 
 pytestmark = pytest.mark.django_db
 
 EVENT = "test.happened"
+
+
+@pytest.fixture(autouse=True)
+def _test_events(monkeypatch) -> None:
+    """The events these tests publish, registered for the test only."""
+    for name in (EVENT, "test.side_effect", "test.other"):
+        monkeypatch.setitem(events._EVENTS, name, None)
 
 
 class Recorder:

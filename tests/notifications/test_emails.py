@@ -7,6 +7,7 @@ import pytest
 import notifications
 from notifications.models import EmailLog, EmailStatus, OutboxEvent
 from tickets import services as ticket_services
+from tickets.events import ticket_payload
 from tickets.models import Status
 
 
@@ -194,9 +195,7 @@ def test_sla_events_mail_the_team_lead(
     ticket.team = team
     ticket.save(update_fields=["team"])
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.publish(
-            event, {"ticket": ticket_services.ticket_payload(ticket), "team_lead_id": team_lead.user.pk}
-        )
+        notifications.publish(event, {"ticket": ticket_payload(ticket), "team_lead_id": team_lead.user.pk})
 
     [message] = mailoutbox
     assert message.to == [team_lead.user.email]
@@ -213,7 +212,7 @@ def test_sla_event_without_lead_id_falls_back_to_the_ticket_team_lead(
     ticket.team = team
     ticket.save(update_fields=["team"])
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.publish("ticket.sla_breached", {"ticket": ticket_services.ticket_payload(ticket)})
+        notifications.publish("ticket.sla_breached", {"ticket": ticket_payload(ticket)})
 
     assert [m.to for m in mailoutbox] == [[team_lead.user.email]]
 
@@ -223,7 +222,7 @@ def test_sla_event_for_a_ticket_without_team_or_lead_sends_nothing(
     ticket, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.publish("ticket.escalated", {"ticket": ticket_services.ticket_payload(ticket)})
+        notifications.publish("ticket.escalated", {"ticket": ticket_payload(ticket)})
 
     assert mailoutbox == []
 
@@ -269,7 +268,7 @@ def test_events_that_only_go_to_webhooks_send_no_mail(agent, ticket, mailoutbox,
 
 @pytest.mark.django_db
 def test_event_for_a_deleted_ticket_sends_no_mail(agent, ticket, mailoutbox, django_capture_on_commit_callbacks):
-    payload = {"ticket": ticket_services.ticket_payload(ticket), "actor_id": None}
+    payload = {"ticket": ticket_payload(ticket), "actor_id": None}
     ticket.delete()
     with django_capture_on_commit_callbacks(execute=True):
         notifications.publish("ticket.created", payload)

@@ -18,6 +18,7 @@ from notifications import services
 from notifications.models import EmailLog, EmailStatus, OutboxEvent, OutboxStatus, WebhookDelivery
 from tests.notifications.backends import WorkerDied
 from tickets import services as ticket_services
+from tickets.events import ticket_payload
 
 
 class BoomError(Exception):
@@ -173,7 +174,7 @@ def test_concurrent_dispatches_of_one_event_send_one_mail(agent, customer_a, mai
         ticket = baker.make_recipe("tests.tickets.ticket", customer=customer_a, organization=customer_a.organization)
         event = OutboxEvent.objects.create(
             event="ticket.created",
-            payload=json.loads(json.dumps({"ticket": ticket_services.ticket_payload(ticket)}, cls=DjangoJSONEncoder)),
+            payload=json.loads(json.dumps({"ticket": ticket_payload(ticket)}, cls=DjangoJSONEncoder)),
         )
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []
@@ -207,8 +208,7 @@ def test_publish_many_stores_one_row_per_payload_and_dispatches_each_after_commi
         "tests.tickets.ticket", customer=customer_a, organization=customer_a.organization, team=team, _quantity=3
     )
     payloads = [
-        {"ticket": ticket_services.ticket_payload(t), "team_lead_id": team_lead.user.pk, "target": "first_response"}
-        for t in tickets
+        {"ticket": ticket_payload(t), "team_lead_id": team_lead.user.pk, "target": "first_response"} for t in tickets
     ]
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -228,4 +228,46 @@ def test_each_ticket_costs_the_same_fixed_number_of_queries(agent, customer_a):
     per_ticket, remainder = divmod(counts[20] - counts[5], 15)
     assert remainder == 0
     assert per_ticket <= 16  # find, savepoint, lock, update, refresh, event, outbox, SLA recompute
-    assert counts[5] - 5 * per_ticket <= 8  # the job's own bookkeeping
+    assert counts[5] - 5 * per_ticket <= 10  # the job's own bookkeeping and the requester re-check
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        pytest.param(
+            {"role": "viewer"},
+            "Refused: the requester's role is now viewer, which may not change tickets.",
+            id="demoted-to-viewer",
+        ),
+        pytest.param(
+            {"is_active": False},
+            "Refused: the requester ({email}) has been deactivated since the job was queued.",
+            id="deactivated",
+        ),
+    ],
+)
+def test_a_job_whose_requester_lost_the_right_fails_clearly_and_changes_nothing(
+    agent, customer_a, change, reason, django_capture_on_commit_callbacks
+):
+    tickets = _tickets(customer_a, 3, priority="medium")
+    ids = [t.pk for t in tickets]
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        job = jobs.bulk_update_job_create(actor=agent.user, ids=ids, changes={"priority": "high"})
+    # Between the request and the run, an admin demotes or deactivates the requester.
+    if "role" in change:
+        type(agent).objects.filter(pk=agent.pk).update(role=change["role"])
+    else:
+        type(agent.user).objects.filter(pk=agent.user.pk).update(is_active=False)
+
+    for callback in queued:
+        callback()  # the worker runs the job now
+
+    job.refresh_from_db()
+    assert (job.status, job.error, job.processed, job.succeeded) == (
+        JobStatus.FAILED,
+        reason.format(email=agent.user.email),
+        0,
+        0,
+    )
+    assert set(Ticket.objects.filter(pk__in=ids).values_list("priority", "version")) == {("medium", 1)}
+    assert not TicketEvent.objects.filter(ticket_id__in=ids, kind=EventKind.UPDATED).exists()

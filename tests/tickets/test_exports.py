@@ -15,7 +15,7 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from config.exceptions import ApplicationError
-from tickets import jobs
+from tickets import jobs, selectors
 from tickets.models import BulkUpdateJob, ExportJob, JobStatus, Ticket
 from tickets.tasks import export_job_run_task, job_requeue_stale_task
 
@@ -203,7 +203,7 @@ def test_invalid_filters_are_refused_when_requested(agent, filters, field):
 
 def test_filters_must_be_an_object(agent):
     with pytest.raises(ApplicationError) as exc:
-        jobs.ticket_filter(user=agent.user, filters=["status"])
+        selectors.ticket_list(user=agent.user, filters=["status"])
 
     assert exc.value.extra == {"filters": ["Must be an object."]}
 
@@ -337,7 +337,7 @@ def test_ids_narrow_the_export_within_the_callers_scope(agent, mixed_tickets, dj
 @pytest.mark.parametrize("ids", [pytest.param("1,2", id="string"), pytest.param([1, True], id="bool")])
 def test_ids_must_be_a_list_of_integers(agent, ids):
     with pytest.raises(ApplicationError) as exc:
-        jobs.ticket_filter(user=agent.user, filters={"ids": ids})
+        selectors.ticket_list(user=agent.user, filters={"ids": ids})
 
     assert "ids" in exc.value.extra["filters"]
 
@@ -346,12 +346,12 @@ def test_filters_mean_what_the_ticket_list_means(agent, customer_a, mixed_ticket
     """The export reuses the API's FilterSet: comma lists, booleans, `assignee=me`."""
     mine = baker.make_recipe("tests.tickets.ticket", customer=customer_a, assignee=agent.user, escalated=False)
 
-    assert jobs.ticket_filter(user=agent.user, filters={"priority": ["high", "low"]}).count() == 8
-    assert jobs.ticket_filter(user=agent.user, filters={"priority": "high,low"}).count() == 8
-    assert list(jobs.ticket_filter(user=agent.user, filters={"assignee": "me"})) == [mine]
-    assert jobs.ticket_filter(user=agent.user, filters={"escalated": False}).count() == 9
+    assert selectors.ticket_list(user=agent.user, filters={"priority": ["high", "low"]}).count() == 8
+    assert selectors.ticket_list(user=agent.user, filters={"priority": "high,low"}).count() == 8
+    assert list(selectors.ticket_list(user=agent.user, filters={"assignee": "me"})) == [mine]
+    assert selectors.ticket_list(user=agent.user, filters={"escalated": False}).count() == 9
 
 
 def test_a_customers_scope_applies_to_filters(customer_a, mixed_tickets):
-    assert jobs.ticket_filter(user=customer_a.user, filters={"priority": "low"}).count() == 0
-    assert jobs.ticket_filter(user=customer_a.user, filters={"priority": "high"}).count() == 5
+    assert selectors.ticket_list(user=customer_a.user, filters={"priority": "low"}).count() == 0
+    assert selectors.ticket_list(user=customer_a.user, filters={"priority": "high"}).count() == 5

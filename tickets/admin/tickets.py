@@ -26,7 +26,7 @@ from tickets import services, validators
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
 from tickets.admin.sla import SLAStatusFilter, sla_badge
 from tickets.models import Attachment, Channel, Comment, Priority, Status, Ticket, TicketEvent
-from tickets.selectors import ticket_search
+from tickets.search import ticket_search
 
 # --- filters ---------------------------------------------------------------------------------
 

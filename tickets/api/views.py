@@ -25,7 +25,6 @@ from agents.selectors import CUSTOMER_ROLE
 from config.api.idempotency import idempotent
 from config.api.schema import ERRORS
 from tickets import selectors, services
-from tickets.api.filters import TicketFilter
 from tickets.api.permissions import (
     AdminOnlyScopeFirst,
     AgentOrCustomerReader,
@@ -45,6 +44,7 @@ from tickets.api.serializers import (
     TicketSerializer,
     TicketUpdateSerializer,
 )
+from tickets.filters import TicketFilter
 from tickets.models import Channel, Ticket
 
 ETAG_HEADER = OpenApiParameter(

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from agents.selectors import is_agent
 from customers.models import Customer
+from tickets import business_time
 from tickets.models import (
     ACTIVE_STATUSES,
     BusinessCalendar,
@@ -28,7 +29,7 @@ from tickets.models import (
     Status,
     Ticket,
 )
-from tickets.sla import business_time, policies, rules
+from tickets.sla import policies, rules
 from tickets.sla.calendars import calendar_spec
 
 logger = logging.getLogger(__name__)

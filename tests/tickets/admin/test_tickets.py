@@ -594,12 +594,12 @@ def test_retention_query_uses_the_closed_at_partial_index(customer_a):
 def test_changelist_search_in_bounded_queries_for_common_and_rare_words(
     client, login, customer_a, monkeypatch, django_assert_max_num_queries
 ):
-    from tickets import selectors
+    from tickets import search
 
     login(Role.AGENT)
     tickets = _make_tickets(3, customer_a, title="Refund please")
     for walk_from in (10_000, 0):  # rare word (ids inlined), common word (index walk)
-        monkeypatch.setattr(selectors, "SEARCH_WALK_FROM", walk_from)
+        monkeypatch.setattr(search, "SEARCH_WALK_FROM", walk_from)
         with django_assert_max_num_queries(12):
             response = client.get(CHANGELIST, {"q": "refund"})
         assert {t.pk for t in response.context["cl"].result_list} == {t.pk for t in tickets}

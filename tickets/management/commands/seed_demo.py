@@ -30,9 +30,10 @@ from agents.models import Agent, AssignmentStrategy, Role, Team
 from agents.services import agent_create, agent_update, team_create
 from customers.models import Customer, Organization, Tier
 from customers.services import customer_create, organization_create
+from tickets import business_time
 from tickets import services as ticket_services
 from tickets.models import Category, Channel, Priority, Status, Ticket
-from tickets.sla import business_time, policies
+from tickets.sla import policies
 from tickets.sla import services as sla_services
 
 DEMO_MARKER_ORG = "Acme Corporation"

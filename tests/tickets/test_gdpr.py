@@ -1,4 +1,4 @@
-"""GDPR export and erasure (customers/gdpr.py)."""
+"""GDPR export and erasure (tickets/gdpr.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from model_bakery import baker
 
-from customers.gdpr import ERASED_TEXT, customer_erase, customer_gdpr_export
 from customers.models import Customer, GdprAction, GdprAuditEntry
-from customers.services import customer_update
+from customers.services import ERASED_TEXT, customer_update
+from notifications.events import known_events
 from notifications.models import EmailLog, EmailStatus, OutboxEvent, OutboxStatus, WebhookDelivery
-from notifications.services import KNOWN_EVENTS, notifications_forget, outbox_event_dispatch
+from notifications.services import notifications_forget, outbox_event_dispatch
 from tickets import services
+from tickets.gdpr import customer_erase, customer_gdpr_export
 from tickets.models import Attachment, Comment, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +104,7 @@ def alice_notifications(alice_history, customer_a):
     every event (nothing listens on port 9: they stay pending), plus a customer.updated event
     and one email still pending."""
     baker.make_recipe(
-        "tests.notifications.webhook_subscription", url="http://127.0.0.1:9/hook", events=list(KNOWN_EVENTS)
+        "tests.notifications.webhook_subscription", url="http://127.0.0.1:9/hook", events=list(known_events())
     )
     customer_update(customer=customer_a, data={"name": "Alice Smith", "phone": "+14155550199"})
     for event_id in OutboxEvent.objects.filter(status=OutboxStatus.PENDING).values_list("pk", flat=True):
