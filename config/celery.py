@@ -2,6 +2,7 @@
 tasks.py is discovered. Periodic schedules live in django-celery-beat's tables (editable in the
 admin) and are created by `manage.py setup_periodic_tasks`."""
 
+import importlib
 import os
 
 from celery import Celery
@@ -17,8 +18,8 @@ def enqueue(task_name: str, *args: object, countdown: int | None = None) -> obje
     """Send the registered task `task_name` with `args` (ids, never model instances). Services
     enqueue by name, so a service module never imports the tasks module that imports it (no
     import cycle); the task's own settings (eager in tests, retries) apply as with `.delay()`."""
-    if task_name not in app.tasks:  # tasks modules are discovered lazily outside a worker
-        app.loader.import_default_modules()
+    if task_name not in app.tasks:  # outside a worker, an app's tasks module is imported on first use
+        importlib.import_module(f"{task_name.split('.', 1)[0]}.tasks")
     return app.tasks[task_name].apply_async(args=args, countdown=countdown)
 
 
@@ -28,6 +29,6 @@ def _make_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
     from pathlib import Path
 
     options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)

@@ -65,6 +65,7 @@ def up() -> int:
     ensure_venv()
     (ROOT / "var" / "broker" / "queue").mkdir(parents=True, exist_ok=True)
     (ROOT / "var" / "broker" / "processed").mkdir(parents=True, exist_ok=True)
+    (ROOT / "var" / "broker" / "control").mkdir(parents=True, exist_ok=True)
     _say("migrating the database")
     manage("migrate", "--noinput")
     manage("setup_periodic_tasks")

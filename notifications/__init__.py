@@ -22,6 +22,6 @@ def publish_many(event: str, payloads: list[dict[str, Any]]) -> Any:
 
 def forget(*, email: str, customer_id: int) -> dict[str, int]:
     """GDPR erasure: scrub a person from the outbox payloads, email log and webhook deliveries."""
-    from notifications.services import notifications_forget
+    from notifications.privacy import notifications_forget
 
     return notifications_forget(email=email, customer_id=customer_id)

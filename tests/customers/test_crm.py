@@ -16,7 +16,7 @@ from customers import crm
 from customers.models import Customer
 from customers.services import customer_create, customer_update
 from customers.tasks import crm_pull_tiers_task, crm_sync_sweep_task, customer_crm_push_task
-from notifications import services
+from notifications import dispatch
 from notifications.models import ConsumerRun, ConsumerRunStatus
 
 pytestmark = pytest.mark.django_db
@@ -183,7 +183,7 @@ def test_a_crm_outage_does_not_fail_the_change_and_the_consumer_run_is_retried(
     assert crm.crm_stale_customers() == [customer.pk]
 
     crm_server.expect_oneshot_request("/api/customers", method="POST").respond_with_json({"id": "crm-9"})
-    services.outbox_sweep(older_than_seconds=0)
+    dispatch.outbox_sweep(older_than_seconds=0)
 
     run.refresh_from_db()
     customer.refresh_from_db()

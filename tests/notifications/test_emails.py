@@ -6,6 +6,7 @@ import pytest
 
 import notifications
 from notifications.models import EmailLog, EmailStatus, OutboxEvent
+from tickets import comments
 from tickets import services as ticket_services
 from tickets.events import ticket_payload
 from tickets.models import Status
@@ -56,7 +57,7 @@ def test_public_agent_reply_reaches_the_customer_in_the_thread(
     agent, ticket, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, actor=agent.user, body="Have you tried turning it off?")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="Have you tried turning it off?")
 
     [message] = _to(mailoutbox, ticket.customer.email)
     assert message.subject == f"[#{ticket.pk}] Re: {ticket.title}"
@@ -68,9 +69,7 @@ def test_public_agent_reply_reaches_the_customer_in_the_thread(
 @pytest.mark.django_db
 def test_internal_note_never_reaches_the_customer(agent, ticket, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(
-            ticket=ticket, actor=agent.user, body="Customer is grumpy, careful", is_internal=True
-        )
+        comments.comment_add(ticket=ticket, actor=agent.user, body="Customer is grumpy, careful", is_internal=True)
 
     assert _to(mailoutbox, ticket.customer.email) == []
     assert not any("grumpy" in m.body or "grumpy" in _html(m) for m in mailoutbox)
@@ -80,7 +79,7 @@ def test_internal_note_never_reaches_the_customer(agent, ticket, mailoutbox, dja
 @pytest.mark.django_db
 def test_html_mail_escapes_the_reply_body(agent, ticket, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, actor=agent.user, body="<script>alert(1)</script> fixed")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="<script>alert(1)</script> fixed")
 
     [message] = _to(mailoutbox, ticket.customer.email)
     assert "<script>" not in _html(message)
@@ -94,7 +93,7 @@ def test_customer_reply_mails_the_assignee(agent, ticket, mailoutbox, django_cap
     ticket.save(update_fields=["assignee"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, customer=ticket.customer, body="Still broken, sorry")
+        comments.comment_add(ticket=ticket, customer=ticket.customer, body="Still broken, sorry")
 
     [message] = _to(mailoutbox, agent.user.email)
     assert message.subject == f"[#{ticket.pk}] Customer reply: {ticket.title}"
@@ -113,7 +112,7 @@ def test_customer_reply_on_an_unassigned_ticket_goes_to_the_team_inbox(
     ticket.save(update_fields=["team"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, customer=ticket.customer, body="Anyone there?")
+        comments.comment_add(ticket=ticket, customer=ticket.customer, body="Anyone there?")
 
     assert [m.subject for m in _to(mailoutbox, "billing@support.example.com")] == [
         f"[#{ticket.pk}] Customer reply: {ticket.title}"
@@ -123,7 +122,7 @@ def test_customer_reply_on_an_unassigned_ticket_goes_to_the_team_inbox(
 @pytest.mark.django_db
 def test_customer_reply_with_nobody_to_tell_sends_nothing(ticket, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, customer=ticket.customer, body="Hello?")
+        comments.comment_add(ticket=ticket, customer=ticket.customer, body="Hello?")
 
     assert EmailLog.objects.filter(template="customer_reply").count() == 0
 
@@ -146,7 +145,7 @@ def test_a_reopen_by_the_customer_reply_sends_no_status_notice(
 ):
     ticket_services.ticket_change_status(ticket=ticket, actor=agent.user, status=Status.PENDING)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, customer=ticket.customer, body="Here is the info")
+        comments.comment_add(ticket=ticket, customer=ticket.customer, body="Here is the info")
     with django_capture_on_commit_callbacks(execute=True):
         ticket_services.ticket_change_status(ticket=ticket, actor=ticket.customer.user, status=Status.RESOLVED)
 
@@ -237,7 +236,7 @@ def test_opted_out_customer_gets_only_essential_mail(agent, customer_a, mailoutb
     with django_capture_on_commit_callbacks(execute=True):
         ticket_services.ticket_change_status(ticket=ticket, actor=agent.user, status=Status.IN_PROGRESS)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, actor=agent.user, body="Here is your answer")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="Here is your answer")
 
     messages = _to(mailoutbox, customer_a.email)
     assert [m.subject for m in messages] == [f"[#{ticket.pk}] Re: Quiet please"]
@@ -251,7 +250,7 @@ def test_erased_customer_gets_no_mail(agent, ticket, mailoutbox, django_capture_
     ticket.customer.erased_at = timezone.now()
     ticket.customer.save()
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, actor=agent.user, body="Answer")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="Answer")
 
     assert mailoutbox == []
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from model_bakery import baker
 
 from config.db import queryset_row_estimate
-from tickets import search, services
+from tickets import comments, search, services
 from tickets.models import Ticket
 from tickets.search import ticket_search
 from tickets.selectors import comment_list, event_list, ticket_get, ticket_list, ticket_visible_to
@@ -25,8 +25,8 @@ def corpus(customer_a, customer_b, agent):
         actor=agent.user, title="Invoice is wrong", description="We were charged twice.", customer=customer_b
     )
     login = services.ticket_create(actor=agent.user, title="Cannot sign in", customer=customer_b)
-    services.comment_add(ticket=login, actor=agent.user, body="Refund approved by finance.", is_internal=True)
-    services.comment_add(ticket=login, customer=customer_b, body="My keyboard smells of coffee.")
+    comments.comment_add(ticket=login, actor=agent.user, body="Refund approved by finance.", is_internal=True)
+    comments.comment_add(ticket=login, customer=customer_b, body="My keyboard smells of coffee.")
     return {"printer": printer, "invoice": invoice, "login": login}
 
 

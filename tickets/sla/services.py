@@ -231,7 +231,7 @@ def tickets_sla_recompute_for_customer(*, customer: Customer) -> int:
     customers/ must not import tickets, so a tier change reaches here through the outbox: the
     `customer.updated` consumer `sla_on_customer_updated` (registered in tickets/apps.py) calls it
     after the customer's transaction committed, whichever path changed the tier (API, admin, CRM
-    sync). `tickets.services.customer_merge` calls it directly for the target. One policy load
+    sync). `tickets.merge.customer_merge` calls it directly for the target. One policy load
     per team, one bulk UPDATE; returns the tickets changed."""
     tickets = list(
         Ticket.objects.select_for_update().filter(customer=customer, status__in=sorted(ACTIVE_STATUSES)).order_by("pk")

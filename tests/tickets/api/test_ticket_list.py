@@ -11,7 +11,7 @@ from model_bakery import baker
 
 from agents.models import Role
 from agents.services import api_key_create
-from tickets.services import comment_add
+from tickets.comments import comment_add
 
 URL = "/api/v1/tickets/"
 

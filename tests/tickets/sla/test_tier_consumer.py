@@ -10,9 +10,9 @@ from freezegun import freeze_time
 
 from customers import services as customer_services
 from customers.models import Tier
-from notifications import services as notification_services
+from notifications import dispatch
 from notifications.models import ConsumerRun, ConsumerRunStatus, OutboxEvent, OutboxStatus
-from tickets import services
+from tickets import merge, services
 from tickets.models import BusinessCalendar, SLAPolicy, SLATarget, Status, Ticket
 from tickets.sla import services as sla_services
 
@@ -105,7 +105,7 @@ def test_a_redelivered_event_does_not_recompute_twice(
     event = OutboxEvent.objects.get(event="customer.updated")
     OutboxEvent.objects.filter(pk=event.pk).update(status=OutboxStatus.PENDING)
 
-    notification_services.outbox_event_dispatch(event_id=str(event.pk))
+    dispatch.outbox_event_dispatch(event_id=str(event.pk))
 
     assert calls == [customer_a.pk]
     assert ConsumerRun.objects.filter(event_id=event.pk).count() == 1
@@ -132,6 +132,6 @@ def test_merge_recomputes_the_moved_tickets_for_the_target_tier(enterprise_polic
     assert dues(moved) == (MONDAY_10 + timedelta(hours=4), MONDAY_10 + timedelta(hours=24))
 
     with freeze_time(MONDAY_10 + timedelta(minutes=5)):
-        services.customer_merge(source=customer_a, target=customer_b, actor=agent.user)
+        merge.customer_merge(source=customer_a, target=customer_b, actor=agent.user)
 
     assert dues(moved) == (MONDAY_10 + timedelta(hours=1), MONDAY_10 + timedelta(hours=4))
