@@ -179,7 +179,7 @@ def test_concurrent_dispatches_of_one_event_send_one_mail(agent, customer_a, mai
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []
 
-    def dispatch() -> None:
+    def dispatch_once() -> None:
         try:
             barrier.wait()
             dispatch.outbox_event_dispatch(event_id=str(event.pk))
@@ -189,7 +189,7 @@ def test_concurrent_dispatches_of_one_event_send_one_mail(agent, customer_a, mai
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=dispatch) for _ in range(4)]
+    threads = [threading.Thread(target=dispatch_once) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

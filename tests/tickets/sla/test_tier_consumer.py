@@ -108,7 +108,7 @@ def test_a_redelivered_event_does_not_recompute_twice(
     dispatch.outbox_event_dispatch(event_id=str(event.pk))
 
     assert calls == [customer_a.pk]
-    assert ConsumerRun.objects.filter(event_id=event.pk).count() == 1
+    assert ConsumerRun.objects.filter(event_id=event.pk, consumer="tickets.sla_on_customer_updated").count() == 1
 
 
 def test_other_changes_do_not_recompute(tickets, customer_a, django_capture_on_commit_callbacks, monkeypatch):
@@ -117,7 +117,7 @@ def test_other_changes_do_not_recompute(tickets, customer_a, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         customer_services.customer_update(customer=customer_a, data={"name": "Renamed"})
     assert calls == []
-    assert ConsumerRun.objects.get().status == ConsumerRunStatus.DONE
+    assert ConsumerRun.objects.get(consumer="tickets.sla_on_customer_updated").status == ConsumerRunStatus.DONE
 
 
 def test_a_customer_deleted_before_dispatch_is_skipped(customer_a):
