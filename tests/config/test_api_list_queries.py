@@ -18,8 +18,8 @@ from model_bakery import baker
 
 from agents.models import Role
 from agents.services import api_key_create
+from tickets.comments import comment_add
 from tickets.models import BulkUpdateJob, ExportJob
-from tickets.services import comment_add
 
 pytestmark = pytest.mark.django_db
 
