@@ -24,6 +24,7 @@ from agents.models import Role, Team
 from agents.selectors import agent_for_user, user_role
 from tickets import selectors
 from tickets.models import ACTIVE_STATUSES, Priority, SavedView, Status, Ticket, ViewOrdering, ViewVisibility
+from tickets.search import ticket_search
 from tickets.sla import rules as sla
 
 CAP = 1000  # counts stop here: "1000+"
@@ -114,7 +115,7 @@ def ticket_filter(
     if filters.get("escalated") is not None:
         queryset = queryset.filter(escalated=filters["escalated"])
     if search:
-        queryset = selectors.ticket_search(queryset, search)
+        queryset = ticket_search(queryset, search)
     return queryset.order_by(*ORDERINGS.get(ordering, ORDERINGS[ViewOrdering.URGENCY]))
 
 

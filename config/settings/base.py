@@ -77,6 +77,7 @@ THIRD_PARTY_APPS = [
     "anymail",
 ]
 LOCAL_APPS = [
+    "config.api",
     "agents",
     "customers",
     "tickets",
@@ -274,7 +275,7 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
     ],
 )
 
-# --- background jobs (tickets/jobs.py, customers/gdpr.py, customers/crm.py) ------------------
+# --- background jobs (tickets/jobs.py, tickets/gdpr.py, customers/crm.py) ------------------
 # Closed tickets older than RETENTION_DAYS are deleted (or anonymised, RETENTION_MODE) by a daily beat job.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=730)
 RETENTION_MODE = env("RETENTION_MODE", default="delete")  # delete | anonymize
@@ -299,7 +300,7 @@ AUTO_RESOLVE_PENDING_DAYS = env.int("AUTO_RESOLVE_PENDING_DAYS", default=14)
 # The quick start needs no broker server: kombu's filesystem transport keeps the queue in
 # var/broker. Production sets CELERY_BROKER_URL to Redis or RabbitMQ.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost/")
-BROKER_DIR = BASE_DIR / "var" / "broker"
+BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
 CELERY_TASK_ACKS_LATE = True
 # Late acks alone still lose a task whose worker process is killed: reject it back to the queue.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

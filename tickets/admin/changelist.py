@@ -10,9 +10,21 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 
 from agents.models import Agent
 from tickets.models import ACTIVE_STATUSES, Priority, Status, Ticket
+
+# The position of the SLA column in TicketAdmin.list_display (the admin's `o=` is 1-based).
+SLA_COLUMN = "8"
+
+
+def queue_url(**params: str) -> str:
+    """The ticket queue with these filters, e.g. queue_url(assignee="me")."""
+    base = reverse("admin:tickets_ticket_changelist")
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"{base}?{query}" if query else base
+
 
 # --- filters ---------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from tickets import reports
-from tickets.admin.navigation import queue_url
+from tickets.admin.changelist import queue_url
 
 CREATED_COLOUR = "#2563eb"
 SOLVED_COLOUR = "#16a34a"

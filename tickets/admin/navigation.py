@@ -18,6 +18,8 @@ from django.urls import reverse
 
 from agents.models import Role
 from agents.selectors import user_role
+from tickets.admin.changelist import SLA_COLUMN, queue_url
+from tickets.admin.saved_views import saved_view_items
 
 # (title, icon, app_label.model) of each section's model pages, in order.
 DESK_MODELS = (
@@ -48,13 +50,6 @@ OPERATIONS_MODELS = (
     ("Webhook deliveries", "send", "notifications.webhookdelivery"),
     ("Email log", "mail", "notifications.emaillog"),
 )
-
-
-def queue_url(**params: str) -> str:
-    """The ticket queue with these filters, e.g. queue_url(assignee="me")."""
-    base = reverse("admin:tickets_ticket_changelist")
-    query = "&".join(f"{key}={value}" for key, value in params.items())
-    return f"{base}?{query}" if query else base
 
 
 def _is_current(request: HttpRequest, link: str) -> bool:
@@ -89,14 +84,8 @@ def work_items(request: HttpRequest) -> list[dict[str, Any]]:
     return items
 
 
-# The position of the SLA column in TicketAdmin.list_display (the admin's `o=` is 1-based).
-SLA_COLUMN = "8"
-
-
 def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
     role = user_role(request.user)
-    from tickets.admin.saved_views import saved_view_items  # the admin module imports this one
-
     groups: list[dict[str, Any]] = [{"title": "Work", "items": work_items(request)}]
     groups.append({"title": "Saved views", "items": saved_view_items(request)})
     groups.append({"title": "Desk", "items": _model_items(request, DESK_MODELS)})

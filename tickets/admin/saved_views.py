@@ -19,7 +19,7 @@ from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminS
 
 from agents.models import Agent, Team
 from tickets import saved_views
-from tickets.admin.navigation import queue_url
+from tickets.admin.changelist import queue_url
 from tickets.models import Category, Priority, SavedView, Status, Ticket
 
 COUNT_CACHE_SECONDS = 60

@@ -18,7 +18,7 @@ from django.urls import path
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
 from config.admin_tools import EstimatedCountPaginator, ReadOnlyInlineMixin
-from tickets import services, validators
+from tickets import comments, services, validators
 from tickets.admin.actions import SERVICE_ERRORS, TicketBulkActionsMixin, error_text
 from tickets.admin.badges import sla_badge
 from tickets.admin.changelist import AssigneeFilter, QueueStatusFilter, TicketActionForm
@@ -29,7 +29,7 @@ from tickets.admin.saved_views import SavedViewFilter, current_view, save_as_vie
 from tickets.admin.sla import SLAStatusFilter
 from tickets.models import Attachment, Channel, Comment, Ticket, TicketEvent
 from tickets.saved_views import ORDERINGS
-from tickets.selectors import ticket_search
+from tickets.search import ticket_search
 
 # --- forms -----------------------------------------------------------------------------------
 
@@ -322,7 +322,7 @@ class TicketAdmin(TicketColumnsMixin, TicketBulkActionsMixin, ModelAdmin):
         for comment_form in formset.extra_forms:
             if not comment_form.has_changed() or not comment_form.cleaned_data.get("body"):
                 continue
-            comment = services.comment_add(
+            comment = comments.comment_add(
                 ticket=form.instance,
                 actor=request.user,
                 body=comment_form.cleaned_data["body"],

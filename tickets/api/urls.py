@@ -4,6 +4,7 @@ then the router's."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from tickets.api.gdpr import gdpr_urlpatterns
 from tickets.api.job_views import job_urlpatterns
 from tickets.api.reports import ReportDimensionView, ReportTotalsView
 from tickets.api.saved_views import SavedViewViewSet
@@ -15,6 +16,7 @@ router.register("views", SavedViewViewSet, basename="savedview")
 
 urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this list
     *job_urlpatterns,  # tickets/bulk/ before the router's tickets/{id}/; exports/, bulk-jobs/
+    *gdpr_urlpatterns,  # customers/{id}/export/ and customers/{id}/erase/
     path(
         "tickets/<str:ticket_pk>/comments/",
         CommentViewSet.as_view({"get": "list", "post": "create"}),

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from customers.models import Tier
-from tickets import services
+from tickets import comments, services
 from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLATarget, Status, Ticket
 from tickets.sla import calendars, scans
 from tickets.sla import services as sla_services
@@ -23,16 +23,6 @@ MONDAY_10 = datetime(2025, 1, 6, 10, tzinfo=UTC)
 
 def at(base: datetime, **delta: float) -> datetime:
     return base + timedelta(**delta)
-
-
-@pytest.fixture
-def wall_clock(db) -> SLAPolicy:
-    """The default policy measured on the 24x7 calendar: hours are wall-clock hours."""
-    sla_services.sla_defaults_ensure()
-    policy = SLAPolicy.objects.get(is_default=True)
-    policy.calendar = BusinessCalendar.objects.get(name="24x7")
-    policy.save()
-    return policy
 
 
 def create(customer, priority="medium", **kwargs) -> Ticket:
@@ -229,7 +219,7 @@ def test_public_agent_reply_is_the_first_response_and_stops_the_breach(wall_cloc
     with freeze_time(MONDAY_10):
         ticket = create(customer_a, "critical")
     with freeze_time(at(MONDAY_10, minutes=30)):
-        services.comment_add(ticket=ticket, actor=agent.user, body="On it.")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="On it.")
     with freeze_time(at(MONDAY_10, hours=2)):
         result = scans.sla_breach_scan()
 

@@ -36,7 +36,7 @@ def _broker(tmp_path: Path) -> tuple[str, dict]:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except Exception:  # any failure means "no Redis here"
         folder = tmp_path / "broker"
-        for name in ("queue", "processed"):
+        for name in ("queue", "processed", "control"):
             (folder / name).mkdir(parents=True)
         return "filesystem://", {
             "data_folder_in": str(folder / "queue"),
@@ -59,11 +59,9 @@ def _wait_for(predicate, worker: subprocess.Popen, log: Path, what: str) -> None
 
 
 @pytest.mark.integration
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="a worker process cannot see the SQLite in-memory test database")
 @pytest.mark.django_db(transaction=True)
 def test_breach_scan_runs_in_a_real_celery_worker(tmp_path, customer_a):
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process cannot see the SQLite in-memory test database; run with DATABASE_URL")
     ticket = baker.make_recipe(
         "tests.tickets.ticket",
         customer=customer_a,
