@@ -41,12 +41,6 @@ def _api_key(make_agent) -> models.Model:
     return api_key_create(name="Smoke key")[0]
 
 
-def _library_api_key(make_agent) -> models.Model:
-    from rest_framework_api_key.models import APIKey
-
-    return APIKey.objects.create_key(name="Library key")[0]
-
-
 def _periodic_task(make_agent) -> models.Model:
     from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
@@ -62,7 +56,6 @@ BUILDERS: dict[str, Callable[..., models.Model]] = {
     "agents.Agent": _agent,
     "agents.User": _user,
     "agents.ApiKey": _api_key,
-    "rest_framework_api_key.APIKey": _library_api_key,
     "django_celery_beat.PeriodicTask": _periodic_task,
 }
 

@@ -98,6 +98,20 @@ def _bulk_job(world, n: int) -> None:
     )
 
 
+def _views(world, n: int) -> None:
+    from tickets.saved_views import saved_view_create
+
+    for i in range(n):
+        saved_view_create(actor=world.agent.user, name=f"view {i}")
+
+
+def _view_tickets(world, n: int) -> None:
+    from tickets.saved_views import saved_view_create
+
+    baker.make_recipe("tests.tickets.ticket", customer=world.customer_a, _quantity=n)
+    world.first = saved_view_create(actor=world.agent.user, name="all active work")
+
+
 # (id, url, client fixture, setup, exact queries, list route name or None for a detail page).
 # Every request starts with 2 queries: the JWT's user, then the caller's agent profile (role).
 ENDPOINTS: list[tuple[str, str, str, Callable, int | dict[str, int], str | None]] = [
@@ -135,6 +149,10 @@ ENDPOINTS: list[tuple[str, str, str, Callable, int | dict[str, int], str | None]
     ("webhook-deliveries", "/api/v1/webhooks/{first}/deliveries/", "api_admin", _deliveries, 4, "webhook-deliveries"),
     # + the page (the caller's own jobs)
     ("exports", "/api/v1/exports/", "api_agent", _exports, 3, "export-list"),
+    # + the page of the views the caller may open (owner, team membership and "everyone" in one query)
+    ("saved-views", "/api/v1/views/", "api_agent", _views, 3, "savedview-list"),
+    # + the view (scoped), + the page of its tickets
+    ("saved-view-tickets", "/api/v1/views/{first}/tickets/", "api_agent", _view_tickets, 4, "savedview-tickets"),
     # + the job (bulk jobs have no list: a job is polled at the URL its POST returned)
     ("bulk-job", "/api/v1/bulk-jobs/{first}/", "api_agent", _bulk_job, 3, None),
 ]
