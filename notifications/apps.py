@@ -22,3 +22,8 @@ class NotificationsConfig(AppConfig):
         from notifications.inbound import anymail_inbound_received
 
         inbound.connect(anymail_inbound_received, dispatch_uid="helpdesk_anymail_inbound")
+        # Outbox, email and webhook backlog gauges on /metrics (read at scrape time).
+        from config.metrics import register_collector
+        from notifications.metrics import NotificationsCollector
+
+        register_collector(NotificationsCollector())

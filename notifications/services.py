@@ -39,7 +39,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications import consumers, emails, signing, webhooks
+from notifications import consumers, emails, metrics, signing, webhooks
 from notifications.models import (
     DeliveryStatus,
     EmailLog,
@@ -245,6 +245,7 @@ def email_send_pending(*, event_id: Any = None, limit: int | None = None) -> int
         else:
             log.status = EmailStatus.PENDING
             log.next_attempt_at = now + timedelta(seconds=schedule[log.attempts - 1])
+        metrics.EMAIL_ATTEMPTS.labels(outcome=metrics.outcome(log.status)).inc()
         logger.info(
             "email %s to %s: %s via %s %s",
             log.template,
@@ -368,6 +369,7 @@ def _attempt(delivery: WebhookDelivery) -> WebhookDelivery:
         next_attempt_at=delivery.next_attempt_at,
         delivered_at=delivery.delivered_at,
     )
+    metrics.WEBHOOK_ATTEMPTS.labels(outcome=metrics.outcome(delivery.status)).inc()
     if countdown is not None:
         _enqueue_webhook_attempt(str(delivery.pk), countdown=countdown)
     return delivery

@@ -26,7 +26,9 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
+        from config.metrics import register_collector
         from notifications import consumers
+        from tickets.metrics import SLACollector
         from tickets.sla_services import sla_on_customer_updated
 
         # The default SLA policy and calendars exist after every migrate (idempotent; see sla_services).
@@ -34,3 +36,5 @@ class TicketsConfig(AppConfig):
         # The domain event bus (notifications/consumers.py): a customer's tier change recomputes the
         # SLA targets of their active tickets, without customers/ importing tickets/.
         consumers.register("customer.updated", sla_on_customer_updated, name="tickets.sla_on_customer_updated")
+        # SLA gauges on /metrics (tickets breached and at risk, scan lateness), read at scrape time.
+        register_collector(SLACollector())

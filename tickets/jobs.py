@@ -31,6 +31,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from agents.models import Role
 from agents.selectors import user_role
+from config.db_router import reporting_reads
 from config.exceptions import ApplicationError
 from tickets import validators
 from tickets.models import (
@@ -282,10 +283,11 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
         return None
     try:
         chunk_size = max(1, int(settings.EXPORT_CHUNK_SIZE))
-        queryset = export_queryset(job)
-        total = queryset.count()
         written = 0
-        with tempfile.TemporaryFile() as raw:
+        # The tickets are read from the replica when one is configured (config/db_router.py).
+        with reporting_reads(), tempfile.TemporaryFile() as raw:
+            queryset = export_queryset(job)
+            total = queryset.count()
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             writer = csv.writer(text) if job.format == ExportFormat.CSV else None
             if writer is not None:
