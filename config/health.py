@@ -93,14 +93,16 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 class ProbeMiddleware:
-    """First in MIDDLEWARE: answers /healthz and /readyz before host validation, the HTTPS redirect
-    and sessions, so a kubelet or load balancer probing the pod's own address over plain HTTP gets
-    the probe's answer, not a 400 (unknown Host) or a 301 (to https)."""
-
-    PROBES = {"/healthz": healthz, "/readyz": readyz}
+    """First in MIDDLEWARE: answers /healthz, /readyz and /metrics before host validation, the
+    HTTPS redirect and sessions, so a kubelet, load balancer or Prometheus reaching the pod's own
+    address over plain HTTP gets the answer, not a 400 (unknown Host) or a 301 (to https).
+    /metrics still demands its token."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from config.metrics import metrics_view
+
         self.get_response = get_response
+        self.PROBES = {"/healthz": healthz, "/readyz": readyz, "/metrics": metrics_view}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         probe = self.PROBES.get(request.path_info)

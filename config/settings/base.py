@@ -45,6 +45,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 # Reports and exports may read from a replica (config/db_router.py); off while unset.
+# Behind PgBouncer in transaction mode server-side cursors cannot work (README "Production").
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")

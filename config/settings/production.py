@@ -23,3 +23,13 @@ WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=Fals
 # One JSON object per line for the log pipeline (config/logs.py); LOG_FORMAT=plain to read by eye.
 LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = build_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
+# Static files collected into the image and served by the app itself (whitenoise: compressed,
+# content-hashed names, far-future cache headers), so no shared volume is needed.
+MIDDLEWARE = [*MIDDLEWARE]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware"
+)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
