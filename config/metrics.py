@@ -233,4 +233,4 @@ def start_worker_metrics_server(port: int, addr: str = "0.0.0.0") -> None:  # no
 def _worker_ready(**kwargs: Any) -> None:
     port = getattr(settings, "CELERY_METRICS_PORT", 0)
     if port:
-        start_worker_metrics_server(port)
+        start_worker_metrics_server(port, addr=getattr(settings, "CELERY_METRICS_ADDR", "0.0.0.0"))  # noqa: S104

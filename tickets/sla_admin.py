@@ -15,8 +15,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
+from config.admin_tools import ReadOnlyAdminMixin
 from tickets import sla
-from tickets.models import ACTIVE_STATUSES, BusinessCalendar, Holiday, SLAPolicy, SLATarget, Ticket
+from tickets.models import ACTIVE_STATUSES, BusinessCalendar, Holiday, SLAPolicy, SLAScanRun, SLATarget, Ticket
 from tickets.sla_services import calendar_import_holidays
 
 BADGE_COLOURS = {"ok": "#2e7d32", "at_risk": "#ef6c00", "breached": "#c62828"}
@@ -132,3 +133,23 @@ class HolidayAdmin(admin.ModelAdmin):
     list_filter = ("calendar",)
     date_hierarchy = "date"
     search_fields = ("name",)
+
+
+@admin.register(SLAScanRun)
+class SLAScanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every breach-scan and escalation run with its lateness: where an operator checks that the
+    SLA clock keeps time (metrics: helpdesk_sla_scan_lateness_seconds)."""
+
+    deletable = False
+    list_display = ("started_at", "kind", "lateness", "duration", "result")
+    list_filter = ("kind",)
+    date_hierarchy = "started_at"
+    show_full_result_count = False
+
+    @admin.display(description="lateness (s)")
+    def lateness(self, obj: SLAScanRun) -> str:
+        return f"{obj.lateness_seconds:.1f}"
+
+    @admin.display(description="duration (s)")
+    def duration(self, obj: SLAScanRun) -> str:
+        return f"{(obj.finished_at - obj.started_at).total_seconds():.1f}"

@@ -145,3 +145,52 @@ def test_publishing_stamps_the_header():
     metrics._stamp_published_at(headers=headers)
 
     assert isinstance(headers["helpdesk_published_at"], float)
+
+
+@pytest.mark.django_db
+def test_prometheus_can_scrape_a_pod_address_over_plain_http(client, settings):
+    settings.METRICS_TOKEN = TOKEN
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["support.example.com"]
+
+    response = client.get("/metrics", HTTP_HOST="10.244.1.17:8000", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    refused = client.get("/metrics", HTTP_HOST="10.244.1.17:8000")
+
+    assert response.status_code == 200
+    assert refused.status_code == 401
+
+
+@pytest.mark.django_db
+def test_multiprocess_mode_adds_up_the_processes_files(client, settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # no process has written yet
+
+    samples = scrape(client, settings)
+
+    assert value(samples, "helpdesk_outbox_pending_events") == 0
+    assert not [name for name, _ in samples if name.startswith("django_http")]
+
+
+def test_worker_serves_its_task_metrics_on_its_own_port(settings):
+    import urllib.request
+
+    port = closed_port()
+    settings.CELERY_METRICS_PORT = port
+    settings.CELERY_METRICS_ADDR = "127.0.0.1"
+    metrics._worker_ready()
+    metrics_probe.delay()
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        page = response.read().decode()
+
+    assert 'helpdesk_celery_task_runtime_seconds_count{state="SUCCESS",task="tests.metrics_probe"}' in page
+    assert "helpdesk_outbox_pending_events" not in page  # database gauges stay on the web page
+
+
+def test_worker_metrics_server_is_off_by_default(settings, monkeypatch):
+    started = []
+    monkeypatch.setattr(metrics, "start_worker_metrics_server", started.append)
+    settings.CELERY_METRICS_PORT = 0
+
+    metrics._worker_ready()
+
+    assert started == []

@@ -89,3 +89,46 @@ def test_tickets_at_risk_and_breached(client, settings):
 def test_str_names_kind_and_start():
     run = SLAScanRun(kind="breach_scan", started_at=T0, scheduled_at=T0, finished_at=T0)
     assert str(run) == "breach_scan at 2026-11-30 10:00:00"
+
+
+RUNS_URL = "/admin/tickets/slascanrun/"
+
+
+@pytest.fixture
+def three_runs():
+    return [
+        sla_scan_run_record(
+            kind=kind, scheduled_at=T0 - timedelta(seconds=late), started_at=T0, result={"breached": late}
+        )
+        for kind, late in [("breach_scan", 2), ("breach_scan", 41), ("escalation", 0)]
+    ]
+
+
+@pytest.mark.django_db
+def test_admin_lists_runs_with_lateness_in_constant_queries(admin_client_, three_runs, django_assert_num_queries):
+    # session, user, filtered count, the page, date_hierarchy's min/max and its distinct days
+    with django_assert_num_queries(6):
+        response = admin_client_.get(RUNS_URL, {"kind": "breach_scan"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "41.0" in html
+    assert "2.0" in html
+    assert html.count('class="field-kind"') == 2
+
+
+@pytest.mark.django_db
+def test_admin_runs_are_read_only(admin_client_, three_runs):
+    run = three_runs[0]
+
+    assert admin_client_.get(f"{RUNS_URL}{run.pk}/change/").status_code == 200
+    assert admin_client_.get(f"{RUNS_URL}add/").status_code == 403
+    assert admin_client_.post(f"{RUNS_URL}{run.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert SLAScanRun.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_agents_do_not_see_scan_runs(client, login, three_runs):
+    login("agent")
+
+    assert client.get(RUNS_URL).status_code == 403
