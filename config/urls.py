@@ -15,7 +15,7 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("config.api_urls")),
+    path("api/v1/", include("config.api.urls")),
     # ESP webhooks (inbound email): django-anymail's views, basic auth with ANYMAIL_WEBHOOK_SECRET.
     path("anymail/", include("notifications.anymail_urls")),
 ]

@@ -46,16 +46,16 @@ def retention_run_task(dry_run: bool = False) -> int:
     return retention_run(dry_run=dry_run)
 
 
-# --- SLA engine (tickets/sla_services.py); beat entries in config/schedules.py -------------------
+# --- SLA engine (tickets/sla/); beat entries in config/schedules.py -------------------
 
 
 @shared_task(name="tickets.sla_breach_scan", bind=True)
 def sla_breach_scan_task(self: Task) -> dict[str, int]:
     """Beat, every minute: stamp SLA breaches and 80% warnings (idempotent); each run is recorded
-    with its lateness (tickets/sla_runs.py)."""
+    with its lateness (tickets/sla/runs.py)."""
     from tickets.models import SLAScanKind
-    from tickets.sla_runs import sla_scan_run_timed
-    from tickets.sla_services import sla_breach_scan
+    from tickets.sla.runs import sla_scan_run_timed
+    from tickets.sla.scans import sla_breach_scan
 
     return sla_scan_run_timed(
         kind=SLAScanKind.BREACH_SCAN, published_at=published_at(self.request), scan=sla_breach_scan
@@ -67,8 +67,8 @@ def sla_escalate_task(self: Task) -> dict[str, int]:
     """Beat, every 5 minutes: escalate breached and long-unassigned tickets one priority (recorded
     like the breach scan)."""
     from tickets.models import SLAScanKind
-    from tickets.sla_runs import sla_scan_run_timed
-    from tickets.sla_services import sla_escalate
+    from tickets.sla.runs import sla_scan_run_timed
+    from tickets.sla.scans import sla_escalate
 
     return sla_scan_run_timed(kind=SLAScanKind.ESCALATION, published_at=published_at(self.request), scan=sla_escalate)
 
@@ -76,6 +76,6 @@ def sla_escalate_task(self: Task) -> dict[str, int]:
 @shared_task(name="tickets.auto_close")
 def auto_close_task() -> dict[str, int]:
     """Beat, hourly: close resolved tickets and resolve pending ones the customer left silent."""
-    from tickets.sla_services import tickets_auto_close
+    from tickets.sla.scans import tickets_auto_close
 
     return tickets_auto_close()

@@ -257,7 +257,7 @@ CRM_BASE_URL = env("CRM_BASE_URL", default="")
 CRM_API_TOKEN = env("CRM_API_TOKEN", default="")
 CRM_TIMEOUT_SECONDS = env.float("CRM_TIMEOUT_SECONDS", default=10.0)
 
-# --- SLA engine, escalation, auto-close (tickets/sla_services.py) ---------------------------
+# --- SLA engine, escalation, auto-close (tickets/sla/) ---------------------------
 SLA_WARNING_PERCENT = env.int("SLA_WARNING_PERCENT", default=80)
 SLA_SCAN_BATCH_SIZE = env.int("SLA_SCAN_BATCH_SIZE", default=1000)
 ESCALATION_UNASSIGNED_HOURS = env.int("ESCALATION_UNASSIGNED_HOURS", default=72)
@@ -307,11 +307,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "agents.throttling.UserThrottle",
-        "agents.throttling.ApiKeyThrottle",
-        "agents.throttling.AnonThrottle",
+        "config.api.throttling.UserThrottle",
+        "config.api.throttling.ApiKeyThrottle",
+        "config.api.throttling.AnonThrottle",
     ],
-    "DEFAULT_PAGINATION_CLASS": "agents.pagination.DefaultCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

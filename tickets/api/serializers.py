@@ -14,23 +14,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.models import AssignmentStrategy, Team
-from tickets import sla, validators
+from config.api.serializers import StrictFieldsMixin
+from tickets import validators
 from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent
+from tickets.sla import rules
 
 User = get_user_model()
-
-
-class StrictFieldsMixin:
-    """Refuse fields the serializer does not declare as writable (400 naming each one)."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(set(data) - writable)
-            if unknown:
-                message = "This field is not writable here (unknown or not allowed for your role)."
-                raise serializers.ValidationError({name: [message] for name in unknown})
-        return super().to_internal_value(data)  # type: ignore[misc]
 
 
 class TagsField(serializers.ListField):
@@ -101,12 +90,12 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=["ok", "at_risk", "breached"], allow_null=True))
     def get_sla_status(self, ticket: Ticket) -> str | None:
-        state = sla.sla_state(ticket, now=self._now())
+        state = rules.sla_state(ticket, now=self._now())
         return None if state == "none" else state
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_time_remaining_seconds(self, ticket: Ticket) -> int | None:
-        remaining = sla.time_remaining(ticket, now=self._now())
+        remaining = rules.time_remaining(ticket, now=self._now())
         return None if remaining is None else math.floor(remaining.total_seconds())
 
 
