@@ -83,9 +83,8 @@ def configured_queues() -> list[str]:
 
 def queue_depths(queues: Iterable[str]) -> dict[str, int]:
     """Messages waiting in each queue, read from the broker (0 for a queue never declared)."""
+    from celery import current_app as celery_app  # config.celery's app (it imports this module)
     from kombu.exceptions import ChannelError
-
-    from config.celery import app as celery_app
 
     depths: dict[str, int] = {}
     with celery_app.connection_for_read() as conn:

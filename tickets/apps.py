@@ -27,8 +27,11 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from config.metrics import register_collector
-        from notifications import consumers
+        from notifications import consumers, events
+        from tickets.events import EVENTS
         from tickets.sla.metrics import SLACollector
+
+        events.register(EVENTS)
         from tickets.sla.services import sla_on_customer_updated
 
         # The default SLA policy and calendars exist after every migrate (idempotent; see tickets/sla/services.py).
@@ -36,6 +39,10 @@ class TicketsConfig(AppConfig):
         # The domain event bus (notifications/consumers.py): a customer's tier change recomputes the
         # SLA targets of their active tickets, without customers/ importing tickets/.
         consumers.register("customer.updated", sla_on_customer_updated, name="tickets.sla_on_customer_updated")
+        # Who gets which email for a ticket event (notifications knows no domain model).
+        from tickets import recipients
+
+        recipients.register()
         # SLA gauges on /metrics (tickets breached and at risk, scan lateness), read at scrape time.
         register_collector(SLACollector())
         # django-anymail's integration point for its ESP inbound webhooks (/anymail/<esp>/inbound/):
