@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from model_bakery import baker
 
 from config.db_router import ReplicaRouter, reporting_reads
-from tickets import jobs
+from tickets import exports
 from tickets.models import ExportJob, JobStatus, Ticket
 
 router = ReplicaRouter()
@@ -69,7 +69,7 @@ def test_export_reads_tickets_from_the_replica_and_writes_the_job_to_the_primary
     job = ExportJob.objects.create(requested_by=agent.user, format="csv", filters={})
 
     with CaptureQueriesContext(connections["default"]) as primary, CaptureQueriesContext(replica) as secondary:
-        jobs.export_job_run(job_id=job.pk)
+        exports.export_job_run(job_id=job.pk)
 
     job.refresh_from_db()
     assert (job.status, job.row_count) == (JobStatus.COMPLETED, 3)

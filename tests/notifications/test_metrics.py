@@ -8,8 +8,9 @@ from django.utils import timezone
 from freezegun import freeze_time
 from model_bakery import baker
 
-from notifications import services
+from notifications.email_delivery import email_send_pending
 from notifications.models import DeliveryStatus, EmailStatus, OutboxStatus
+from notifications.webhook_delivery import webhook_delivery_attempt
 from tests.prometheus import scrape, value
 
 
@@ -58,7 +59,7 @@ def test_webhook_outcomes_are_counted(client, settings, subscribe, httpserver):
     before = scrape(client, settings)
 
     for delivery in deliveries:
-        services.webhook_delivery_attempt(delivery_id=str(delivery.pk))
+        webhook_delivery_attempt(delivery_id=str(delivery.pk))
     after = scrape(client, settings)
 
     def delta(outcome):
@@ -82,7 +83,7 @@ def test_email_outcomes_are_counted(client, settings, backend, outcome):
     baker.make_recipe("tests.notifications.email_log", status=EmailStatus.PENDING)
     before = scrape(client, settings)
 
-    services.email_send_pending()
+    email_send_pending()
     after = scrape(client, settings)
 
     name = "helpdesk_email_deliveries_total"
