@@ -272,10 +272,11 @@ SETUP = """
 import datetime, random
 from django.utils import timezone
 from agents.models import Agent
-from notifications.services import KNOWN_EVENTS, webhook_subscription_create
+from notifications.events import known_events
+from notifications.subscriptions import webhook_subscription_create
 from tickets.models import Ticket
 admin = Agent.objects.get(user__email="admin@helpdesk.local").user
-webhook_subscription_create(actor=admin, url="{url}", events=list(KNOWN_EVENTS), description="scaleout")
+webhook_subscription_create(actor=admin, url="{url}", events=list(known_events()), description="scaleout")
 # SLA clocks that run out during the load: first-response targets due 60 to 200 s from now.
 rng, now = random.Random(3), timezone.now()
 for pk in Ticket.objects.filter(first_responded_at__isnull=True, status="open").values_list("pk", flat=True):
