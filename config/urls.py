@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from config.health import healthz
+from config.health import healthz, readyz
+from config.metrics import metrics_view
 
 admin.site.site_header = "Helpdesk"
 admin.site.site_title = "Helpdesk admin"
@@ -14,6 +15,8 @@ urlpatterns = [
     # The root is the agents' desk (the admin sends anyone not logged in to its login page).
     path("", RedirectView.as_view(pattern_name="admin:index"), name="root"),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api.urls")),
     # ESP webhooks (inbound email): django-anymail's views, basic auth with ANYMAIL_WEBHOOK_SECRET.

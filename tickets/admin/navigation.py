@@ -49,6 +49,7 @@ OPERATIONS_MODELS = (
     ("Consumer runs", "sync", "notifications.consumerrun"),
     ("Webhook deliveries", "send", "notifications.webhookdelivery"),
     ("Email log", "mail", "notifications.emaillog"),
+    ("SLA scan runs", "monitor_heart", "tickets.slascanrun"),
 )
 
 

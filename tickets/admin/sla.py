@@ -1,5 +1,6 @@
-"""The SLA pages of the admin (policies with their targets, calendars with their holidays) and
-the SLA filter of the ticket changelist (the column is tickets/admin/badges.py's sla_badge).
+"""The SLA pages of the admin (policies with their targets, calendars with their holidays, the log
+of SLA scan runs with their lateness) and the SLA filter of the ticket changelist (the column is
+tickets/admin/badges.py's sla_badge).
 
 The filter is the same rule as the breach scan (tickets/sla/rules.py breached_q / at_risk_q), on
 indexed columns."""
@@ -13,7 +14,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from unfold.admin import ModelAdmin, TabularInline
 
-from tickets.models import ACTIVE_STATUSES, BusinessCalendar, Holiday, SLAPolicy, SLATarget, Ticket
+from config.admin_tools import ReadOnlyAdminMixin
+from tickets.models import ACTIVE_STATUSES, BusinessCalendar, Holiday, SLAPolicy, SLAScanRun, SLATarget, Ticket
 from tickets.sla import rules
 from tickets.sla.calendars import calendar_import_holidays
 
@@ -92,3 +94,23 @@ class HolidayAdmin(ModelAdmin):
     list_filter = ("calendar",)
     date_hierarchy = "date"
     search_fields = ("name",)
+
+
+@admin.register(SLAScanRun)
+class SLAScanRunAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    """Every breach-scan and escalation run with its lateness: where an operator checks that the
+    SLA clock keeps time (metrics: helpdesk_sla_scan_lateness_seconds)."""
+
+    deletable = False
+    list_display = ("started_at", "kind", "lateness", "duration", "result")
+    list_filter = ("kind",)
+    date_hierarchy = "started_at"
+    show_full_result_count = False
+
+    @admin.display(description="lateness (s)")
+    def lateness(self, obj: SLAScanRun) -> str:
+        return f"{obj.lateness_seconds:.1f}"
+
+    @admin.display(description="duration (s)")
+    def duration(self, obj: SLAScanRun) -> str:
+        return f"{(obj.finished_at - obj.started_at).total_seconds():.1f}"

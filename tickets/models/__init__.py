@@ -1,7 +1,7 @@
 """The tickets app's models, one module per concept: tickets.py (tickets, their conversation and
 audit trail, categories, the lifecycle), jobs.py (export and bulk jobs), sla.py (calendars,
-policies), saved_views.py (saved views). Invariants that need no other model live there as
-constraints and choices; every state change goes through the services."""
+policies, the log of SLA scan runs), saved_views.py (saved views). Invariants that need no other
+model live there as constraints and choices; every state change goes through the services."""
 
 from agents.models import Priority
 from tickets.models.jobs import (
@@ -16,6 +16,8 @@ from tickets.models.sla import (
     BusinessCalendar,
     Holiday,
     SLAPolicy,
+    SLAScanKind,
+    SLAScanRun,
     SLATarget,
     _validate_time_zone,  # noqa: F401 - referenced by migration 0004
     _validate_working_hours,  # noqa: F401 - referenced by migration 0004
@@ -57,6 +59,8 @@ __all__ = [
     "JobStatus",
     "Priority",
     "SLAPolicy",
+    "SLAScanKind",
+    "SLAScanRun",
     "SLATarget",
     "SavedView",
     "Status",
