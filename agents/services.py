@@ -239,14 +239,8 @@ def _apply_role(user: AbstractBaseUser, role: str) -> None:
 AGENT_UPDATABLE_FIELDS = ("name", "role", "teams", "skills", "max_open_tickets", "is_available", "is_active")
 
 
-@transaction.atomic
-def agent_update(*, agent: Agent, data: dict[str, Any], actor: AbstractBaseUser | None = None) -> Agent:
-    """Change an agent's profile (role, teams, skills, capacity, availability) or login (name,
-    is_active). A role change moves the user to the role's group and keeps `is_superuser` in step.
-    An admin cannot demote or deactivate themself (they would lock themselves out)."""
-    unknown = set(data) - set(AGENT_UPDATABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+def _agent_update_errors(*, agent: Agent, data: dict[str, Any], actor: AbstractBaseUser | None) -> dict[str, list[str]]:
+    """The field errors of an `agent_update` payload, all at once; {} when it is valid."""
     errors: dict[str, list[str]] = {}
     if "role" in data and data["role"] not in Role.values:
         errors["role"] = [f"'{data['role']}' is not a valid role; use one of: {', '.join(Role.values)}."]
@@ -261,6 +255,18 @@ def agent_update(*, agent: Agent, data: dict[str, Any], actor: AbstractBaseUser 
         errors["role"] = ["You cannot remove your own admin role."]
     if is_self and data.get("is_active") is False:
         errors["is_active"] = ["You cannot deactivate your own login."]
+    return errors
+
+
+@transaction.atomic
+def agent_update(*, agent: Agent, data: dict[str, Any], actor: AbstractBaseUser | None = None) -> Agent:
+    """Change an agent's profile (role, teams, skills, capacity, availability) or login (name,
+    is_active). A role change moves the user to the role's group and keeps `is_superuser` in step.
+    An admin cannot demote or deactivate themself (they would lock themselves out)."""
+    unknown = set(data) - set(AGENT_UPDATABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    errors = _agent_update_errors(agent=agent, data=data, actor=actor)
     if errors:
         raise ValidationError(errors)
 
