@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -91,11 +91,12 @@ def _team_clean(data: dict, *, team: Team | None) -> dict:
 
     errors: dict[str, list[str]] = {}
     cleaned = dict(data)
+    team_pk: Any = getattr(team, "pk", None)  # None for a new team: excludes nothing
     if "name" in cleaned:
         cleaned["name"] = (cleaned["name"] or "").strip()
         if not cleaned["name"]:
             errors["name"] = ["This field may not be blank."]
-        elif Team.objects.filter(name__iexact=cleaned["name"]).exclude(pk=getattr(team, "pk", None)).exists():
+        elif Team.objects.filter(name__iexact=cleaned["name"]).exclude(pk=team_pk).exists():
             errors["name"] = ["A team with this name already exists."]
     if "assignment_strategy" in cleaned and cleaned["assignment_strategy"] not in AssignmentStrategy.values:
         errors["assignment_strategy"] = [f"Use one of: {', '.join(AssignmentStrategy.values)}."]
@@ -103,10 +104,7 @@ def _team_clean(data: dict, *, team: Team | None) -> dict:
         values = cleaned["auto_assign_priorities"]
         if not isinstance(values, list) or any(v not in Priority.values for v in values):
             errors["auto_assign_priorities"] = [f"A list of priorities: {', '.join(Priority.values)}."]
-    if (
-        cleaned.get("is_default")
-        and Team.objects.filter(is_default=True).exclude(pk=getattr(team, "pk", None)).exists()
-    ):
+    if cleaned.get("is_default") and Team.objects.filter(is_default=True).exclude(pk=team_pk).exists():
         errors["is_default"] = ["Another team is already the default team."]
     if errors:
         raise ValidationError(errors)
@@ -159,7 +157,8 @@ def api_key_create(
         errors["role"] = [f"'{role}' is not a valid role; use one of: {', '.join(Role.values)}."]
     if errors:
         raise ValidationError(errors)
-    api_key, plain_key = ApiKey.objects.create_key(name=name[:50], role=role, created_by=actor, expiry_date=expiry_date)
+    created, plain_key = ApiKey.objects.create_key(name=name[:50], role=role, created_by=actor, expiry_date=expiry_date)
+    api_key = cast(ApiKey, created)  # the library types its manager with the abstract model
     user = User.objects.create_user(
         email=f"api-key-{api_key.prefix.lower()}@api-keys.invalid",
         password=None,
