@@ -34,6 +34,9 @@ from tickets.models.tickets import (
     Status,
     Ticket,
     TicketEvent,
+    TicketQuerySet,
+    active_q,
+    urgent_q,
 )
 
 __all__ = [
@@ -60,5 +63,8 @@ __all__ = [
     "Status",
     "Ticket",
     "TicketEvent",
+    "TicketQuerySet",
+    "active_q",
     "default_working_hours",
+    "urgent_q",
 ]
