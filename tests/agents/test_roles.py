@@ -34,6 +34,7 @@ EXPECTED: dict[str, tuple[set[str], set[str], set[str], set[str]]] = {
     "django_celery_beat.crontabschedule": (set(), set(), set(), {V, A, C, D}),
     "django_celery_beat.intervalschedule": (set(), set(), set(), {V, A, C, D}),
     "customers.gdprauditentry": (set(), set(), set(), {V}),
+    "tickets.slascanrun": (set(), set(), set(), {V}),
 }
 
 CASES = [
