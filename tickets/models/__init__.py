@@ -36,6 +36,9 @@ from tickets.models.tickets import (
     Status,
     Ticket,
     TicketEvent,
+    TicketQuerySet,
+    active_q,
+    urgent_q,
 )
 
 __all__ = [
@@ -64,5 +67,8 @@ __all__ = [
     "Status",
     "Ticket",
     "TicketEvent",
+    "TicketQuerySet",
+    "active_q",
     "default_working_hours",
+    "urgent_q",
 ]
