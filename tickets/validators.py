@@ -88,11 +88,6 @@ def validate_body(value: str) -> str:
     return body
 
 
-def sanitize_html(value: str) -> str:
-    """Rich text that will be rendered as HTML (email bodies, the admin): safe tags only."""
-    return nh3.clean(value or "")
-
-
 def validate_attachment(*, size: int, content_type: str) -> None:
     if size > settings.ATTACHMENT_MAX_BYTES:
         raise ValidationError(

@@ -1,6 +1,6 @@
 """The agents' working UI: the ticket queue (changelist) and the ticket page (conversation and history).
 
-Thin, as the rest of the codebase: every write goes through tickets/services.py (status through
+Thin, as the rest of the codebase: every write goes through the ticket services (status through
 ticket_change_status, fields through ticket_update, replies and notes through comment_add), so
 the admin writes the same events and outbox rows as the API. Built for a million tickets: the
 changelist joins what it shows, never counts the whole table (PostgreSQL's estimate instead),
@@ -11,15 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
-from config.admin_tools import EstimatedCountPaginator, ReadOnlyInlineMixin
+from config.admin_tools import EstimatedCountPaginator, ReadOnlyInlineMixin, ServiceErrorsMixin
 from tickets import comments, services, validators
-from tickets.admin.actions import SERVICE_ERRORS, TicketBulkActionsMixin, error_text
+from tickets.admin.actions import TicketBulkActionsMixin
 from tickets.admin.badges import sla_badge
 from tickets.admin.changelist import AssigneeFilter, QueueStatusFilter, TicketActionForm
 from tickets.admin.columns import TicketColumnsMixin
@@ -148,7 +148,10 @@ class TicketEventInline(ReadOnlyInlineMixin, TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(TicketColumnsMixin, TicketBulkActionsMixin, ModelAdmin):
+class TicketAdmin(TicketColumnsMixin, TicketBulkActionsMixin, ServiceErrorsMixin, ModelAdmin):
+    """The form validates what it can (title, priority, transition); a rule only the service can
+    check (a concurrent change) rolls the whole save back and is shown as an error."""
+
     form = TicketAdminForm
     action_form = TicketActionForm
     # Nine narrow columns that fit a 1440 px screen beside the sidebar (columns.py).
@@ -265,17 +268,6 @@ class TicketAdmin(TicketColumnsMixin, TicketBulkActionsMixin, ModelAdmin):
         return ticket_search(queryset, search_term), False
 
     # --- writes through the services ---------------------------------------------------------
-
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        """The form validates what it can (title, priority, transition); a rule only the service
-        can check (a concurrent change) rolls the whole save back and is shown as an error."""
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SERVICE_ERRORS as exc:
-            self.message_user(request, f"Not saved: {error_text(exc)}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: Ticket, form: TicketAdminForm, change: bool) -> None:
         data = form.cleaned_data

@@ -5,7 +5,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from tickets.api.gdpr import gdpr_urlpatterns
-from tickets.api.job_views import job_urlpatterns
+from tickets.api.jobs import job_urlpatterns
 from tickets.api.reports import ReportDimensionView, ReportTotalsView
 from tickets.api.saved_views import SavedViewViewSet
 from tickets.api.views import CommentViewSet, TicketEventViewSet, TicketViewSet

@@ -37,6 +37,9 @@ from tickets.models.tickets import (
     Status,
     Ticket,
     TicketEvent,
+    TicketQuerySet,
+    active_q,
+    urgent_q,
 )
 
 __all__ = [
@@ -66,7 +69,10 @@ __all__ = [
     "Status",
     "Ticket",
     "TicketEvent",
+    "TicketQuerySet",
     "ViewOrdering",
     "ViewVisibility",
+    "active_q",
     "default_working_hours",
+    "urgent_q",
 ]
