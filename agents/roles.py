@@ -26,6 +26,7 @@ VIEWABLE_MODELS: tuple[str, ...] = (
     "tickets.attachment",
     "tickets.ticketevent",
     "tickets.category",
+    "tickets.ticketfollower",
     "customers.customer",
     "customers.organization",
     "customers.organizationdomain",
@@ -47,6 +48,7 @@ NOTIFICATION_LOG_MODELS: tuple[str, ...] = (
     "notifications.emaillog",
     "notifications.webhookdelivery",
     "notifications.consumerrun",
+    "tickets.inboundmessage",
 )
 # Background jobs an agent starts for themselves (the admin and API scope them to their owner).
 JOB_MODELS: tuple[str, ...] = (
@@ -62,6 +64,8 @@ ADMIN_CONFIG_MODELS: tuple[str, ...] = (
     "django_celery_beat.crontabschedule",
     "django_celery_beat.solarschedule",
     "django_celery_beat.clockedschedule",
+    "tickets.mailbox",
+    "tickets.allowedfolloweraddress",
 )
 # Append-only records written by services: admins may read them, nobody edits them.
 ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry",)
@@ -81,6 +85,8 @@ _AGENT = _VIEWER | {
     "tickets.change_ticket",
     "tickets.add_comment",
     "tickets.add_attachment",
+    "tickets.add_ticketfollower",
+    "tickets.delete_ticketfollower",
     "tickets.add_exportjob",
     "tickets.add_bulkupdatejob",
 }

@@ -264,3 +264,16 @@ def organization_update(
 def organization_delete(*, organization: Organization, actor: AbstractBaseUser | None = None) -> None:
     """Delete an organisation; its customers and tickets stay, without an organisation."""
     organization.delete()
+
+
+@transaction.atomic
+def customer_email_clear_undeliverable(*, customer: Customer, actor: Any = None) -> Customer:
+    """An admin confirmed the address works again (after a hard bounce): mail resumes, the
+    bounce counters reset."""
+    customer.email_undeliverable_at = None
+    customer.email_undeliverable_reason = ""
+    customer.email_soft_bounces = 0
+    customer.save(
+        update_fields=["email_undeliverable_at", "email_undeliverable_reason", "email_soft_bounces", "updated_at"]
+    )
+    return customer

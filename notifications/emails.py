@@ -35,6 +35,7 @@ SUBJECTS: dict[str, str] = {
     "escalated": "Escalated: {title}",
 }
 TEMPLATE_DIR = "notifications/email"
+AUTO_REPLY_TEMPLATES = frozenset({"ticket_created"})  # sent automatically in answer to a message
 
 
 def _domain() -> str:
@@ -76,6 +77,10 @@ def render(mail: Mail, *, event_id: str) -> Rendered:
     text = render_to_string(f"{TEMPLATE_DIR}/{mail.template}.txt", context)
     html = render_to_string(f"{TEMPLATE_DIR}/{mail.template}.html", context)
     headers: dict[str, str] = {}
+    if mail.context.get("reply_to"):
+        headers["Reply-To"] = str(mail.context["reply_to"])
+    if mail.template in AUTO_REPLY_TEMPLATES:  # RFC 3834: an automatic answer to the customer's mail
+        headers["Auto-Submitted"] = "auto-replied"
     if mail.ticket_id and mail.template == "ticket_created":
         message_id = thread_root_id(mail.ticket_id)
     else:
@@ -84,7 +89,7 @@ def render(mail: Mail, *, event_id: str) -> Rendered:
         )
         if mail.ticket_id:
             root = thread_root_id(mail.ticket_id)
-            headers = {"In-Reply-To": root, "References": root}
+            headers.update({"In-Reply-To": root, "References": root})
     return Rendered(subject=subject, text=text, html=html, message_id=message_id, headers=headers)
 
 
@@ -96,7 +101,7 @@ def build_message(
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient],
-        headers={"Message-ID": message_id, **headers, "Auto-Submitted": "auto-generated"},
+        headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated", **headers},
     )
     if html:
         message.attach_alternative(html, "text/html")

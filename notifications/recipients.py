@@ -65,23 +65,44 @@ def _user(user_id: int | None, *known: Any):
     return get_user_model().objects.filter(pk=user_id, is_active=True).first()
 
 
+def _deliverable(customer: Any) -> bool:
+    """Erased customers (GDPR) and hard-bounced addresses (until an admin clears them) get no mail."""
+    return bool(customer.email) and customer.erased_at is None and customer.email_undeliverable_at is None
+
+
+def _reply_to(ticket: Any, context: dict[str, Any]) -> None:
+    """Replies go to the mailbox the ticket came in through (its address is the Reply-To)."""
+    mailbox_id = ((ticket.metadata or {}).get("email") or {}).get("mailbox_id")
+    if mailbox_id and "reply_to" not in context:
+        from tickets.models import Mailbox
+
+        context["reply_to"] = Mailbox.objects.filter(pk=mailbox_id).values_list("address", flat=True).first() or ""
+
+
 def _customer_mail(template: str, ticket: Any, context: dict[str, Any]) -> list[Mail]:
     customer = ticket.customer
-    if not customer.email or customer.erased_at is not None:
-        return []
     essential = template not in NON_ESSENTIAL_TEMPLATES
-    if customer.email_opt_out and not essential:
-        return []
-    return [
-        Mail(
-            template=template,
-            recipient=customer.email,
-            recipient_name=customer.name or customer.email,
-            essential=essential,
-            ticket_id=ticket.pk,
-            context=context,
+    if template == "ticket_created" and ((ticket.metadata or {}).get("email") or {}).get("acknowledge") is False:
+        return []  # the mailbox it came through sends no acknowledgement
+    mails: list[Mail] = []
+    _reply_to(ticket, context)
+    if _deliverable(customer) and not (customer.email_opt_out and not essential):
+        mails.append(
+            Mail(
+                template=template,
+                recipient=customer.email,
+                recipient_name=customer.name or customer.email,
+                essential=essential,
+                ticket_id=ticket.pk,
+                context=context,
+            )
         )
-    ]
+    if template == "agent_reply":  # followers receive the public replies too
+        for follower in ticket.followers.select_related("customer"):
+            if follower.email == customer.email or (follower.customer and not _deliverable(follower.customer)):
+                continue
+            mails.append(Mail(template, follower.email, follower.email, True, ticket.pk, context))
+    return mails
 
 
 def _staff_mail(template: str, user: Any, ticket: Any, context: dict[str, Any]) -> list[Mail]:

@@ -583,3 +583,8 @@ class SLATarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy}: {self.priority}{f' ({self.tier})' if self.tier else ''}"
+
+
+# Models that live beside their concept (imported here so the app registry sees them).
+from tickets.followers.models import AllowedFollowerAddress, TicketFollower  # noqa: E402, F401
+from tickets.inbound.models import InboundMessage, Mailbox  # noqa: E402, F401
