@@ -232,6 +232,7 @@ INBOUND_RATE_LIMIT = env.int("INBOUND_RATE_LIMIT", default=20)  # messages per s
 INBOUND_RATE_WINDOW_SECONDS = env.int("INBOUND_RATE_WINDOW_SECONDS", default=600)
 INBOUND_POLL_BATCH = env.int("INBOUND_POLL_BATCH", default=50)  # messages per mailbox per poll
 INBOUND_POLL_LEASE_SECONDS = env.int("INBOUND_POLL_LEASE_SECONDS", default=300)
+INBOUND_MAX_ATTEMPTS = env.int("INBOUND_MAX_ATTEMPTS", default=5)  # automatic tries of a failing message
 INBOUND_IMAP_TIMEOUT = env.float("INBOUND_IMAP_TIMEOUT", default=30.0)
 INBOUND_RAW_RETENTION_DAYS = env.int("INBOUND_RAW_RETENTION_DAYS", default=90)
 
