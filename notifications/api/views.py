@@ -9,11 +9,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from notifications import services
+from config.api.lists import StrictQueryParamsCursorPagination
+from notifications import subscriptions
 from notifications.api.permissions import IsAdminRole
 from notifications.api.serializers import (
     WebhookDeliverySerializer,
@@ -24,11 +24,8 @@ from notifications.api.serializers import (
 from notifications.models import WebhookDelivery, WebhookSubscription
 
 
-class CreatedCursorPagination(CursorPagination):
+class CreatedCursorPagination(StrictQueryParamsCursorPagination):
     ordering = ("-created_at", "-id")
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class WebhookSubscriptionViewSet(
@@ -43,18 +40,22 @@ class WebhookSubscriptionViewSet(
     queryset = WebhookSubscription.objects.all()
     filter_backends: list = []
 
+    @property
+    def extra_query_params(self) -> tuple[str, ...]:
+        return ("status",) if self.action == "deliveries" else ()
+
     @extend_schema(request=WebhookSubscriptionInputSerializer, responses={201: WebhookSubscriptionWithSecretSerializer})
     def create(self, request: Request) -> Response:
         data = WebhookSubscriptionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        subscription = services.webhook_subscription_create(actor=request.user, **data.validated_data)
+        subscription = subscriptions.webhook_subscription_create(actor=request.user, **data.validated_data)
         return Response(WebhookSubscriptionWithSecretSerializer(subscription).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WebhookSubscriptionInputSerializer, responses=WebhookSubscriptionSerializer)
     def update(self, request: Request, pk: str | None = None) -> Response:
         data = WebhookSubscriptionInputSerializer(data=request.data, partial=request.method == "PATCH")
         data.is_valid(raise_exception=True)
-        subscription = services.webhook_subscription_update(
+        subscription = subscriptions.webhook_subscription_update(
             subscription=self.get_object(), actor=request.user, data=dict(data.validated_data)
         )
         return Response(WebhookSubscriptionSerializer(subscription).data)
@@ -64,15 +65,20 @@ class WebhookSubscriptionViewSet(
         return self.update(request, pk)
 
     def perform_destroy(self, instance: WebhookSubscription) -> None:
-        services.webhook_subscription_delete(subscription=instance, actor=self.request.user)
+        subscriptions.webhook_subscription_delete(subscription=instance, actor=self.request.user)
 
     @extend_schema(request=None, responses=WebhookSubscriptionWithSecretSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, pk: str | None = None) -> Response:
-        subscription = services.webhook_subscription_rotate_secret(subscription=self.get_object(), actor=request.user)
+        subscription = subscriptions.webhook_subscription_rotate_secret(
+            subscription=self.get_object(), actor=request.user
+        )
         return Response(WebhookSubscriptionWithSecretSerializer(subscription).data)
 
-    @extend_schema(responses=WebhookDeliverySerializer(many=True))
+    @extend_schema(
+        responses=WebhookDeliverySerializer(many=True),
+        parameters=[OpenApiParameter("status", OpenApiTypes.STR, description="Only deliveries in this status.")],
+    )
     @action(detail=True, methods=["get"], serializer_class=WebhookDeliverySerializer)
     def deliveries(self, request: Request, pk: str | None = None) -> Response:
         subscription = self.get_object()
@@ -102,6 +108,6 @@ class WebhookSubscriptionViewSet(
         delivery = WebhookDelivery.objects.filter(subscription=subscription, pk=delivery_uuid).first()
         if delivery is None:
             raise Http404
-        delivery = services.webhook_delivery_redeliver(delivery=delivery, actor=request.user)
+        delivery = subscriptions.webhook_delivery_redeliver(delivery=delivery, actor=request.user)
         delivery.refresh_from_db()
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

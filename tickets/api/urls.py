@@ -4,6 +4,7 @@ then the router's."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from tickets.api.gdpr import gdpr_urlpatterns
 from tickets.api.job_views import job_urlpatterns
 from tickets.api.views import CommentViewSet, TicketEventViewSet, TicketViewSet
 
@@ -12,6 +13,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 
 urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this list
     *job_urlpatterns,  # tickets/bulk/ before the router's tickets/{id}/; exports/, bulk-jobs/
+    *gdpr_urlpatterns,  # customers/{id}/export/ and customers/{id}/erase/
     path(
         "tickets/<str:ticket_pk>/comments/",
         CommentViewSet.as_view({"get": "list", "post": "create"}),

@@ -13,8 +13,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from config.admin_tools import ReadOnlyInlineMixin
-from tickets.followers.models import AllowedFollowerAddress, TicketFollower
 from tickets.followers.services import follower_add, follower_check, follower_remove
+from tickets.models.followers import AllowedFollowerAddress, TicketFollower
 
 
 @admin.register(AllowedFollowerAddress)

@@ -11,8 +11,8 @@ from django.db import transaction
 
 from agents.selectors import is_agent
 from customers.models import Customer
-from tickets.followers.models import AllowedFollowerAddress, FollowerSource, TicketFollower
 from tickets.models import EventKind, Ticket, TicketEvent
+from tickets.models.followers import AllowedFollowerAddress, FollowerSource, TicketFollower
 
 
 def _allowed_external(email: str) -> bool:

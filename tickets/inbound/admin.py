@@ -12,8 +12,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from config.admin_tools import ReadOnlyAdminMixin
-from tickets.inbound.models import InboundMessage, InboundStatus, Mailbox
 from tickets.inbound.services import inbound_message_retry
+from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
 
 SECRET_FIELDS = {
     "password": "Password",

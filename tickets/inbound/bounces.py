@@ -13,8 +13,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from customers.models import Customer
-from tickets.inbound.models import InboundMessage
 from tickets.inbound.parsing import Bounce
+from tickets.models.inbound import InboundMessage
 
 logger = logging.getLogger(__name__)
 

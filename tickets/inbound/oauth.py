@@ -12,7 +12,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from tickets.inbound.models import Mailbox, MailboxAuth
+from tickets.models.inbound import Mailbox, MailboxAuth
 
 TOKEN_URLS = {
     MailboxAuth.MICROSOFT: "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",

@@ -24,8 +24,8 @@ from imap_tools import AND, BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencr
 from imap_tools.message import MailMessage
 
 from tickets.inbound import oauth
-from tickets.inbound.models import InboundMessage, InboundStatus, Mailbox, MailboxSecurity, ProcessedAction
 from tickets.inbound.services import inbound_email_process
+from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox, MailboxSecurity, ProcessedAction
 
 logger = logging.getLogger(__name__)
 
@@ -126,9 +126,7 @@ def _poll(client: BaseMailBox, mailbox: Mailbox, result: PollResult) -> None:
         if known is not None and known[1] >= settings.INBOUND_MAX_ATTEMPTS:
             continue  # left unseen for the admin's retry
         raw = _fetch_raw(client, uid)
-        outcome = inbound_email_process(
-            raw=raw, mailbox=mailbox, uidvalidity=uidvalidity, uid=int(uid), source="imap"
-        )
+        outcome = inbound_email_process(raw=raw, mailbox=mailbox, uidvalidity=uidvalidity, uid=int(uid), source="imap")
         result.actions.append(outcome.action)
         if outcome.failed:
             result.failed += 1

@@ -27,13 +27,14 @@ from django.utils import timezone
 
 from agents.selectors import is_agent
 from customers.models import Customer
-from tickets.followers.models import FollowerSource, TicketFollower
+from tickets.comments import attachment_add, comment_add
 from tickets.followers.services import follower_add
 from tickets.inbound.bounces import bounce_apply, sender_over_rate_limit
-from tickets.inbound.models import InboundMessage, InboundStatus, Mailbox
 from tickets.inbound.parsing import ParsedMessage, message_parse_full, synthetic_message_id
 from tickets.models import Channel, Comment, EventKind, Ticket, TicketEvent
-from tickets.services import attachment_add, comment_add, ticket_create
+from tickets.models.followers import FollowerSource, TicketFollower
+from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
+from tickets.services import ticket_create
 
 logger = logging.getLogger(__name__)
 

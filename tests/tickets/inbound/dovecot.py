@@ -4,6 +4,7 @@ The system service is never touched (nor needed)."""
 
 from __future__ import annotations
 
+import grp
 import imaplib
 import os
 import pwd
@@ -15,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-BINARY = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
+BINARY = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
 USERS = {"support@helpdesk.test": "support-secret", "sales@helpdesk.test": "sales-secret"}
 
 CONFIG = """
@@ -73,12 +74,9 @@ class Dovecot:
     pid: int = 0
 
     def start(self) -> None:
-        if os.geteuid() == 0:  # root: mail is owned by nobody, as a packaged service would do
-            account = pwd.getpwnam("nobody")
-        else:
-            account = pwd.getpwuid(os.geteuid())
+        # As root, mail is owned by nobody, as a packaged service would do; else by the current user.
+        account = pwd.getpwnam("nobody") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
         group = account.pw_gid
-        import grp
 
         for sub in ("run", "state", "home"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)

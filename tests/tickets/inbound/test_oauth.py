@@ -11,7 +11,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from tickets.inbound import oauth
-from tickets.inbound.models import Mailbox
+from tickets.models.inbound import Mailbox
 
 pytestmark = pytest.mark.django_db
 

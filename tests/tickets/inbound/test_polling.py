@@ -12,8 +12,8 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from tickets.inbound import polling
-from tickets.inbound.models import InboundMessage, Mailbox
 from tickets.models import Attachment, Comment, Ticket
+from tickets.models.inbound import InboundMessage, Mailbox
 from tickets.tasks import inbound_poll_all_task
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -1,6 +1,6 @@
 """Mailboxes polled over IMAP, and the record of every inbound message (the exactly-once ledger).
 
-Imported by tickets/models.py so the app registry sees them (app label ``tickets``)."""
+Mailbox and InboundMessage; the code that uses them lives in tickets/inbound/."""
 
 from __future__ import annotations
 

@@ -1,0 +1,72 @@
+"""The tickets app's models, one module per concept: tickets.py (tickets, their conversation and
+audit trail, categories, the lifecycle), jobs.py (export and bulk jobs), sla.py (calendars,
+policies). Invariants that need no other model live there as constraints and choices; every
+state change goes through the services."""
+
+from agents.models import Priority
+from tickets.models.followers import AllowedFollowerAddress, FollowerSource, TicketFollower
+from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
+from tickets.models.jobs import (
+    BackgroundJob,
+    BulkUpdateJob,
+    ExportFormat,
+    ExportJob,
+    JobStatus,
+)
+from tickets.models.sla import (
+    BusinessCalendar,
+    Holiday,
+    SLAPolicy,
+    SLATarget,
+    _validate_time_zone,  # noqa: F401 - referenced by migration 0004
+    _validate_working_hours,  # noqa: F401 - referenced by migration 0004
+    default_working_hours,
+)
+from tickets.models.tickets import (
+    ACTIVE_STATUSES,
+    ALLOWED_TRANSITIONS,
+    DONE_STATUSES,
+    NEXT_PRIORITY,
+    PRIORITY_RANK,
+    Attachment,
+    Category,
+    Channel,
+    Comment,
+    EventKind,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "ALLOWED_TRANSITIONS",
+    "DONE_STATUSES",
+    "NEXT_PRIORITY",
+    "PRIORITY_RANK",
+    "AllowedFollowerAddress",
+    "Attachment",
+    "BackgroundJob",
+    "BulkUpdateJob",
+    "BusinessCalendar",
+    "Category",
+    "Channel",
+    "Comment",
+    "EventKind",
+    "ExportFormat",
+    "ExportJob",
+    "FollowerSource",
+    "Holiday",
+    "InboundMessage",
+    "InboundStatus",
+    "JobStatus",
+    "Mailbox",
+    "Priority",
+    "SLAPolicy",
+    "SLATarget",
+    "Status",
+    "Ticket",
+    "TicketEvent",
+    "TicketFollower",
+    "default_working_hours",
+]
