@@ -17,20 +17,33 @@ from tickets.followers.services import follower_add, follower_check, follower_re
 from tickets.models.followers import AllowedFollowerAddress, TicketFollower
 
 
+class AllowedFollowerAddressForm(forms.ModelForm):
+    class Meta:
+        model = AllowedFollowerAddress
+        fields = ("pattern", "note")
+
+    def clean_pattern(self) -> str:
+        pattern = self.cleaned_data["pattern"].strip().lower()
+        local, _, domain = pattern.rpartition("@")
+        if not domain or "." not in domain or (local == "" and not pattern.startswith("@")):
+            raise ValidationError("Give an address (name@example.org) or a domain (@example.org).")
+        return pattern
+
+
 @admin.register(AllowedFollowerAddress)
 class AllowedFollowerAddressAdmin(admin.ModelAdmin):
+    form = AllowedFollowerAddressForm
     list_display = ("pattern", "note", "created_at")
     search_fields = ("pattern", "note")
-
-    def save_model(self, request: HttpRequest, obj: AllowedFollowerAddress, form: Any, change: bool) -> None:
-        obj.pattern = obj.pattern.strip().lower()
-        super().save_model(request, obj, form, change)
 
 
 class TicketFollowerForm(forms.ModelForm):
     class Meta:
         model = TicketFollower
         fields = ("ticket", "email")
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
