@@ -164,6 +164,7 @@ class InboundMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "reason",
         "ticket",
         "comment",
+        "body_html",
         "raw",
         "attempts",
         "received_at",

@@ -267,6 +267,7 @@ def inbound_email_process(
             record.mailbox = mailbox or _mailbox_for(parsed, None)
             record.uidvalidity, record.uid, record.source = uidvalidity, uid, source
             record.sender, record.subject = parsed.sender[:254], parsed.subject[:255]
+            record.body_html = parsed.html
             record.status, record.reason = outcome.status, outcome.reason
             record.ticket, record.comment = outcome.ticket, outcome.comment
             record.attempts += 1

@@ -109,6 +109,7 @@ class InboundMessage(models.Model):
     subject = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=20, choices=InboundStatus.choices)
     reason = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, help_text="The message's HTML body, sanitised (nh3), for display.")
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_messages"
     )

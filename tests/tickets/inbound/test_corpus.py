@@ -46,6 +46,15 @@ def test_customer_replies_keep_only_the_new_text(fixture, action, body, ticket):
 
 
 @pytest.mark.django_db
+def test_the_sanitised_html_is_kept_beside_the_text(ticket):
+    inbound_email_process(raw=load("outlook_html_reply.eml", ticket.pk))
+
+    html = InboundMessage.objects.get().body_html
+    assert "<p>Works now, thank you.</p>" in html
+    assert "<meta" not in html
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("fixture", "address", "undeliverable", "soft_bounces"),
     [
