@@ -19,7 +19,7 @@ from model_bakery import baker
 from agents.models import Role
 from agents.services import api_key_create
 from tickets.comments import comment_add
-from tickets.models import BulkUpdateJob, ExportJob
+from tickets.models import BulkUpdateJob, ExportJob, InboundMessage, Mailbox, TicketFollower
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,20 @@ def _bulk_job(world, n: int) -> None:
     )
 
 
+def _mailboxes(world, n: int) -> None:
+    for i in range(n):
+        Mailbox.objects.create(name=f"box {i}", address=f"box{i}@helpdesk.test", imap_host="imap", username="u")
+
+
+def _inbound_messages(world, n: int) -> None:
+    baker.make(InboundMessage, status="ticket", message_id=iter(f"<m{i}@x>" for i in range(n)), _quantity=n)
+
+
+def _followers(world, n: int) -> None:
+    _tickets(world, 1)
+    baker.make(TicketFollower, ticket=world.first, email=iter(f"f{i}@acme.example" for i in range(n)), _quantity=n)
+
+
 # (id, url, client fixture, setup, exact queries, list route name or None for a detail page).
 # Every request starts with 2 queries: the JWT's user, then the caller's agent profile (role).
 ENDPOINTS: list[tuple[str, str, str, Callable, int | dict[str, int], str | None]] = [
@@ -135,6 +149,11 @@ ENDPOINTS: list[tuple[str, str, str, Callable, int | dict[str, int], str | None]
     ("webhook-deliveries", "/api/v1/webhooks/{first}/deliveries/", "api_admin", _deliveries, 4, "webhook-deliveries"),
     # + the page (the caller's own jobs)
     ("exports", "/api/v1/exports/", "api_agent", _exports, 3, "export-list"),
+    # + the page
+    ("mailboxes", "/api/v1/mailboxes/", "api_admin", _mailboxes, 3, "mailbox-list"),
+    ("inbound-messages", "/api/v1/inbound-messages/", "api_admin", _inbound_messages, 3, "inbound-message-list"),
+    # + the ticket (scoped), + the followers (unpaged: a ticket has a handful)
+    ("followers", "/api/v1/tickets/{first}/followers/", "api_agent", _followers, 4, "ticket-followers"),
     # + the job (bulk jobs have no list: a job is polled at the URL its POST returned)
     ("bulk-job", "/api/v1/bulk-jobs/{first}/", "api_agent", _bulk_job, 3, None),
 ]
