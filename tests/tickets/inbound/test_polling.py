@@ -12,6 +12,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from tickets.inbound import polling
+from tickets.inbound.services import inbound_email_process
 from tickets.models import Attachment, Comment, Ticket
 from tickets.models.inbound import InboundMessage, Mailbox
 from tickets.tasks import inbound_poll_all_task
@@ -138,3 +139,20 @@ def test_a_leased_mailbox_is_not_polled_twice(dovecot):
 
     assert result.polled is False
     assert polling.mailboxes_due() == []
+
+
+def test_raw_messages_past_retention_are_purged_but_failed_ones_kept(settings):
+    from tickets.tasks import inbound_raw_purge_task
+
+    settings.INBOUND_RAW_RETENTION_DAYS = 90
+    old = timezone.now() - timedelta(days=91)
+    done = inbound_email_process(
+        raw=b"From: a@new.example\r\nSubject: Old one\r\nMessage-ID: <old@x>\r\n\r\nHi there\r\n"
+    )
+    failed = inbound_email_process(raw=b"From: x@-bad-.example\r\nSubject: Bad\r\nMessage-ID: <bad@x>\r\n\r\nHi\r\n")
+    InboundMessage.objects.update(received_at=old)
+
+    assert inbound_raw_purge_task.delay().get() == 1
+
+    assert InboundMessage.objects.get(pk=done.record_id).raw.name == ""
+    assert InboundMessage.objects.get(pk=failed.record_id).raw.name != ""
