@@ -25,7 +25,6 @@ from config.exceptions import ApplicationError
 from tickets import comments, services, validators
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
 from tickets.admin.sla import SLAStatusFilter, sla_badge
-from tickets.followers.admin import TicketFollowerInline
 from tickets.models import Attachment, Channel, Comment, Priority, Status, Ticket, TicketEvent
 from tickets.search import ticket_search
 
@@ -217,7 +216,7 @@ class TicketAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     autocomplete_fields = ("customer", "assignee")
-    inlines = (CommentInline, AttachmentInline, TicketFollowerInline, TicketEventInline)
+    inlines = (CommentInline, AttachmentInline, TicketEventInline)
     actions = (
         "assign_to_me",
         "assign_by_team_strategy",
