@@ -14,7 +14,7 @@ Internal notes never produce customer mail. Erased customers (GDPR) get no mail 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -28,6 +28,8 @@ class Mail:
     essential: bool
     ticket_id: int | None
     context: dict[str, Any] = field(default_factory=dict)
+    # Files on the default storage to attach: [{"file": name, "filename", "content_type"}, ...].
+    attachments: tuple[dict[str, Any], ...] = ()
 
 
 # event -> the templates it may produce (for documentation and the admin)
@@ -139,7 +141,12 @@ def email_recipients(event: str, payload: dict[str, Any]) -> list[Mail]:
                     Mail("customer_reply", team.email, team.name, True, ticket.pk, context),
                 ]
             return []
-        return _customer_mail("agent_reply", ticket, context)
+        files = tuple(
+            {"file": a["file"], "filename": a.get("filename") or "file", "content_type": a.get("content_type", "")}
+            for a in comment.get("attachments") or ()
+            if isinstance(a, dict) and a.get("file")
+        )
+        return [replace(mail, attachments=files) for mail in _customer_mail("agent_reply", ticket, context)]
     if event == "ticket.assigned":
         assignee_id = payload.get("assignee_id")
         if not assignee_id or assignee_id == actor_id:  # unassigned, or took it themselves

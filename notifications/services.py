@@ -109,6 +109,7 @@ def _plan(event: OutboxEvent) -> None:
                 body_text=rendered.text,
                 body_html=rendered.html,
                 headers=rendered.headers,
+                attachments=list(mail.attachments),
                 message_id=rendered.message_id,
             )
         )
@@ -225,6 +226,7 @@ def email_send_pending(*, event_id: Any = None, limit: int | None = None) -> int
             html=log.body_html,
             message_id=log.message_id,
             headers=log.headers,
+            attachments=log.attachments,
         )
         for log in logs
     ]

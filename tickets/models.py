@@ -588,3 +588,8 @@ class SLATarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy}: {self.priority}{f' ({self.tier})' if self.tier else ''}"
+
+
+# Models that live in their own modules, imported so Django registers them with the app.
+from tickets.live.models import TicketPresence  # noqa: E402, F401
+from tickets.macros.models import Macro  # noqa: E402, F401

@@ -6,6 +6,7 @@ transaction. Views, admin actions, inbound email and tasks all call these."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -99,6 +100,9 @@ def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update(of=("self",)).select_related("category").get(pk=ticket.pk)
 
 
+lock_ticket = _lock
+
+
 def _save(ticket: Ticket, fields: list[str]) -> None:
     ticket.version = F("version") + 1
     ticket.save(update_fields=[*fields, "version", "updated_at"])
@@ -176,7 +180,7 @@ def ticket_create(
 
     ticket = Ticket(
         title=cleaned["title"],
-        description=(description or "").strip(),
+        description=validators.normalize_text(description),
         priority=cleaned["priority"],
         category=cleaned["category"],
         tags=cleaned["tags"],
@@ -220,7 +224,7 @@ def ticket_update(*, ticket: Ticket, actor: Actor, data: dict[str, Any]) -> Tick
         "tags": validators.normalize_tags,
         "metadata": validators.validate_metadata,
         "category": _resolve_category,
-        "description": lambda v: (v or "").strip(),
+        "description": validators.normalize_text,
         "external_id": lambda v: v or None,
         "team": lambda v: v,
     }
@@ -405,17 +409,21 @@ def comment_add(
     is_internal: bool = False,
     channel: str = Channel.WEB,
     email_message_id: str = "",
+    files: Sequence[UploadedFile] = (),
 ) -> Comment:
-    """Add a public reply or an internal note.
+    """Add a public reply or an internal note, with its files (`files`: each checked against the
+    size and type limits first, so one bad file refuses the whole message, naming the file).
 
     - `actor` an agent: an agent reply (or note). `customer` (with or without a portal `actor`):
       a customer reply, never internal.
     - A customer reply on a pending or resolved ticket reopens it.
+    - The outbox event lists the files, so a public reply's email carries them.
     """
     try:
         body = validators.validate_body(body)
     except ValidationError as exc:
         raise ValidationError({"body": exc.messages}) from exc
+    validators.validate_attachments(files)
     from_agent = customer is None and is_agent(actor)
     if customer is None and not from_agent:
         raise ApplicationError("Only agents or the ticket's customer can comment.", code="forbidden", http_status=403)
@@ -438,6 +446,12 @@ def comment_add(
         kind=EventKind.COMMENTED,
         new={"comment_id": comment.pk, "is_internal": is_internal},
     )
+    attachments = []
+    for upload in files:
+        try:
+            attachments.append(attachment_add(ticket=ticket, file=upload, actor=actor, comment=comment))
+        except ValidationError as exc:
+            raise ValidationError({"files": [f"{upload.name}: {' '.join(exc.messages)}"]}) from exc
     fields: list[str] = []
     if from_agent and not is_internal and ticket.first_responded_at is None:
         ticket.first_responded_at = comment.created_at
@@ -459,6 +473,7 @@ def comment_add(
                 "from_customer": customer is not None,
                 "channel": comment.channel,
                 "created_at": comment.created_at,
+                "attachments": [attachment_payload(a) for a in attachments],
             },
             "actor_id": _actor_id(actor),
         },
@@ -488,6 +503,18 @@ def attachment_add(*, ticket: Ticket, file: UploadedFile, actor: Actor, comment:
         ticket, actor=actor, kind=EventKind.ATTACHED, new={"attachment_id": attachment.pk, "name": attachment.filename}
     )
     return attachment
+
+
+def attachment_payload(attachment: Attachment) -> dict[str, Any]:
+    """An attachment in outbox events: `file` is its name on the default storage (the email
+    sender reads it from there)."""
+    return {
+        "id": attachment.pk,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "file": attachment.file.name,
+    }
 
 
 # --- customers (tickets move with them) ---------------------------------------------------------
