@@ -15,47 +15,17 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from agents.selectors import agent_for_user
-from config.exceptions import ApplicationError
 from tickets import services, validators
-from tickets.models import Channel, Comment, Status, Ticket, TicketEvent
-from tickets.timeline import describe_events
+from tickets.concurrency import StaleTicketError, require_writing_agent, ticket_lock_fresh
+from tickets.macros.models import Macro
+from tickets.macros.services import macro_changes
+from tickets.models import Channel, Comment, Status, Ticket
+
+__all__ = ["StaleTicketError", "ticket_properties_save", "ticket_reply"]
 
 # The statuses "Send and set status" offers.
 SEND_AND_SET = (Status.PENDING, Status.RESOLVED)
 PROPERTY_FIELDS = ("status", "priority", "team", "assignee", "category", "tags")
-
-
-class StaleTicketError(ApplicationError):
-    pass
-
-
-def require_writing_agent(actor: AbstractBaseUser | None) -> None:
-    agent = agent_for_user(actor)
-    if (agent is None or not agent.can_write) and not getattr(actor, "is_superuser", False):
-        raise ApplicationError(
-            "Only agents who may work tickets can change them.", code="permission_denied", http_status=403
-        )
-
-
-def ticket_lock_fresh(*, ticket: Ticket, expected_version: int | None, seen_event_id: int | None = None) -> Ticket:
-    """The ticket locked for a write, or StaleTicketError when its version is not `expected_version`
-    (None skips the check). The message lists the changes since `seen_event_id` with their authors."""
-    locked = services.lock_ticket(ticket)
-    if expected_version is None or locked.version == expected_version:
-        return locked
-    events = TicketEvent.objects.filter(ticket=locked).select_related("actor").order_by("id")
-    if seen_event_id is not None:
-        events = events.filter(pk__gt=seen_event_id)
-    changes = describe_events(list(events[:10])) if seen_event_id is not None else []
-    summary = "; ".join(changes) if changes else f"version {expected_version} → {locked.version}"
-    raise StaleTicketError(
-        f"Not saved: this ticket changed since you opened it ({summary}). Nothing was written — "
-        "review the changes and try again.",
-        code="stale_version",
-        extra={"changes": changes, "version": locked.version},
-        http_status=409,
-    )
 
 
 @transaction.atomic
@@ -67,19 +37,27 @@ def ticket_reply(
     is_internal: bool,
     files: Sequence[UploadedFile] = (),
     set_status: str = "",
+    macro: Macro | None = None,
     expected_version: int | None,
     seen_event_id: int | None = None,
 ) -> Comment:
-    """Send a public reply or an internal note from the ticket page, then (optionally) set the
-    status ("Send and set status"): all or nothing."""
+    """Send a public reply or an internal note from the ticket page, then the field changes of the
+    macro it was written from (if any), then (optionally) the status ("Send and set status"): all
+    or nothing, each change an ordinary audited event."""
     require_writing_agent(actor)
     if set_status and set_status not in SEND_AND_SET:
         allowed = ", ".join(SEND_AND_SET)
         raise ValidationError({"set_status": [f"'{set_status}' cannot be set from the composer; use {allowed}."]})
     locked = ticket_lock_fresh(ticket=ticket, expected_version=expected_version, seen_event_id=seen_event_id)
+    if macro is not None and not macro.is_usable_by(actor):
+        raise ValidationError({"macro": ["No such macro (or not yours to use)."]})
     comment = services.comment_add(
         ticket=locked, actor=actor, body=body, is_internal=is_internal, files=files, channel=Channel.ADMIN
     )
+    if macro is not None:
+        changes, _ = macro_changes(macro=macro, ticket=locked)
+        if changes:
+            locked = services.ticket_update(ticket=locked, actor=actor, data=changes)
     if set_status:
         services.ticket_change_status(ticket=locked, actor=actor, status=set_status)
     return comment

@@ -77,3 +77,6 @@ class Macro(models.Model):
     @property
     def is_shared(self) -> bool:
         return self.owner_id is None
+
+    def is_usable_by(self, user: object) -> bool:
+        return self.is_active and (self.owner_id is None or self.owner_id == getattr(user, "pk", None))

@@ -14,10 +14,10 @@ from django.db import transaction
 
 from config.exceptions import ApplicationError
 from tickets import services, validators
+from tickets.concurrency import require_writing_agent, ticket_lock_fresh
 from tickets.macros.models import Macro
 from tickets.models import Comment, Priority, Status, Ticket
 from tickets.timeline import person_name
-from tickets.workspace import require_writing_agent, ticket_lock_fresh
 
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 PLACEHOLDERS: dict[str, Callable[[Ticket, Any], str]] = {
@@ -94,7 +94,7 @@ def macro_preview(*, macro: Macro, ticket: Ticket, actor: Any) -> MacroPreview:
 
 
 def _require_usable(macro: Macro, actor: AbstractBaseUser) -> None:
-    if not macro.is_active or (macro.owner_id is not None and macro.owner_id != actor.pk):
+    if not macro.is_usable_by(actor):
         raise ApplicationError("No such macro.", code="not_found", http_status=404)
 
 

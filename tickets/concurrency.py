@@ -1,0 +1,44 @@
+"""Optimistic concurrency for the agents' ticket page and macros: a write names the version it
+was based on and is refused before anything is written when the ticket has moved on."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from agents.selectors import agent_for_user
+from config.exceptions import ApplicationError
+from tickets import services
+from tickets.models import Ticket, TicketEvent
+from tickets.timeline import describe_events
+
+
+class StaleTicketError(ApplicationError):
+    pass
+
+
+def require_writing_agent(actor: AbstractBaseUser | None) -> None:
+    agent = agent_for_user(actor)
+    if (agent is None or not agent.can_write) and not getattr(actor, "is_superuser", False):
+        raise ApplicationError(
+            "Only agents who may work tickets can change them.", code="permission_denied", http_status=403
+        )
+
+
+def ticket_lock_fresh(*, ticket: Ticket, expected_version: int | None, seen_event_id: int | None = None) -> Ticket:
+    """The ticket locked for a write, or StaleTicketError when its version is not `expected_version`
+    (None skips the check). The message lists the changes since `seen_event_id` with their authors."""
+    locked = services.lock_ticket(ticket)
+    if expected_version is None or locked.version == expected_version:
+        return locked
+    events = TicketEvent.objects.filter(ticket=locked).select_related("actor").order_by("id")
+    if seen_event_id is not None:
+        events = events.filter(pk__gt=seen_event_id)
+    changes = describe_events(list(events[:10])) if seen_event_id is not None else []
+    summary = "; ".join(changes) if changes else f"version {expected_version} → {locked.version}"
+    raise StaleTicketError(
+        f"Not saved: this ticket changed since you opened it ({summary}). Nothing was written — "
+        "review the changes and try again.",
+        code="stale_version",
+        extra={"changes": changes, "version": locked.version},
+        http_status=409,
+    )
