@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from agents.idempotency import idempotency_key_purge
+from config.api.idempotency import idempotency_key_purge
 
 
 @shared_task(name="agents.idempotency_key_purge")

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import QuerySet
 from django.http import HttpRequest
+
+from config.db import queryset_row_estimate, table_row_estimate
 
 
 class ReadOnlyAdminMixin:
@@ -38,3 +44,50 @@ class ReadOnlyInlineMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class EstimatedCountPaginator(Paginator):
+    """A paginator that never counts a million rows (PostgreSQL; SQLite and non-querysets are
+    counted exactly, as Django does).
+
+    - Unfiltered, a big table is counted from the planner's estimate (`pg_class.reltuples`, kept
+      by autovacuum/ANALYZE) instead of a `COUNT(*)` that reads the whole table.
+    - Filtered, rows are counted exactly up to `count_up_to` (`COUNT(*)` over a `LIMIT`, so at
+      most that many rows are read); past it the count is the planner's estimate of the filtered
+      query (EXPLAIN), never less than what was counted. Small results stay exact; big ones get
+      an approximate page count, while every page still shows exactly the right rows.
+    - Pages from `deferred_from` rows on are read in two steps ("deferred join"): the page's ids
+      with OFFSET on the ordering index alone, then those rows with their joins, so a deep page
+      does not fetch and join every row it skips."""
+
+    exact_below = 50_000
+    count_up_to = 1_000
+    deferred_from = 500
+
+    @cached_property
+    def count(self) -> int:
+        qs = self.object_list
+        if not isinstance(qs, QuerySet) or connections[qs.db].vendor != "postgresql":
+            return super().count
+        if not qs.query.where:
+            estimate = table_row_estimate(qs.model._meta.db_table, using=qs.db)
+            if estimate is not None and estimate >= self.exact_below:
+                return estimate
+            return super().count
+        counted = qs.order_by().values("pk")[: self.count_up_to + 1].count()
+        if counted <= self.count_up_to:
+            return counted
+        return max(counted, queryset_row_estimate(qs.order_by().values("pk")))
+
+    def page(self, number: Any) -> Any:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        qs = self.object_list
+        if bottom < self.deferred_from or not isinstance(qs, QuerySet) or not qs.ordered:
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(qs.values_list("pk", flat=True)[bottom:top])
+        # Same ordering, so the rows come back in the page's order.
+        return self._get_page(qs.filter(pk__in=ids), number, self)

@@ -1,5 +1,6 @@
-"""Customers and organisations in the admin: every write goes through customers/services.py; each
-page lists the latest tickets (bounded, read-only, linked)."""
+"""Customers and organisations in the admin: every write goes through customers/services.py.
+The latest tickets on each page are added by tickets/admin/customers.py (tickets sit above
+customers in the layers)."""
 
 from __future__ import annotations
 
@@ -9,51 +10,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from config.admin_tools import ReadOnlyInlineMixin
 from customers import services, validators
 from customers.gdpr_admin import gdpr_erase, gdpr_export
 from customers.models import Customer, Organization, OrganizationDomain
-from tickets.models import Ticket
-
-RECENT_TICKETS = 20
-
-
-class RecentTicketsFormSet(BaseInlineFormSet):
-    """Only the latest RECENT_TICKETS tickets: a customer with ten thousand tickets still renders
-    in one bounded query."""
-
-    def get_queryset(self) -> QuerySet[Ticket]:
-        if not hasattr(self, "_queryset"):
-            self._queryset = super().get_queryset().order_by("-created_at", "-id")[:RECENT_TICKETS]
-        return self._queryset
-
-
-class RecentTicketInline(ReadOnlyInlineMixin, admin.TabularInline):
-    model = Ticket
-    formset = RecentTicketsFormSet
-    fields = ("title", "status", "priority", "assignee", "created_at")
-    readonly_fields = fields
-    show_change_link = True
-    verbose_name_plural = f"latest tickets (up to {RECENT_TICKETS})"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
-        return super().get_queryset(request).select_related("assignee")
-
-
-class CustomerTicketInline(RecentTicketInline):
-    fk_name = "customer"
-
-
-class OrganizationTicketInline(RecentTicketInline):
-    fk_name = "organization"
-    fields = ("title", "customer", "status", "priority", "assignee", "created_at")
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
-        return super().get_queryset(request).select_related("customer")
 
 
 def _not_saved(model_admin: admin.ModelAdmin, request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -106,7 +67,7 @@ class CustomerAdmin(admin.ModelAdmin):
         ("Integration", {"fields": ("crm_id", "user", "metadata"), "classes": ("collapse",)}),
         (None, {"fields": ("erased_at", "created_at", "updated_at")}),
     )
-    inlines = (CustomerTicketInline,)
+    inlines: tuple = ()
     actions = (gdpr_export, gdpr_erase)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
@@ -192,7 +153,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ("default_tier",)
     search_fields = ("name", "domains__domain")
     readonly_fields = ("created_at", "updated_at")
-    inlines = (OrganizationDomainInline, OrganizationTicketInline)
+    inlines = (OrganizationDomainInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         return super().get_queryset(request).prefetch_related("domains")

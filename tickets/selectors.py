@@ -3,7 +3,6 @@ the admin share one N+1-free path."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from agents.selectors import CUSTOMER_ROLE, user_role
+from config.db import queryset_row_estimate
 from customers.models import Customer
 from tickets.models import Comment, Ticket, TicketEvent
 
@@ -174,14 +174,3 @@ def _ids_up_to(values: QuerySet, limit: int | None = None) -> list[int] | None:
     limit = SEARCH_INLINE_IDS if limit is None else limit
     found = list(values.order_by()[: limit + 1])
     return None if len(found) > limit else sorted(set(found))
-
-
-def queryset_row_estimate(queryset: QuerySet) -> int:
-    """The planner's row estimate for `queryset` (EXPLAIN, nothing is run)."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from agents.models import Agent, ApiKey, AssignmentStrategy, Role, Team
-from tickets.api.serializers import StrictFieldsMixin
+from config.api.serializers import StrictFieldsMixin
 from tickets.models import Priority
 
 USER_ROLE_CHOICES = [*Role.choices, ("customer", "Customer")]

@@ -30,7 +30,8 @@ from agents.api.serializers import (
 from agents.models import Agent, ApiKey, Team
 from agents.permissions import request_role
 from agents.selectors import CUSTOMER_ROLE
-from config.api import ERRORS, ServiceModelViewSet, crud_schema
+from config.api.schema import ERRORS, crud_schema
+from config.api.views import ServiceModelViewSet
 
 
 @extend_schema(

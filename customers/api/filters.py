@@ -5,8 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
+from config.api.filters import IdFilter
 from customers.models import Customer, Organization, Tier
-from tickets.api.filters import IdFilter
 
 
 class CustomerFilter(django_filters.FilterSet):

@@ -9,9 +9,9 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from config.api.serializers import StrictFieldsMixin
 from customers import validators
 from customers.models import Customer, Organization, Tier
-from tickets.api.serializers import StrictFieldsMixin
 
 
 def _apply(check: Callable[[Any], Any], value: Any) -> Any:

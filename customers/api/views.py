@@ -10,7 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agents.selectors import CUSTOMER_ROLE
-from config.api import ERRORS, ServiceModelViewSet, crud_schema
+from config.api.schema import ERRORS, crud_schema
+from config.api.views import ServiceModelViewSet
 from customers import services
 from customers.api.filters import CustomerFilter, OrganizationFilter
 from customers.api.permissions import AgentsReadAdminWrite, AgentsReadSeniorWriteAdminDelete, IsAdminRole

@@ -13,10 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from agents.idempotency import idempotent
 from agents.models import Agent, IdempotencyKey, Role, Team
-from agents.pagination import DefaultCursorPagination
 from agents.services import agent_update, api_key_create, team_create, team_update
+from config.api.idempotency import idempotent
+from config.api.pagination import DefaultCursorPagination
 from customers.services import (
     customer_delete,
     customer_grant_portal_access,

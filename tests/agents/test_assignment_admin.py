@@ -1,4 +1,4 @@
-"""The ticket changelist action "Assign with the team's strategy" (tickets/admin.py), which goes
+"""The ticket changelist action "Assign with the team's strategy" (tickets/admin/tickets.py), which goes
 through tickets.services.ticket_assign_by_strategy; and the category -> team routing map."""
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ from django.urls import reverse
 from model_bakery import baker
 
 from agents.models import Role
-from customers.admin import RECENT_TICKETS
 from customers.models import Customer, Organization, OrganizationDomain
 from notifications.models import OutboxEvent
+from tickets.admin.customers import RECENT_TICKETS
 
 pytestmark = pytest.mark.django_db
 

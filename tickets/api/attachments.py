@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.permissions import ReadOnlyForViewer
-from config.api import ERRORS
+from config.api.schema import ERRORS
 from tickets import attachments, selectors
 from tickets.api.permissions import AgentOrCustomerReader, TicketAccess
 from tickets.models import Attachment, Comment

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.permissions import IsAgentRole, IsWritingAgent
-from config.api import ERRORS
+from config.api.schema import ERRORS
 from tickets import selectors
 from tickets.api.views import IF_MATCH, _ticket_response, locked_for_write
 from tickets.macros import selectors as macro_selectors

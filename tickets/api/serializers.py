@@ -15,24 +15,12 @@ from rest_framework import serializers
 
 from agents.models import AssignmentStrategy, Team
 from agents.selectors import CUSTOMER_ROLE, user_role
+from config.api.serializers import StrictFieldsMixin
 from tickets import sla, validators
 from tickets.api.attachments import AttachmentSerializer
 from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent
 
 User = get_user_model()
-
-
-class StrictFieldsMixin:
-    """Refuse fields the serializer does not declare as writable (400 naming each one)."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(set(data) - writable)
-            if unknown:
-                message = "This field is not writable here (unknown or not allowed for your role)."
-                raise serializers.ValidationError({name: [message] for name in unknown})
-        return super().to_internal_value(data)  # type: ignore[misc]
 
 
 class TagsField(serializers.ListField):

@@ -20,10 +20,10 @@ from rest_framework.exceptions import APIException
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from agents.idempotency import idempotent
 from agents.permissions import ReadOnlyForViewer, request_role
 from agents.selectors import CUSTOMER_ROLE
-from config.api import ERRORS
+from config.api.idempotency import idempotent
+from config.api.schema import ERRORS
 from tickets import selectors, services
 from tickets.api.filters import TicketFilter
 from tickets.api.permissions import (

@@ -10,8 +10,8 @@ from django.db import connection
 from django.utils import timezone
 from freezegun import freeze_time
 
-from agents.idempotency import idempotency_key_purge
 from agents.models import IdempotencyKey
+from config.api.idempotency import idempotency_key_purge
 from tickets.models import Ticket
 
 URL = "/api/v1/tickets/"
@@ -46,7 +46,7 @@ def test_same_key_different_body_is_422(api_agent):
 
 
 def test_request_while_first_in_flight_is_409(api_agent, agent):
-    from agents.idempotency import request_fingerprint
+    from config.api.idempotency import request_fingerprint
 
     IdempotencyKey.objects.create(
         user=agent.user,

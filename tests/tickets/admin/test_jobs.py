@@ -1,4 +1,4 @@
-"""Admin for background jobs (tickets/job_admin.py): export and retention dry-run actions."""
+"""Admin for background jobs (tickets/admin/jobs.py): export and retention dry-run actions."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_export_action_exports_the_selection(
 
 
 def test_export_action_refuses_an_oversized_selection(admin_client_, customer_a, monkeypatch):
-    from tickets import job_admin
+    from tickets.admin import jobs as job_admin
 
     monkeypatch.setattr(job_admin, "ADMIN_EXPORT_MAX_TICKETS", 1)
     ids = [t.pk for t in baker.make_recipe("tests.tickets.ticket", customer=customer_a, _quantity=2)]

@@ -1,5 +1,5 @@
 """The SLA pages of the admin (policies with their targets, calendars with their holidays) and
-the SLA column and filter of the ticket changelist (wired into TicketAdmin in tickets/admin.py).
+the SLA column and filter of the ticket changelist (wired into TicketAdmin in tickets/admin/tickets.py).
 
 The column reads only the ticket's own fields (due times, stamps): no query per row. The filter
 is the same rule as the breach scan (tickets/sla.py breached_q / at_risk_q), on indexed columns."""

@@ -1,5 +1,5 @@
-"""Admin for the background jobs (issue 8): the export and retention dry-run actions used by the
-ticket changelist (tickets/admin.py lists them in TicketAdmin.actions), and read-only pages for
+"""Admin for the background jobs: the export and retention dry-run actions used by the ticket
+changelist (tickets/admin/tickets.py lists them in TicketAdmin.actions), and read-only pages for
 export and bulk-update jobs. Every write goes through tickets/jobs.py."""
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ from typing import Any
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
-
-from agents.models import ApiKey
+from rest_framework_api_key.models import AbstractAPIKey
 
 
 class _SettingsRateMixin:
@@ -26,7 +25,7 @@ class UserThrottle(_SettingsRateMixin, SimpleRateThrottle):
     scope = "user"
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
-        if not request.user or not request.user.is_authenticated or isinstance(request.auth, ApiKey):
+        if not request.user or not request.user.is_authenticated or isinstance(request.auth, AbstractAPIKey):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
@@ -37,7 +36,7 @@ class ApiKeyThrottle(_SettingsRateMixin, SimpleRateThrottle):
     scope = "api_key"
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
-        if not isinstance(request.auth, ApiKey):
+        if not isinstance(request.auth, AbstractAPIKey):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.prefix}
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from freezegun import freeze_time
 from model_bakery import baker
 
+from tickets.admin.sla import format_remaining, sla_badge
 from tickets.models import BusinessCalendar, Holiday, SLAPolicy, Status, Ticket
-from tickets.sla_admin import format_remaining, sla_badge
 
 pytestmark = pytest.mark.django_db
 

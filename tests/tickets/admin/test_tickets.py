@@ -9,8 +9,9 @@ from django.urls import reverse
 from model_bakery import baker
 
 from agents.models import Role
+from config.admin_tools import EstimatedCountPaginator
+from config.db import table_row_estimate
 from tickets import services
-from tickets.admin import EstimatedCountPaginator, table_row_estimate
 from tickets.models import Category, Comment, EventKind, Priority, Status, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -513,7 +514,7 @@ def test_filtered_count_above_the_cap_is_the_planner_estimate(customer_a, monkey
     assert "LIMIT 3" in capped
     assert explain.startswith("EXPLAIN (FORMAT JSON)")
     assert count == 5  # the estimate (ANALYZE saw all five); never below what was counted
-    monkeypatch.setattr("tickets.admin.queryset_row_estimate", lambda qs: 1)
+    monkeypatch.setattr("config.admin_tools.queryset_row_estimate", lambda qs: 1)
     assert EstimatedCountPaginator(Ticket.objects.filter(status=Status.OPEN).order_by("pk"), 2).count == 3
 
 

@@ -1,45 +1,13 @@
-"""Shared API plumbing: the documented error responses, a schema builder for the directory
-viewsets, and the write-through-services mixin they share."""
+"""Viewset plumbing shared by every app's API: writes validated by a write serializer and made
+by a service, answers read back through the viewset's (scoped, joined) queryset."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
-
-ERRORS = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Validation error, each offending field named."),
-    401: OpenApiResponse(OpenApiTypes.OBJECT, description="Not authenticated."),
-    403: OpenApiResponse(OpenApiTypes.OBJECT, description="Your role does not allow this."),
-    404: OpenApiResponse(OpenApiTypes.OBJECT, description="Not found."),
-}
-
-
-def crud_schema(
-    *,
-    noun: str,
-    plural: str,
-    read: type[Serializer],
-    create: type[Serializer],
-    update: type[Serializer] | None = None,
-    writers: str = "admins",
-    destroy: str | None = None,
-    retrieve: str | None = None,
-) -> Any:
-    """extend_schema_view for a list/retrieve/create/partial_update/destroy viewset."""
-    return extend_schema_view(
-        list=extend_schema(summary=f"List {plural}", responses={200: read(many=True), **ERRORS}),
-        retrieve=extend_schema(summary=retrieve or f"Read {noun}", responses={200: read, **ERRORS}),
-        create=extend_schema(summary=f"Create {noun} ({writers})", request=create, responses={201: read, **ERRORS}),
-        partial_update=extend_schema(
-            summary=f"Change {noun} ({writers})", request=update or create, responses={200: read, **ERRORS}
-        ),
-        destroy=extend_schema(summary=destroy or f"Delete {noun} (admins)", responses={204: None, **ERRORS}),
-    )
 
 
 class WriteThroughServicesMixin:

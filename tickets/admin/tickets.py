@@ -1,4 +1,4 @@
-"""The agents' working UI: the ticket queue, the ticket page (conversation and history) and categories.
+"""The agents' working UI: the ticket queue (changelist) and the ticket page (conversation and history).
 
 Thin, as the rest of the codebase: every write goes through tickets/services.py (status through
 ticket_change_status, fields through ticket_update, replies and notes through comment_add), so
@@ -9,87 +9,24 @@ and every filter has an index behind it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db import connections
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from agents.models import Agent
 from agents.selectors import agent_for_user
-from config.admin_tools import ReadOnlyInlineMixin
+from config.admin_tools import EstimatedCountPaginator, ReadOnlyInlineMixin
 from config.exceptions import ApplicationError
 from tickets import services, validators
-from tickets.job_admin import export_tickets_csv, export_tickets_jsonl, retention_dry_run
-from tickets.models import Attachment, Category, Channel, Comment, Priority, Status, Ticket, TicketEvent
-from tickets.selectors import queryset_row_estimate, ticket_search
-from tickets.sla_admin import SLAStatusFilter, sla_badge
-
-# --- a changelist that does not count a million rows -----------------------------------------
-
-
-class EstimatedCountPaginator(Paginator):
-    """A paginator that never counts a million rows (PostgreSQL; SQLite and non-querysets are
-    counted exactly, as Django does).
-
-    - Unfiltered, a big table is counted from the planner's estimate (`pg_class.reltuples`, kept
-      by autovacuum/ANALYZE) instead of a `COUNT(*)` that reads the whole table.
-    - Filtered, rows are counted exactly up to `count_up_to` (`COUNT(*)` over a `LIMIT`, so at
-      most that many rows are read); past it the count is the planner's estimate of the filtered
-      query (EXPLAIN), never less than what was counted. Small results stay exact; big ones get
-      an approximate page count, while every page still shows exactly the right rows.
-    - Pages from `deferred_from` rows on are read in two steps ("deferred join"): the page's ids
-      with OFFSET on the ordering index alone, then those rows with their joins, so a deep page
-      does not fetch and join every row it skips."""
-
-    exact_below = 50_000
-    count_up_to = 1_000
-    deferred_from = 500
-
-    @cached_property
-    def count(self) -> int:
-        qs = self.object_list
-        if not isinstance(qs, QuerySet) or connections[qs.db].vendor != "postgresql":
-            return super().count
-        if not qs.query.where:
-            estimate = table_row_estimate(qs.model._meta.db_table, using=qs.db)
-            if estimate is not None and estimate >= self.exact_below:
-                return estimate
-            return super().count
-        counted = qs.order_by().values("pk")[: self.count_up_to + 1].count()
-        if counted <= self.count_up_to:
-            return counted
-        return max(counted, queryset_row_estimate(qs.order_by().values("pk")))
-
-    def page(self, number: Any) -> Any:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        qs = self.object_list
-        if bottom < self.deferred_from or not isinstance(qs, QuerySet) or not qs.ordered:
-            return super().page(number)
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = list(qs.values_list("pk", flat=True)[bottom:top])
-        # Same ordering, so the rows come back in the page's order.
-        return self._get_page(qs.filter(pk__in=ids), number, self)
-
-
-def table_row_estimate(table: str, *, using: str = "default") -> int | None:
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [table])
-        row = cursor.fetchone()
-    return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None
-
+from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
+from tickets.admin.sla import SLAStatusFilter, sla_badge
+from tickets.models import Attachment, Channel, Comment, Priority, Status, Ticket, TicketEvent
+from tickets.selectors import ticket_search
 
 # --- filters ---------------------------------------------------------------------------------
 
@@ -494,15 +431,3 @@ class TicketAdmin(admin.ModelAdmin):
             "Closed",
             lambda t: services.ticket_change_status(ticket=t, actor=request.user, status=Status.CLOSED),
         )
-
-
-# --- categories ------------------------------------------------------------------------------
-
-
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "team")
-    list_editable = ("team",)
-    list_select_related = ("team",)
-    search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}

@@ -1,0 +1,7 @@
+"""The agents' UI for tickets, one module per concept: the queue and ticket page (tickets.py),
+categories, SLA policies and calendars (sla.py), export/bulk jobs (jobs.py), and the ticket lists
+on the customer and organisation pages (customers.py)."""
+
+from tickets.admin import categories, customers, jobs, sla, tickets
+
+__all__ = ["categories", "customers", "jobs", "sla", "tickets"]
