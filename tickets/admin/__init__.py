@@ -2,6 +2,6 @@
 categories, SLA policies and calendars (sla.py), export/bulk jobs (jobs.py), and the ticket lists
 on the customer and organisation pages (customers.py)."""
 
-from tickets.admin import categories, customers, jobs, sla, tickets
+from tickets.admin import categories, customers, jobs, macros, sla, tickets
 
-__all__ = ["categories", "customers", "jobs", "sla", "tickets"]
+__all__ = ["categories", "customers", "jobs", "macros", "sla", "tickets"]

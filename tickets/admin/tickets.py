@@ -25,6 +25,10 @@ from config.exceptions import ApplicationError
 from tickets import services, validators
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
 from tickets.admin.sla import SLAStatusFilter, sla_badge
+from tickets.admin.workspace import TicketWorkspaceMixin
+from tickets.concurrency import ticket_lock_fresh
+from tickets.macros.models import Macro
+from tickets.macros.services import macro_apply
 from tickets.models import Attachment, Channel, Comment, Priority, Status, Ticket, TicketEvent
 from tickets.selectors import ticket_search
 
@@ -63,6 +67,9 @@ class TicketActionForm(helpers.ActionForm):
 
     status = forms.ChoiceField(choices=[("", "— new status —"), *Status.choices], required=False)
     priority = forms.ChoiceField(choices=[("", "— new priority —"), *Priority.choices], required=False)
+    macro = forms.ModelChoiceField(
+        queryset=Macro.objects.filter(is_active=True, owner__isnull=True), required=False, empty_label="— macro —"
+    )
 
 
 class TagsField(forms.CharField):
@@ -189,7 +196,7 @@ def _error_text(exc: Exception) -> str:
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(TicketWorkspaceMixin, admin.ModelAdmin):
     form = TicketAdminForm
     action_form = TicketActionForm
     list_display = ("id", "title", "customer", "priority", "status", sla_badge, "assignee", "team", "updated_at")
@@ -223,6 +230,7 @@ class TicketAdmin(admin.ModelAdmin):
         "change_status",
         "change_priority",
         "close_tickets",
+        "apply_macro",
         export_tickets_csv,
         export_tickets_jsonl,
         retention_dry_run,
@@ -287,6 +295,11 @@ class TicketAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Ticket, form: TicketAdminForm, change: bool) -> None:
         data = form.cleaned_data
         if change:
+            # The form carries the version it was rendered with: a stale save is refused (and
+            # rolled back by changeform_view) with what changed and who changed it.
+            version = request.POST.get("_version")
+            if version is not None and version.isdigit():
+                ticket_lock_fresh(ticket=obj, expected_version=int(version))
             updatable = {*services.UPDATABLE_FIELDS, "status", "assignee"}
             changes = {field: data[field] for field in form.changed_data if field in updatable}
             if changes:
@@ -421,6 +434,21 @@ class TicketAdmin(admin.ModelAdmin):
             queryset,
             f"Priority set to {Priority(priority).label}",
             lambda t: services.ticket_update(ticket=t, actor=request.user, data={"priority": priority}),
+        )
+
+    @admin.action(description="Apply a macro (choose it next to the action)", permissions=["change"])
+    def apply_macro(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        """The macro's reply or note and its changes on each ticket, each an audited event; a ticket
+        that refuses a change (a forbidden transition) is reported and left as it was."""
+        macro = Macro.objects.filter(pk=request.POST.get("macro") or 0, is_active=True).first()
+        if macro is None or not macro.is_usable_by(request.user):
+            self.message_user(request, "Choose the macro in the 'macro' list.", messages.ERROR)
+            return
+        self._apply(
+            request,
+            queryset,
+            f"Macro '{macro.name}' applied",
+            lambda t: macro_apply(macro=macro, ticket=t, actor=request.user),
         )
 
     @admin.action(description="Close", permissions=["change"])

@@ -35,7 +35,7 @@ def viewers_of(*, ticket_id: int, exclude_user: AbstractBaseUser | None) -> list
     rows = (
         TicketPresence.objects.filter(ticket_id=ticket_id, seen_at__gte=now - PRESENCE_TTL)
         .select_related("user")
-        .order_by("user__first_name", "user__email")
+        .order_by("user__name", "user__email")
     )
     if exclude_user is not None:
         rows = rows.exclude(user=exclude_user)

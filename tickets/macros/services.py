@@ -122,3 +122,22 @@ def macro_apply(
     if changes:
         locked = services.ticket_update(ticket=locked, actor=actor, data=changes)
     return locked, comment
+
+
+@transaction.atomic
+def macro_save(*, macro: Macro, actor: AbstractBaseUser) -> Macro:
+    """Create or change a macro (the admin): placeholders and tags checked, body normalised."""
+    errors: dict[str, list[str]] = {}
+    try:
+        macro.body = validate_macro_body(validators.normalize_text(macro.body))
+    except ValidationError as exc:
+        errors["body"] = exc.messages
+    for name in ("add_tags", "remove_tags"):
+        try:
+            setattr(macro, name, validators.normalize_tags(getattr(macro, name)))
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    macro.save()
+    return macro
