@@ -91,7 +91,7 @@ def main() -> int:
 
         return _run
 
-    from tickets import sla_services
+    from tickets.sla import scans
 
     rows = [
         measure("API list, first page (page_size=50)", get("/api/v1/tickets/?page_size=50"), args.repeat),
@@ -119,8 +119,8 @@ def main() -> int:
         measure("admin changelist, search 'refund' (common word)", get("/admin/tickets/ticket/?q=refund"), args.repeat),
         measure("admin changelist, search by customer email", get(f"/admin/tickets/ticket/?q={email}"), args.repeat),
         measure("admin change page", get(f"/admin/tickets/ticket/{sample}/change/"), args.repeat),
-        measure("SLA breach scan", sla_services.sla_breach_scan, args.repeat),
-        measure("SLA escalation run", sla_services.sla_escalate, args.repeat),
+        measure("SLA breach scan", scans.sla_breach_scan, args.repeat),
+        measure("SLA escalation run", scans.sla_escalate, args.repeat),
     ]
     out = ROOT / "bench" / "RESULTS.md"
     lines = [

@@ -34,8 +34,8 @@ from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from customers.models import Customer  # noqa: E402
-from tickets import sla, sla_services  # noqa: E402
 from tickets.models import ACTIVE_STATUSES, Ticket  # noqa: E402
+from tickets.sla import rules, scans  # noqa: E402
 
 MARK = "sla-bench"
 
@@ -160,16 +160,16 @@ def main() -> None:
     explain(
         "breach scan",
         Ticket.objects.filter(
-            (sla.first_response_overdue_q(now) & unstamped) | (sla.resolution_overdue_q(now) & unstamped)
+            (rules.first_response_overdue_q(now) & unstamped) | (rules.resolution_overdue_q(now) & unstamped)
         ).values_list("pk")[:1000],
     )
-    for rule, condition, _ in sla_services._escalation_rules(now):
+    for rule, condition, _ in scans._escalation_rules(now):
         explain(f"escalation rule {rule}", Ticket.objects.filter(condition).values_list("pk")[:1000])
     for run in range(1, 4):
-        timed(f"breach scan #{run}", sla_services.sla_breach_scan)
+        timed(f"breach scan #{run}", scans.sla_breach_scan)
     for run in range(1, 4):
-        timed(f"escalation #{run}", sla_services.sla_escalate)
-    timed("auto-close", sla_services.tickets_auto_close)
+        timed(f"escalation #{run}", scans.sla_escalate)
+    timed("auto-close", scans.tickets_auto_close)
     if not args.keep:
         print("cleaning up ...")
         cleanup(started)

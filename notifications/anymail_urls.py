@@ -6,8 +6,8 @@ mounted in config/urls.py, each view wrapped so that:
 - missing or wrong basic auth (or a failed ESP signature check) answers 401 with a
   ``WWW-Authenticate`` challenge instead of anymail's 400.
 
-Inbound messages reach ``notifications.inbound.anymail_inbound_received`` through anymail's
-``inbound`` signal (connected in NotificationsConfig.ready)."""
+Inbound messages reach ``tickets.inbound.receivers.anymail_inbound_received`` through anymail's
+``inbound`` signal (connected in TicketsConfig.ready)."""
 
 from __future__ import annotations
 

@@ -15,10 +15,3 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # Infrastructure, not business logic: the beat schedule table exists after every migrate.
         post_migrate.connect(_setup_periodic_tasks, sender=self, dispatch_uid="helpdesk_setup_periodic_tasks")
-        # django-anymail's integration point for its ESP inbound webhooks (/anymail/<esp>/inbound/):
-        # the receiver only hands the message to notifications.inbound.
-        from anymail.signals import inbound
-
-        from notifications.inbound import anymail_inbound_received
-
-        inbound.connect(anymail_inbound_received, dispatch_uid="helpdesk_anymail_inbound")

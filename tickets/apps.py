@@ -16,7 +16,7 @@ def _sla_defaults(sender, using: str = "default", **kwargs) -> None:
     if not needed <= existing:
         return
 
-    from tickets.sla_services import sla_defaults_ensure
+    from tickets.sla.services import sla_defaults_ensure
 
     sla_defaults_ensure()
 
@@ -27,10 +27,17 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from notifications import consumers
-        from tickets.sla_services import sla_on_customer_updated
+        from tickets.sla.services import sla_on_customer_updated
 
-        # The default SLA policy and calendars exist after every migrate (idempotent; see sla_services).
+        # The default SLA policy and calendars exist after every migrate (idempotent; see tickets/sla/services.py).
         post_migrate.connect(_sla_defaults, sender=self, dispatch_uid="helpdesk_sla_defaults")
         # The domain event bus (notifications/consumers.py): a customer's tier change recomputes the
         # SLA targets of their active tickets, without customers/ importing tickets/.
         consumers.register("customer.updated", sla_on_customer_updated, name="tickets.sla_on_customer_updated")
+        # django-anymail's integration point for its ESP inbound webhooks (/anymail/<esp>/inbound/):
+        # the receiver hands the message to tickets/inbound/services.py.
+        from anymail.signals import inbound
+
+        from tickets.inbound.receivers import anymail_inbound_received
+
+        inbound.connect(anymail_inbound_received, dispatch_uid="helpdesk_anymail_inbound")

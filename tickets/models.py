@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from customers.models import Tier
+from tickets.sla.business_time import DEFAULT_WORKING_HOURS, validate_time_zone, validate_working_hours
 
 
 class Status(models.TextChoices):
@@ -140,12 +141,12 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    # SLA targets as timestamps (see tickets/sla.py): a breach scan is an index range scan.
+    # SLA targets as timestamps (see tickets/sla/): a breach scan is an index range scan.
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     sla_warned_at = models.DateTimeField(null=True, blank=True)
     sla_breached_at = models.DateTimeField(null=True, blank=True)
-    # SLA engine (tickets/sla.py, tickets/sla_services.py): the 80% warning points, and the
+    # SLA engine (tickets/sla/): the 80% warning points, and the
     # resolution clock's pause while pending (the pause pushes resolution_due_at on leaving).
     first_response_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
     resolution_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -198,7 +199,7 @@ class Ticket(models.Model):
             models.Index(fields=["created_at"], name="ticket_escalated_idx", condition=models.Q(escalated=True)),
             # Retention (tickets/jobs.py): status=closed and closed_at < cutoff.
             models.Index(fields=["closed_at"], name="ticket_closed_at_idx", condition=models.Q(status=Status.CLOSED)),
-            # The SLA scans (tickets/sla_services.py) read only rows still to stamp: index range scans.
+            # The SLA scans (tickets/sla/) read only rows still to stamp: index range scans.
             models.Index(
                 fields=["first_response_due_at"],
                 name="ticket_frt_due_open_idx",
@@ -234,7 +235,7 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=sorted(ACTIVE_STATUSES), sla_breached_at__isnull=False)
                 & (models.Q(escalated_at__isnull=True) | models.Q(escalated_at__lt=models.F("sla_breached_at"))),
             ),
-            # The "SLA: breached" filter (tickets/sla.py breached_q): stamped tickets; its overdue
+            # The "SLA: breached" filter (tickets/sla/rules.py breached_q): stamped tickets; its overdue
             # branches use ticket_frt_due_open_idx and ticket_res_due_open_idx (a BitmapOr).
             models.Index(
                 fields=["sla_breached_at"],
@@ -460,24 +461,18 @@ class BulkUpdateJob(BackgroundJob):
         return len(self.failures)
 
 
-# --- SLA engine (tickets/sla.py, tickets/sla_services.py, tickets/sla_admin.py) -----------------
+# --- SLA engine (tickets/sla/, tickets/admin/sla.py) -----------------
 
 
 def default_working_hours() -> dict[str, list[list[str]]]:
-    from tickets.sla import DEFAULT_WORKING_HOURS
-
     return {day: [list(pair) for pair in pairs] for day, pairs in DEFAULT_WORKING_HOURS.items()}
 
 
 def _validate_time_zone(value: str) -> None:
-    from tickets.sla import validate_time_zone
-
     validate_time_zone(value)
 
 
 def _validate_working_hours(value: object) -> None:
-    from tickets.sla import validate_working_hours
-
     validate_working_hours(value)
 
 

@@ -23,7 +23,7 @@ from agents.selectors import is_agent
 from config.exceptions import ApplicationError
 from customers.models import Customer
 from customers.services import customer_get_or_create
-from tickets import sla_services, validators
+from tickets import validators
 from tickets.models import (
     Attachment,
     Category,
@@ -35,6 +35,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.sla import services as sla_services
 
 Actor = AbstractBaseUser | None
 

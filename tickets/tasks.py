@@ -44,13 +44,13 @@ def retention_run_task(dry_run: bool = False) -> int:
     return retention_run(dry_run=dry_run)
 
 
-# --- SLA engine (tickets/sla_services.py); beat entries in config/schedules.py -------------------
+# --- SLA engine (tickets/sla/); beat entries in config/schedules.py -------------------
 
 
 @shared_task(name="tickets.sla_breach_scan")
 def sla_breach_scan_task() -> dict[str, int]:
     """Beat, every minute: stamp SLA breaches and 80% warnings (idempotent)."""
-    from tickets.sla_services import sla_breach_scan
+    from tickets.sla.scans import sla_breach_scan
 
     return sla_breach_scan()
 
@@ -58,7 +58,7 @@ def sla_breach_scan_task() -> dict[str, int]:
 @shared_task(name="tickets.sla_escalate")
 def sla_escalate_task() -> dict[str, int]:
     """Beat, every 5 minutes: escalate breached and long-unassigned tickets one priority."""
-    from tickets.sla_services import sla_escalate
+    from tickets.sla.scans import sla_escalate
 
     return sla_escalate()
 
@@ -66,6 +66,6 @@ def sla_escalate_task() -> dict[str, int]:
 @shared_task(name="tickets.auto_close")
 def auto_close_task() -> dict[str, int]:
     """Beat, hourly: close resolved tickets and resolve pending ones the customer left silent."""
-    from tickets.sla_services import tickets_auto_close
+    from tickets.sla.scans import tickets_auto_close
 
     return tickets_auto_close()

@@ -238,7 +238,7 @@ CRM_BASE_URL = env("CRM_BASE_URL", default="")
 CRM_API_TOKEN = env("CRM_API_TOKEN", default="")
 CRM_TIMEOUT_SECONDS = env.float("CRM_TIMEOUT_SECONDS", default=10.0)
 
-# --- SLA engine, escalation, auto-close (tickets/sla_services.py) ---------------------------
+# --- SLA engine, escalation, auto-close (tickets/sla/) ---------------------------
 SLA_WARNING_PERCENT = env.int("SLA_WARNING_PERCENT", default=80)
 SLA_SCAN_BATCH_SIZE = env.int("SLA_SCAN_BATCH_SIZE", default=1000)
 ESCALATION_UNASSIGNED_HOURS = env.int("ESCALATION_UNASSIGNED_HOURS", default=72)

@@ -29,7 +29,7 @@ def test_hook_fills_the_defaults_when_the_tables_exist():
 @pytest.mark.django_db
 def test_hook_skips_when_the_sla_tables_are_missing(monkeypatch):
     calls = []
-    monkeypatch.setattr("tickets.sla_services.sla_defaults_ensure", lambda: calls.append(1))
+    monkeypatch.setattr("tickets.sla.services.sla_defaults_ensure", lambda: calls.append(1))
     monkeypatch.setattr(connection.introspection, "table_names", lambda cursor=None, **kw: ["tickets_ticket"])
     tickets_apps._sla_defaults(sender=apps.get_app_config("tickets"), using="default")
     assert calls == []

@@ -2,7 +2,7 @@
 the SLA column and filter of the ticket changelist (wired into TicketAdmin in tickets/admin/tickets.py).
 
 The column reads only the ticket's own fields (due times, stamps): no query per row. The filter
-is the same rule as the breach scan (tickets/sla.py breached_q / at_risk_q), on indexed columns."""
+is the same rule as the breach scan (tickets/sla/ breached_q / at_risk_q), on indexed columns."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from tickets import sla
 from tickets.models import ACTIVE_STATUSES, BusinessCalendar, Holiday, SLAPolicy, SLATarget, Ticket
-from tickets.sla_services import calendar_import_holidays
+from tickets.sla import rules
+from tickets.sla.calendars import calendar_import_holidays
 
 BADGE_COLOURS = {"ok": "#2e7d32", "at_risk": "#ef6c00", "breached": "#c62828"}
 BADGE_LABELS = {"ok": "ok", "at_risk": "at risk", "breached": "breached"}
@@ -43,10 +43,10 @@ def format_remaining(remaining: timedelta) -> str:
 def sla_badge(ticket: Ticket) -> str:
     """ok / at risk / breached, with the time left on the target the ticket is racing."""
     now = timezone.now()
-    state = sla.sla_state(ticket, now=now)
+    state = rules.sla_state(ticket, now=now)
     if state == "none":
         return "—"
-    remaining = sla.time_remaining(ticket, now=now)
+    remaining = rules.time_remaining(ticket, now=now)
     detail = f" · {format_remaining(remaining)}" if remaining is not None else ""
     paused = " (paused)" if ticket.status == "pending" and ticket.first_responded_at is not None else ""
     return format_html(
@@ -71,11 +71,13 @@ class SLAStatusFilter(admin.SimpleListFilter):
         now = timezone.now()
         value = self.value()
         if value == "breached":
-            return queryset.filter(sla.breached_q(now))
+            return queryset.filter(rules.breached_q(now))
         if value == "at_risk":
-            return queryset.filter(sla.at_risk_q(now))
+            return queryset.filter(rules.at_risk_q(now))
         if value == "ok":
-            return queryset.filter(Q(status__in=sorted(ACTIVE_STATUSES)) & ~sla.breached_q(now) & ~sla.at_risk_q(now))
+            return queryset.filter(
+                Q(status__in=sorted(ACTIVE_STATUSES)) & ~rules.breached_q(now) & ~rules.at_risk_q(now)
+            )
         return queryset
 
 

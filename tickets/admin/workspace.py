@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from agents.models import Agent, Team
 from config.exceptions import ApplicationError
-from tickets import sla, validators
+from tickets import validators
+from tickets.sla import rules as sla
 from tickets.concurrency import StaleTicketError
 from tickets.live import views as live_views
 from tickets.live.selectors import viewers_of

@@ -14,8 +14,8 @@ from rest_framework.exceptions import ValidationError
 from agents.permissions import request_role
 from agents.selectors import CUSTOMER_ROLE
 from config.api.filters import ChoiceInFilter, IdFilter, SafeIsoDateTimeFilter, StrictBooleanFilter
-from tickets import sla
 from tickets.models import Priority, Status, Ticket
+from tickets.sla import rules
 
 URGENT_Q = Q(
     status__in=[Status.OPEN, Status.PENDING],
@@ -100,11 +100,11 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(URGENT_Q) if value else queryset.exclude(URGENT_Q)
 
     def filter_breached(self, queryset: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
-        condition = sla.breached_q(timezone.now())
+        condition = rules.breached_q(timezone.now())
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
     def filter_at_risk(self, queryset: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
-        condition = sla.at_risk_q(timezone.now())
+        condition = rules.at_risk_q(timezone.now())
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
     def filter_search(self, queryset: QuerySet[Ticket], name: str, value: Any) -> QuerySet[Ticket]:

@@ -16,9 +16,10 @@ from rest_framework import serializers
 from agents.models import AssignmentStrategy, Team
 from agents.selectors import CUSTOMER_ROLE, user_role
 from config.api.serializers import StrictFieldsMixin
-from tickets import sla, validators
+from tickets import validators
 from tickets.api.attachments import AttachmentSerializer
 from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent
+from tickets.sla import rules
 
 User = get_user_model()
 
@@ -91,12 +92,12 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=["ok", "at_risk", "breached"], allow_null=True))
     def get_sla_status(self, ticket: Ticket) -> str | None:
-        state = sla.sla_state(ticket, now=self._now())
+        state = rules.sla_state(ticket, now=self._now())
         return None if state == "none" else state
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_time_remaining_seconds(self, ticket: Ticket) -> int | None:
-        remaining = sla.time_remaining(ticket, now=self._now())
+        remaining = rules.time_remaining(ticket, now=self._now())
         return None if remaining is None else math.floor(remaining.total_seconds())
 
 

@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 from freezegun import freeze_time
 
-from tickets import services, sla_services
+from tickets import services
 from tickets.models import BusinessCalendar, SLAPolicy, Status, Ticket
+from tickets.sla import services as sla_services
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from notifications.inbound import inbound_email_process
+from tickets.inbound.services import inbound_email_process
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""The breach and warning scan (tickets/sla_services.py sla_breach_scan) on a realistic mix,
+"""The breach and warning scan (tickets/sla/scans.py sla_breach_scan) on a realistic mix,
 twice (idempotent), with query counts that do not grow with the number of tickets."""
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from notifications.models import OutboxEvent
-from tickets import services, sla_services
+from tickets import services
 from tickets.models import BusinessCalendar, EventKind, SLAPolicy, Status, Ticket, TicketEvent
+from tickets.sla import rules, scans
+from tickets.sla import services as sla_services
 from tickets.tasks import sla_breach_scan_task
 
 pytestmark = pytest.mark.django_db
@@ -60,9 +62,9 @@ def test_realistic_mix_breaches_and_warnings_twice(wall_clock, customer_a, agent
     versions = {k: Ticket.objects.get(pk=t.pk).version for k, t in mix.items()}
 
     with freeze_time(NOW), django_capture_on_commit_callbacks(execute=True):
-        first = sla_services.sla_breach_scan()
+        first = scans.sla_breach_scan()
     with freeze_time(NOW + timedelta(seconds=30)):
-        second = sla_services.sla_breach_scan()
+        second = scans.sla_breach_scan()
 
     assert first == {"breached": 3, "warned": 1}
     assert second == {"breached": 0, "warned": 0}
@@ -95,7 +97,7 @@ def test_resolution_breach_is_named_in_the_event(wall_clock, customer_a, agent):
         services.comment_add(ticket=ticket, actor=agent.user, body="Looking.")
 
     with freeze_time(NOW):
-        assert sla_services.sla_breach_scan() == {"breached": 1, "warned": 0}
+        assert scans.sla_breach_scan() == {"breached": 1, "warned": 0}
 
     event = TicketEvent.objects.get(kind=EventKind.SLA_BREACHED)
     assert event.field == "resolution"
@@ -106,9 +108,9 @@ def test_warning_then_breach_of_the_same_ticket(wall_clock, customer_a):
     ticket = make(customer_a, "critical", 0)
 
     with freeze_time(NOW + timedelta(minutes=50)):
-        assert sla_services.sla_breach_scan() == {"breached": 0, "warned": 1}
+        assert scans.sla_breach_scan() == {"breached": 0, "warned": 1}
     with freeze_time(NOW + timedelta(minutes=61)):
-        assert sla_services.sla_breach_scan() == {"breached": 1, "warned": 0}
+        assert scans.sla_breach_scan() == {"breached": 1, "warned": 0}
 
     ticket.refresh_from_db()
     assert ticket.sla_warned_at == NOW + timedelta(minutes=50)
@@ -125,7 +127,7 @@ def test_done_and_pending_tickets_are_not_breached_on_resolution(wall_clock, cus
         services.ticket_change_status(ticket=pending, actor=agent.user, status=Status.PENDING)
 
     with freeze_time(NOW):
-        assert sla_services.sla_breach_scan() == {"breached": 0, "warned": 0}
+        assert scans.sla_breach_scan() == {"breached": 0, "warned": 0}
 
 
 def test_batch_limit_leaves_the_rest_for_the_next_run(wall_clock, customer_a):
@@ -133,9 +135,9 @@ def test_batch_limit_leaves_the_rest_for_the_next_run(wall_clock, customer_a):
         make(customer_a, "critical", 2)
 
     with freeze_time(NOW):
-        assert sla_services.sla_breach_scan(limit=2)["breached"] == 2
-        assert sla_services.sla_breach_scan(limit=2)["breached"] == 1
-        assert sla_services.sla_breach_scan(limit=2)["breached"] == 0
+        assert scans.sla_breach_scan(limit=2)["breached"] == 2
+        assert scans.sla_breach_scan(limit=2)["breached"] == 1
+        assert scans.sla_breach_scan(limit=2)["breached"] == 0
 
 
 def test_the_beat_task_runs_the_scan(wall_clock, customer_a):
@@ -172,7 +174,7 @@ def test_scan_query_count_does_not_grow_with_tickets(customer_a, django_assert_m
         Ticket.objects.all().delete()
         _overdue(n, customer_a)
         with freeze_time(NOW), CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(14):
-            assert sla_services.sla_breach_scan() == {"breached": n, "warned": n}
+            assert scans.sla_breach_scan() == {"breached": n, "warned": n}
         counts.append(len(ctx.captured_queries))
 
     assert counts[0] == counts[1]
@@ -184,11 +186,9 @@ def test_breach_scan_reads_an_index_not_the_table():
         pytest.skip("EXPLAIN of partial indexes is PostgreSQL's")
     from django.db.models import Q
 
-    from tickets import sla
-
     unstamped = Q(sla_breached_at__isnull=True)
     qs = Ticket.objects.filter(
-        (sla.first_response_overdue_q(NOW) & unstamped) | (sla.resolution_overdue_q(NOW) & unstamped)
+        (rules.first_response_overdue_q(NOW) & unstamped) | (rules.resolution_overdue_q(NOW) & unstamped)
     )
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
@@ -237,7 +237,7 @@ def test_concurrent_scans_skip_rows_another_run_holds(customer_a):
     try:
         assert locked.wait(timeout=30)
         with freeze_time(NOW):
-            assert sla_services.sla_breach_scan()["breached"] == 2
+            assert scans.sla_breach_scan()["breached"] == 2
     finally:
         release.set()
         thread.join(timeout=30)
@@ -246,5 +246,5 @@ def test_concurrent_scans_skip_rows_another_run_holds(customer_a):
     stamped = set(Ticket.objects.filter(sla_breached_at__isnull=False).values_list("pk", flat=True))
     assert stamped == {t.pk for t in free}
     with freeze_time(NOW):
-        assert sla_services.sla_breach_scan()["breached"] == 2
+        assert scans.sla_breach_scan()["breached"] == 2
     assert TicketEvent.objects.filter(kind=EventKind.SLA_BREACHED).count() == 4

@@ -1,4 +1,4 @@
-"""tickets/sla_services.py hooked into the core services: due times at creation, recomputed on
+"""tickets/sla/scans.py hooked into the core services: due times at creation, recomputed on
 priority and tier changes, first response, the pending pause; policies, calendars, holidays."""
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from customers.models import Tier
-from tickets import services, sla_services
+from tickets import services
 from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLATarget, Status, Ticket
+from tickets.sla import calendars, scans
+from tickets.sla import services as sla_services
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +152,7 @@ def test_lowering_priority_clears_a_breach_the_new_target_does_not_justify(wall_
     with freeze_time(MONDAY_10):
         ticket = create(customer_a, "critical")
     with freeze_time(at(MONDAY_10, hours=2)):
-        sla_services.sla_breach_scan()
+        scans.sla_breach_scan()
         ticket.refresh_from_db()
         assert ticket.sla_breached_at is not None
         ticket = services.ticket_update(ticket=ticket, actor=agent.user, data={"priority": "low"})
@@ -164,7 +166,7 @@ def test_raising_priority_keeps_a_justified_breach(wall_clock, customer_a, agent
     with freeze_time(MONDAY_10):
         ticket = create(customer_a, "high")
     with freeze_time(at(MONDAY_10, hours=5)):
-        sla_services.sla_breach_scan()
+        scans.sla_breach_scan()
         ticket = services.ticket_update(ticket=ticket, actor=agent.user, data={"priority": "critical"})
 
     ticket.refresh_from_db()
@@ -175,7 +177,7 @@ def test_a_warning_the_new_target_does_not_justify_is_cleared(wall_clock, custom
     with freeze_time(MONDAY_10):
         ticket = create(customer_a, "critical")
     with freeze_time(at(MONDAY_10, minutes=50)):
-        assert sla_services.sla_breach_scan() == {"breached": 0, "warned": 1}
+        assert scans.sla_breach_scan() == {"breached": 0, "warned": 1}
         ticket = services.ticket_update(ticket=ticket, actor=agent.user, data={"priority": "medium"})
 
     ticket.refresh_from_db()
@@ -229,7 +231,7 @@ def test_public_agent_reply_is_the_first_response_and_stops_the_breach(wall_cloc
     with freeze_time(at(MONDAY_10, minutes=30)):
         services.comment_add(ticket=ticket, actor=agent.user, body="On it.")
     with freeze_time(at(MONDAY_10, hours=2)):
-        result = sla_services.sla_breach_scan()
+        result = scans.sla_breach_scan()
 
     assert result == {"breached": 0, "warned": 0}
 
@@ -243,7 +245,7 @@ def test_pending_pauses_the_resolution_clock(wall_clock, customer_a, agent):
         ticket = services.ticket_change_status(ticket=ticket, actor=agent.user, status=Status.PENDING)
         assert ticket.sla_paused_at == at(MONDAY_10, hours=20)
     with freeze_time(at(MONDAY_10, hours=25)):
-        assert sla_services.sla_breach_scan() == {"breached": 0, "warned": 0}
+        assert scans.sla_breach_scan() == {"breached": 0, "warned": 0}
     with freeze_time(at(MONDAY_10, hours=24)):
         ticket = services.ticket_change_status(ticket=ticket, actor=agent.user, status=Status.OPEN)
 
@@ -253,9 +255,9 @@ def test_pending_pauses_the_resolution_clock(wall_clock, customer_a, agent):
     assert ticket.resolution_due_at == at(MONDAY_10, hours=28)
     assert ticket.resolution_warn_at == at(MONDAY_10, hours=19.2 + 4)
     with freeze_time(at(MONDAY_10, hours=27)):
-        assert sla_services.sla_breach_scan()["breached"] == 0
+        assert scans.sla_breach_scan()["breached"] == 0
     with freeze_time(at(MONDAY_10, hours=28, minutes=1)):
-        assert sla_services.sla_breach_scan()["breached"] == 1
+        assert scans.sla_breach_scan()["breached"] == 1
 
 
 def test_pause_counts_business_time_only(customer_a, agent):
@@ -298,17 +300,17 @@ def test_reopening_a_resolved_ticket_pushes_resolution_by_the_time_it_was_done(w
 def test_calendar_import_holidays_from_the_holidays_package():
     calendar = BusinessCalendar.objects.create(name="France", time_zone="Europe/Paris", holiday_country="fr")
 
-    added = sla_services.calendar_import_holidays(calendar=calendar, years=[2025])
+    added = calendars.calendar_import_holidays(calendar=calendar, years=[2025])
 
     assert added == 11
     assert Holiday.objects.filter(calendar=calendar, date=date(2025, 7, 14)).exists()
-    assert sla_services.calendar_import_holidays(calendar=calendar, years=[2025]) == 0
+    assert calendars.calendar_import_holidays(calendar=calendar, years=[2025]) == 0
 
 
 def test_calendar_import_holidays_with_a_subdivision():
     calendar = BusinessCalendar.objects.create(name="California", holiday_country="US-CA")
 
-    sla_services.calendar_import_holidays(calendar=calendar, years=[2025])
+    calendars.calendar_import_holidays(calendar=calendar, years=[2025])
 
     assert Holiday.objects.filter(calendar=calendar, date=date(2025, 3, 31)).exists()  # Cesar Chavez Day
 
@@ -321,7 +323,7 @@ def test_calendar_import_holidays_names_the_field(country):
     calendar = BusinessCalendar.objects.create(name="Nowhere", holiday_country=country)
 
     with pytest.raises(ValidationError) as exc:
-        sla_services.calendar_import_holidays(calendar=calendar, years=[2025])
+        calendars.calendar_import_holidays(calendar=calendar, years=[2025])
 
     assert "holiday_country" in exc.value.message_dict
 

@@ -74,7 +74,7 @@ def test_breach_scan_runs_in_a_real_celery_worker(tmp_path, customer_a):
     log = tmp_path / "worker.log"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.tickets.sla_worker_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.tickets.sla.worker_settings",
         "PYTHONPATH": str(settings.BASE_DIR),
         "SLA_WORKER_BROKER_URL": broker_url,
         "SLA_WORKER_BROKER_OPTIONS": json.dumps(options),

@@ -12,8 +12,9 @@ from customers import services as customer_services
 from customers.models import Tier
 from notifications import services as notification_services
 from notifications.models import ConsumerRun, ConsumerRunStatus, OutboxEvent, OutboxStatus
-from tickets import services, sla_services
+from tickets import services
 from tickets.models import BusinessCalendar, SLAPolicy, SLATarget, Status, Ticket
+from tickets.sla import services as sla_services
 
 pytestmark = pytest.mark.django_db
 

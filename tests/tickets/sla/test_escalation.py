@@ -1,4 +1,4 @@
-"""Escalation (tickets/sla_services.py sla_escalate): set-based, one step per run, once per rule."""
+"""Escalation (tickets/sla/scans.py sla_escalate): set-based, one step per run, once per rule."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from notifications.models import OutboxEvent
-from tests.tickets.test_sla_scan import NOW, build_mix, make, wall_clock  # noqa: F401 - fixture
-from tickets import services, sla_services
+from tests.tickets.sla.test_scans import NOW, build_mix, make, wall_clock  # noqa: F401 - fixture
+from tickets import services
 from tickets.models import EventKind, Status, Ticket, TicketEvent
+from tickets.sla import scans
 from tickets.tasks import sla_escalate_task
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +23,8 @@ pytestmark = pytest.mark.django_db
 def run_beat(now) -> dict[str, int]:
     """What beat does: the breach scan, then escalation."""
     with freeze_time(now):
-        sla_services.sla_breach_scan()
-        return sla_services.sla_escalate()
+        scans.sla_breach_scan()
+        return scans.sla_escalate()
 
 
 def test_realistic_mix_escalates_once(wall_clock, customer_a, agent):  # noqa: F811
@@ -74,8 +75,8 @@ def test_unassigned_rule_escalates_open_unassigned_tickets_past_the_threshold(se
     with freeze_time(NOW + timedelta(hours=2)):
         Ticket.objects.update(created_at=NOW)
         Ticket.objects.filter(pk=fresh.pk).update(created_at=NOW + timedelta(hours=1, minutes=30))
-        assert sla_services.sla_escalate() == {"sla_breached": 0, "unassigned": 1}
-        assert sla_services.sla_escalate() == {"sla_breached": 0, "unassigned": 0}
+        assert scans.sla_escalate() == {"sla_breached": 0, "unassigned": 1}
+        assert scans.sla_escalate() == {"sla_breached": 0, "unassigned": 0}
 
     assert dict(Ticket.objects.values_list("pk", "priority")) == {
         unassigned.pk: "medium",
@@ -128,7 +129,7 @@ def test_escalation_notifies_the_team_lead(wall_clock, customer_a, agent, senior
 def test_done_tickets_are_not_escalated(wall_clock, customer_a, agent):  # noqa: F811
     ticket = make(customer_a, "critical", 3)
     with freeze_time(NOW - timedelta(hours=1)):
-        sla_services.sla_breach_scan()
+        scans.sla_breach_scan()
         services.ticket_change_status(ticket=ticket, actor=agent.user, status=Status.RESOLVED)
 
     assert run_beat(NOW) == {"sla_breached": 0, "unassigned": 0}
@@ -137,7 +138,7 @@ def test_done_tickets_are_not_escalated(wall_clock, customer_a, agent):  # noqa:
 def test_the_beat_task_runs_escalation(wall_clock, customer_a):  # noqa: F811
     make(customer_a, "high", 5)
     with freeze_time(NOW):
-        sla_services.sla_breach_scan()
+        scans.sla_breach_scan()
         assert sla_escalate_task.delay().get() == {"sla_breached": 1, "unassigned": 0}
 
 
@@ -152,7 +153,7 @@ def test_escalation_query_count_does_not_grow_with_tickets(customer_a, settings,
         baker.make_recipe("tests.tickets.ticket", customer=customer_a, priority="low", _quantity=n)
         Ticket.objects.update(created_at=NOW - timedelta(hours=2))
         with freeze_time(NOW), CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(12):
-            assert sla_services.sla_escalate() == {"sla_breached": n, "unassigned": n}
+            assert scans.sla_escalate() == {"sla_breached": n, "unassigned": n}
         counts.append(len(ctx.captured_queries))
         assert set(Ticket.objects.values_list("priority", flat=True)) == {"high", "medium"}
 

@@ -1,4 +1,4 @@
-"""tickets/sla.py: the pure rules, as tables (no database)."""
+"""tickets/sla/: the pure rules, as tables (no database)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tickets import sla
+from tickets.sla import business_time, policies, rules
 
-BUSINESS = sla.make_calendar()  # Mon-Fri 09:00-17:00 UTC
-H24 = sla.CALENDAR_24X7
-NEW_YORK = sla.make_calendar(time_zone="America/New_York")
-TOKYO = sla.make_calendar(time_zone="Asia/Tokyo")
-WITH_HOLIDAY = sla.make_calendar(holidays=[date(2025, 1, 7)])  # Tuesday
-ALL_DAY_LONDON = sla.make_calendar(
-    time_zone="Europe/London", working_hours={day: [["00:00", "24:00"]] for day in sla.WEEKDAYS}
+BUSINESS = business_time.make_calendar()  # Mon-Fri 09:00-17:00 UTC
+H24 = business_time.CALENDAR_24X7
+NEW_YORK = business_time.make_calendar(time_zone="America/New_York")
+TOKYO = business_time.make_calendar(time_zone="Asia/Tokyo")
+WITH_HOLIDAY = business_time.make_calendar(holidays=[date(2025, 1, 7)])  # Tuesday
+ALL_DAY_LONDON = business_time.make_calendar(
+    time_zone="Europe/London", working_hours={day: [["00:00", "24:00"]] for day in business_time.WEEKDAYS}
 )
-NIGHT_SHIFT = sla.make_calendar(working_hours={"mon": [["22:00", "06:00"]]})  # Monday night only
+NIGHT_SHIFT = business_time.make_calendar(working_hours={"mon": [["22:00", "06:00"]]})  # Monday night only
 NY = ZoneInfo("America/New_York")
 
 
@@ -43,12 +43,12 @@ MON = (2025, 1, 6)
     ],
 )
 def test_sla_hours_by_priority(priority, hours):
-    assert sla.calculate_sla_hours(priority) == hours
+    assert policies.calculate_sla_hours(priority) == hours
 
 
 def test_sla_hours_of_an_unknown_priority_names_the_choices():
     with pytest.raises(ValueError, match="critical"):
-        sla.calculate_sla_hours("urgent")
+        policies.calculate_sla_hours("urgent")
 
 
 @pytest.mark.parametrize(
@@ -75,11 +75,13 @@ def test_sla_hours_of_an_unknown_priority_names_the_choices():
         pytest.param(ALL_DAY_LONDON, utc(2024, 10, 25, 23), utc(2024, 10, 28), 49 * 60, id="dst-25-hour-day"),
         pytest.param(NIGHT_SHIFT, utc(*MON, 23), utc(2025, 1, 7, 5), 360, id="overnight-shift"),
         pytest.param(NIGHT_SHIFT, utc(2025, 1, 7, 5), utc(2025, 1, 7, 7), 60, id="overnight-shift-end"),
-        pytest.param(sla.make_calendar(working_hours={}), utc(*MON), utc(2025, 1, 8), 0, id="no-hours-at-all"),
+        pytest.param(
+            business_time.make_calendar(working_hours={}), utc(*MON), utc(2025, 1, 8), 0, id="no-hours-at-all"
+        ),
     ],
 )
 def test_business_minutes_between(calendar, start, end, minutes):
-    assert sla.business_minutes_between(start, end, calendar) == minutes
+    assert business_time.business_minutes_between(start, end, calendar) == minutes
 
 
 @pytest.mark.parametrize(
@@ -104,7 +106,7 @@ def test_business_minutes_between(calendar, start, end, minutes):
         ),
         pytest.param(NIGHT_SHIFT, utc(*MON, 12), 60, utc(*MON, 23), id="night-shift"),
         pytest.param(
-            sla.make_calendar(holidays=[date(2025, 12, 25), date(2025, 12, 26)]),
+            business_time.make_calendar(holidays=[date(2025, 12, 25), date(2025, 12, 26)]),
             utc(2025, 12, 24, 16),
             120,
             utc(2025, 12, 29, 10),
@@ -113,14 +115,14 @@ def test_business_minutes_between(calendar, start, end, minutes):
     ],
 )
 def test_add_business_minutes(calendar, start, minutes, due):
-    result = sla.add_business_minutes(start, minutes, calendar)
+    result = business_time.add_business_minutes(start, minutes, calendar)
 
     assert result == due
     assert result.utcoffset() == timedelta(0)
 
 
 def test_dst_due_time_keeps_local_wall_clock():
-    due = sla.add_business_minutes(datetime(2025, 3, 7, 16, tzinfo=NY), 120, NEW_YORK)
+    due = business_time.add_business_minutes(datetime(2025, 3, 7, 16, tzinfo=NY), 120, NEW_YORK)
 
     assert due == utc(2025, 3, 10, 14)  # 10:00 EDT is UTC-4, where Friday was UTC-5
     assert due.astimezone(NY).hour == 10
@@ -132,21 +134,21 @@ def test_dst_due_time_keeps_local_wall_clock():
 )
 @settings(max_examples=60, deadline=None)
 def test_add_then_measure_round_trips(start, minutes):
-    due = sla.add_business_minutes(start, minutes, NEW_YORK)
+    due = business_time.add_business_minutes(start, minutes, NEW_YORK)
 
-    assert sla.business_minutes_between(start, due, NEW_YORK) == pytest.approx(minutes, abs=1e-6)
+    assert business_time.business_minutes_between(start, due, NEW_YORK) == pytest.approx(minutes, abs=1e-6)
 
 
 def test_arithmetic_refuses_naive_datetimes_and_negative_minutes():
     with pytest.raises(ValueError, match="aware"):
-        sla.business_minutes_between(datetime(2025, 1, 6), utc(*MON), BUSINESS)
+        business_time.business_minutes_between(datetime(2025, 1, 6), utc(*MON), BUSINESS)
     with pytest.raises(ValueError, match="negative"):
-        sla.add_business_minutes(utc(*MON), -1, BUSINESS)
+        business_time.add_business_minutes(utc(*MON), -1, BUSINESS)
 
 
 def test_a_calendar_without_working_time_cannot_place_a_due_time():
     with pytest.raises(ValueError, match="no working time"):
-        sla.add_business_minutes(utc(*MON), 60, sla.make_calendar(working_hours={}))
+        business_time.add_business_minutes(utc(*MON), 60, business_time.make_calendar(working_hours={}))
 
 
 @pytest.mark.parametrize(
@@ -163,29 +165,29 @@ def test_a_calendar_without_working_time_cannot_place_a_due_time():
 )
 def test_invalid_working_hours_are_refused_with_the_reason(hours, message):
     with pytest.raises(ValueError, match=message):
-        sla.parse_working_hours(hours)
+        business_time.parse_working_hours(hours)
     with pytest.raises(ValidationError):
-        sla.validate_working_hours(hours)
+        business_time.validate_working_hours(hours)
 
 
 def test_time_zone_validation():
-    sla.validate_time_zone("Europe/Paris")
+    business_time.validate_time_zone("Europe/Paris")
     with pytest.raises(ValidationError, match="Mars/Olympus"):
-        sla.validate_time_zone("Mars/Olympus")
+        business_time.validate_time_zone("Mars/Olympus")
     with pytest.raises(ValueError, match="Unknown time zone"):
-        sla.make_calendar(time_zone="Mars/Olympus")
+        business_time.make_calendar(time_zone="Mars/Olympus")
 
 
 # --- due times per tier and priority -------------------------------------------------------------
 
-POLICY = sla.PolicySpec(
+POLICY = policies.PolicySpec(
     calendar=H24,
     targets={
-        ("critical", ""): sla.Target(60, 480),
-        ("critical", "enterprise"): sla.Target(30, 240),
-        ("high", ""): sla.Target(240, 1440),
-        ("high", "premium"): sla.Target(120, None),
-        ("low", ""): sla.Target(4320, None),
+        ("critical", ""): policies.Target(60, 480),
+        ("critical", "enterprise"): policies.Target(30, 240),
+        ("high", ""): policies.Target(240, 1440),
+        ("high", "premium"): policies.Target(120, None),
+        ("low", ""): policies.Target(4320, None),
     },
 )
 T0 = utc(*MON, 10)
@@ -204,7 +206,7 @@ T0 = utc(*MON, 10)
     ],
 )
 def test_due_times_per_tier_and_priority(priority, tier, first_response, resolution):
-    due = sla.compute_due_times(start=T0, priority=priority, tier=tier, policy=POLICY)
+    due = policies.compute_due_times(start=T0, priority=priority, tier=tier, policy=POLICY)
 
     def at(minutes):
         return None if minutes is None else T0 + timedelta(minutes=minutes)
@@ -225,15 +227,15 @@ def test_due_times_per_tier_and_priority(priority, tier, first_response, resolut
     ],
 )
 def test_default_policy_in_business_hours_from_friday_afternoon(priority, first_response_due):
-    due = sla.compute_due_times(
-        start=utc(2025, 1, 10, 16, 30), priority=priority, tier=None, policy=sla.default_policy()
+    due = policies.compute_due_times(
+        start=utc(2025, 1, 10, 16, 30), priority=priority, tier=None, policy=policies.default_policy()
     )
 
     assert due.first_response_due_at == first_response_due
 
 
 def test_paused_minutes_push_resolution_only():
-    due = sla.compute_due_times(start=T0, priority="critical", tier=None, policy=POLICY, paused_minutes=90)
+    due = policies.compute_due_times(start=T0, priority="critical", tier=None, policy=POLICY, paused_minutes=90)
 
     assert due.first_response_due_at == T0 + timedelta(minutes=60)
     assert due.resolution_due_at == T0 + timedelta(minutes=480 + 90)
@@ -297,16 +299,16 @@ def make(**kwargs):
     ],
 )
 def test_time_remaining_and_state(ticket, now, remaining, state):
-    assert sla.time_remaining(ticket, now=now) == remaining
-    assert sla.sla_state(ticket, now=now) == state
-    assert sla.is_breached(ticket, now=now) is (state == "breached")
-    assert sla.is_at_risk(ticket, now=now) is (state == "at_risk")
+    assert rules.time_remaining(ticket, now=now) == remaining
+    assert rules.sla_state(ticket, now=now) == state
+    assert rules.is_breached(ticket, now=now) is (state == "breached")
+    assert rules.is_at_risk(ticket, now=now) is (state == "at_risk")
 
 
 def test_pending_ticket_is_never_at_risk_on_resolution():
     ticket = make(first_responded_at=T0, status="pending", sla_paused_at=T0 + timedelta(hours=7))
 
-    assert sla.is_at_risk(ticket, now=T0 + timedelta(hours=7, minutes=30)) is False
+    assert rules.is_at_risk(ticket, now=T0 + timedelta(hours=7, minutes=30)) is False
 
 
 @pytest.mark.parametrize(
@@ -344,19 +346,19 @@ def test_pending_ticket_is_never_at_risk_on_resolution():
     ],
 )
 def test_missed_targets(ticket, now, missed):
-    assert sla.missed_targets(ticket, now=now) == missed
+    assert rules.missed_targets(ticket, now=now) == missed
 
 
 def test_a_shift_erased_by_the_dst_gap_counts_nothing():
     """A Sunday 02:00-03:00 shift in New York: on 2025-03-09 02:00 jumps to 03:00, the shift is gone."""
-    calendar = sla.make_calendar(time_zone="America/New_York", working_hours={"sun": [["02:00", "03:00"]]})
+    calendar = business_time.make_calendar(time_zone="America/New_York", working_hours={"sun": [["02:00", "03:00"]]})
 
-    assert sla.business_minutes_between(utc(2025, 3, 8), utc(2025, 3, 10), calendar) == 0
-    assert sla.business_minutes_between(utc(2025, 3, 15), utc(2025, 3, 17), calendar) == 60
+    assert business_time.business_minutes_between(utc(2025, 3, 8), utc(2025, 3, 10), calendar) == 0
+    assert business_time.business_minutes_between(utc(2025, 3, 15), utc(2025, 3, 17), calendar) == 60
 
 
 def test_time_remaining_defaults_to_now():
     from freezegun import freeze_time
 
     with freeze_time(T0 + timedelta(minutes=15)):
-        assert sla.time_remaining(make()) == timedelta(minutes=45)
+        assert rules.time_remaining(make()) == timedelta(minutes=45)

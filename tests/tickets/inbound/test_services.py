@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from notifications.inbound import inbound_email_process
+from tickets.inbound.services import inbound_email_process
 from tickets.models import Comment, Status, Ticket
 
 

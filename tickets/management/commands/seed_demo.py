@@ -31,8 +31,9 @@ from agents.services import agent_create, agent_update, team_create
 from customers.models import Customer, Organization, Tier
 from customers.services import customer_create, organization_create
 from tickets import services as ticket_services
-from tickets import sla, sla_services
 from tickets.models import Category, Channel, Priority, Status, Ticket
+from tickets.sla import business_time, policies
+from tickets.sla import services as sla_services
 
 DEMO_MARKER_ORG = "Acme Corporation"
 AGENT_DOMAIN = "support.example"
@@ -383,22 +384,22 @@ class Command(BaseCommand):
 
 class _DueTimes:
     """sla.compute_due_times for many tickets: each policy's calendar is walked once into a
-    sla.BusinessTimeline over the seed's window (a year back, some months ahead), so a ticket costs
+    business_time.BusinessTimeline over the seed's window (a year back, some months ahead), so a ticket costs
     a few binary searches instead of a calendar walk (same results as ticket_sla_apply)."""
 
-    def __init__(self, specs: dict[int | None, sla.PolicySpec], *, warning_ratio: float, now: Any) -> None:
+    def __init__(self, specs: dict[int | None, policies.PolicySpec], *, warning_ratio: float, now: Any) -> None:
         self.specs = specs
         self.warning_ratio = warning_ratio
         since, until = now - timedelta(days=367), now + timedelta(days=180)
-        timelines: dict[sla.Calendar, sla.BusinessTimeline] = {}
+        timelines: dict[business_time.Calendar, business_time.BusinessTimeline] = {}
         for spec in specs.values():
             if spec.calendar not in timelines:
-                timelines[spec.calendar] = sla.BusinessTimeline(spec.calendar, since=since, until=until)
+                timelines[spec.calendar] = business_time.BusinessTimeline(spec.calendar, since=since, until=until)
         self.timelines = timelines
 
-    def __call__(self, *, team_id: int | None, priority: str, tier: str | None, start: Any) -> sla.DueTimes:
+    def __call__(self, *, team_id: int | None, priority: str, tier: str | None, start: Any) -> policies.DueTimes:
         spec = self.specs.get(team_id) or self.specs[None]
-        return sla.compute_due_times(
+        return policies.compute_due_times(
             start=start,
             priority=priority,
             tier=tier,

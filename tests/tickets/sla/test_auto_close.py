@@ -1,4 +1,4 @@
-"""Auto-close (tickets/sla_services.py tickets_auto_close): resolved 7 days without a customer
+"""Auto-close (tickets/sla/scans.py tickets_auto_close): resolved 7 days without a customer
 reply -> closed; pending 14 days without one -> resolved with an internal note. Configurable."""
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from notifications.models import OutboxEvent
-from tickets import services, sla_services
+from tickets import services
 from tickets.models import Comment, EventKind, Status, Ticket, TicketEvent
+from tickets.sla import scans
 from tickets.tasks import auto_close_task
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +43,8 @@ def test_resolved_and_pending_tickets_left_silent_are_closed_and_resolved(custom
     version = Ticket.objects.get(pk=old_resolved.pk).version
 
     with freeze_time(NOW):
-        first = sla_services.tickets_auto_close()
-        second = sla_services.tickets_auto_close()
+        first = scans.tickets_auto_close()
+        second = scans.tickets_auto_close()
 
     assert first == {"closed": 1, "resolved": 1}
     assert second == {"closed": 0, "resolved": 0}
@@ -77,7 +78,7 @@ def test_pending_without_a_recorded_pause_uses_its_last_update(customer_a):
         ticket = baker.make_recipe("tests.tickets.ticket", customer=customer_a, status=Status.PENDING)
 
     with freeze_time(NOW):
-        assert sla_services.tickets_auto_close() == {"closed": 0, "resolved": 1}
+        assert scans.tickets_auto_close() == {"closed": 0, "resolved": 1}
 
     ticket.refresh_from_db()
     assert ticket.status == Status.RESOLVED
@@ -90,7 +91,7 @@ def test_periods_are_configurable(settings, customer_a, agent):
     pending = in_status(customer_a, agent.user, Status.PENDING, 15)
 
     with freeze_time(NOW):
-        assert sla_services.tickets_auto_close() == {"closed": 1, "resolved": 0}
+        assert scans.tickets_auto_close() == {"closed": 1, "resolved": 0}
 
     assert Ticket.objects.get(pk=resolved.pk).status == Status.CLOSED
     assert Ticket.objects.get(pk=pending.pk).status == Status.PENDING
@@ -123,7 +124,7 @@ def test_auto_close_query_count_does_not_grow_with_tickets(customer_a, django_as
                 _quantity=n,
             )
         with freeze_time(NOW), CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(14):
-            assert sla_services.tickets_auto_close() == {"closed": n, "resolved": n}
+            assert scans.tickets_auto_close() == {"closed": n, "resolved": n}
         counts.append(len(ctx.captured_queries))
 
     assert counts[0] == counts[1]

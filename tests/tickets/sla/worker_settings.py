@@ -1,4 +1,4 @@
-"""Settings of the real Celery worker started by tests/tickets/test_sla_worker.py: the test
+"""Settings of the real Celery worker started by tests/tickets/sla/test_worker.py: the test
 settings with a real broker, a private queue and the test database (all from the environment)."""
 
 import json

@@ -9,23 +9,22 @@ ignored (providers redeliver)."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import parseaddr
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.html import strip_tags
+
+from customers.models import Customer
+from notifications.mime import is_automatic, message_parse, message_sender, message_text
+from tickets.models import Channel, Comment, Ticket
+from tickets.services import comment_add, ticket_create
 
 logger = logging.getLogger(__name__)
 
 SUBJECT_REFERENCE = re.compile(r"\[#(\d+)\]")
-QUOTE_HEADER = re.compile(r"^On .{0,200}wrote:\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -53,51 +52,21 @@ def _ticket_reference(message: EmailMessage) -> int | None:
     return _thread_reference(message)
 
 
-def _body(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        return ""
-    content = part.get_content()
-    if part.get_content_subtype() == "html":
-        content = strip_tags(content)
-    # Drop the quoted history of a reply: from "On ... wrote:" or the first block of "> " lines.
-    match = QUOTE_HEADER.search(content)
-    if match:
-        content = content[: match.start()]
-    lines = []
-    for line in content.splitlines():
-        if line.startswith(">"):
-            break
-        lines.append(line)
-    return "\n".join(lines).strip()
-
-
-def _is_automatic(message: EmailMessage) -> bool:
-    auto = str(message.get("Auto-Submitted", "no")).strip().lower()
-    precedence = str(message.get("Precedence", "")).strip().lower()
-    return auto != "no" or precedence in {"bulk", "auto_reply", "list", "junk"}
-
-
 def inbound_email_process(*, raw: bytes) -> InboundResult:
     """Turn one raw message into a reply or a ticket (tickets.services does the writes)."""
-    from customers.models import Customer
-    from tickets.models import Channel, Comment, Ticket
-    from tickets.services import comment_add, ticket_create
-
-    message: Any = email.message_from_bytes(raw, policy=email.policy.default)
-    _name, sender = parseaddr(str(message.get("From", "")))
-    sender = sender.strip().lower()
+    message = message_parse(raw)
+    _name, sender = message_sender(message)
     message_id = str(message.get("Message-ID", "")).strip()[:255]
     if not sender or "@" not in sender:
         return InboundResult("ignored", reason="no sender address")
-    if _is_automatic(message):
+    if is_automatic(message):
         return InboundResult("ignored", reason="automatic message")
     if message_id and (
         Comment.objects.filter(email_message_id=message_id).exists()
         or Ticket.objects.filter(metadata__email_message_id=message_id).exists()
     ):
         return InboundResult("ignored", reason="already processed")
-    body = _body(message)
+    body = message_text(message)
     subject = SUBJECT_REFERENCE.sub("", str(message.get("Subject", ""))).strip()
     subject = re.sub(r"^((re|fwd?|aw|sv)\s*:\s*)+", "", subject, flags=re.IGNORECASE).strip()
 
@@ -133,26 +102,3 @@ def inbound_email_process(*, raw: bytes) -> InboundResult:
         logger.warning("inbound mail from %s refused: %s", sender, exc)
         return InboundResult("ignored", reason="; ".join(exc.messages))
     return InboundResult("ticket", ticket_id=ticket.pk)
-
-
-def anymail_inbound_received(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
-    """Receiver of django-anymail's ``inbound`` signal: an ESP posted a message to
-    ``/anymail/<esp>/inbound/`` (basic auth with ANYMAIL_WEBHOOK_SECRET already checked by anymail).
-    The normalised message goes through ``inbound_email_process`` like any other mail; an
-    exception answers 500, so the ESP retries (a Message-ID already processed is ignored)."""
-    message = event.message
-    if message is None:
-        logger.warning("%s inbound webhook %s carried no message", esp_name, getattr(event, "event_id", ""))
-        return
-    if getattr(message, "spam_detected", None) is True:
-        logger.info("%s inbound message %s flagged as spam: dropped", esp_name, message.get("Message-ID", ""))
-        return
-    result = inbound_email_process(raw=message.as_bytes())
-    logger.info(
-        "%s inbound message %s: %s (ticket %s) %s",
-        esp_name,
-        message.get("Message-ID", ""),
-        result.action,
-        result.ticket_id,
-        result.reason,
-    )

@@ -79,8 +79,8 @@ def test_no_demo_only_creates_the_admin():
 
 def test_bulk_tickets_get_the_due_times_ticket_sla_apply_gives():
     from customers.models import Tier
-    from tickets import sla_services
     from tickets.models import BusinessCalendar, SLAPolicy, SLATarget
+    from tickets.sla import services as sla_services
 
     _seed("--tickets", "14")  # the demo desk (its teams and categories)
     default = SLAPolicy.objects.get(is_default=True)

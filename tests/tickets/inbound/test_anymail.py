@@ -190,7 +190,7 @@ def test_the_urls_are_anymails():
 def test_an_inbound_event_without_a_message_is_ignored(caplog):
     from types import SimpleNamespace
 
-    from notifications.inbound import anymail_inbound_received
+    from tickets.inbound.receivers import anymail_inbound_received
 
     anymail_inbound_received(sender=None, event=SimpleNamespace(message=None, event_id="x1"), esp_name="Postmark")
 
