@@ -33,7 +33,7 @@ from tickets.workspace import SEND_AND_SET, ticket_properties_save, ticket_reply
 
 SERVICE_ERRORS = (ValidationError, ApplicationError)
 TEMPLATE = "admin/tickets/ticket/workspace.html"
-BADGE_LABELS = {"ok": "On track", "at_risk": "At risk", "breached": "Breached"}
+BADGE_LABELS = {"ok": "On track", "at_risk": "At risk", "breached": "Breached", "paused": "Paused"}
 
 
 def error_text(exc: Exception) -> str:
@@ -70,6 +70,8 @@ def sla_panel(ticket: Ticket, *, now: Any) -> dict[str, Any]:
                 "paused": paused and label == "Resolution",
             }
         )
+    if paused and state == "ok":
+        state = "paused"
     return {
         "state": state,
         "label": BADGE_LABELS.get(state, "No target running"),

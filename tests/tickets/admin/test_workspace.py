@@ -305,3 +305,30 @@ def test_page_renders_in_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert response.content.decode().count('class="ws-entry ws-comment') == comments
+
+
+@pytest.mark.parametrize(
+    ("fields", "badge"),
+    [
+        pytest.param({}, "On track", id="on-track"),
+        pytest.param({"first_response_warn_at": -10, "first_response_due_at": 30}, "At risk", id="at-risk"),
+        pytest.param({"first_response_warn_at": -90, "first_response_due_at": -30}, "Breached", id="breached"),
+        pytest.param({"status": "pending", "sla_paused_at": -5, "first_responded_at": -60}, "Paused", id="paused"),
+    ],
+)
+def test_sla_badge_for_every_state(client, login, ticket, fields, badge):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    values = {"first_response_due_at": now + timedelta(hours=4), "resolution_due_at": now + timedelta(days=1)}
+    for name, value in fields.items():
+        values[name] = now + timedelta(minutes=value) if isinstance(value, int) else value
+    Ticket.objects.filter(pk=ticket.pk).update(**values)
+    login(Role.AGENT)
+
+    html = client.get(page_url(ticket)).content.decode()
+
+    assert f'id="ws-sla-badge">{badge}</span>' in html
+    assert ("Paused since" in html) is (badge == "Paused")
