@@ -69,3 +69,15 @@ def auto_close_task() -> dict[str, int]:
     from tickets.sla.scans import tickets_auto_close
 
     return tickets_auto_close()
+
+
+# --- ticket page presence (tickets/live/) ----------------------------------------------------------
+
+
+@shared_task(name="tickets.presence_purge")
+def presence_purge_task() -> int:
+    """Beat, hourly: forget who viewed which ticket more than an hour ago (presence rows stop
+    counting after PRESENCE_TTL anyway; this keeps the table small)."""
+    from tickets.live.services import presence_purge
+
+    return presence_purge()

@@ -200,3 +200,39 @@ def test_description_with_browser_line_endings_is_not_a_change(agent, ticket):
 def test_viewer_cannot_reply(viewer_agent, ticket):
     with pytest.raises(ApplicationError, match="Only agents who may work tickets"):
         ticket_reply(ticket=ticket, actor=viewer_agent.user, body="x", is_internal=False, expected_version=None)
+
+
+def test_presence_purge_task_forgets_old_viewers(agent, ticket):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets.live.models import TicketPresence
+    from tickets.tasks import presence_purge_task
+
+    TicketPresence.objects.create(ticket=ticket, user=agent.user, seen_at=timezone.now() - timedelta(hours=2))
+    assert presence_purge_task() == 1
+    assert not TicketPresence.objects.exists()
+
+
+def test_files_of_a_reply_are_deleted_by_retention(agent, ticket, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from tickets.jobs import retention_run
+
+    comment = ticket_reply(
+        ticket=ticket, actor=agent.user, body="x", is_internal=False, files=[text_file()], expected_version=None
+    )
+    name = comment.attachments.get().file.name
+    assert default_storage.exists(name)
+    long_ago = timezone.now() - timedelta(days=3000)
+    Ticket.objects.filter(pk=ticket.pk).update(status="closed", closed_at=long_ago, resolved_at=long_ago)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        retention_run()
+
+    assert not Attachment.objects.exists()
+    assert not default_storage.exists(name)
