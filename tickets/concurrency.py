@@ -25,15 +25,17 @@ def require_writing_agent(actor: AbstractBaseUser | None) -> None:
 
 
 def ticket_lock_fresh(*, ticket: Ticket, expected_version: int | None, seen_event_id: int | None = None) -> Ticket:
-    """The ticket locked for a write, or StaleTicketError when its version is not `expected_version`
-    (None skips the check). The message lists the changes since `seen_event_id` with their authors."""
+    """The ticket locked for a write, or StaleTicketError when the page it was written on is out of
+    date: the ticket's version is not `expected_version`, or something happened on it after the
+    last event the page showed (`seen_event_id`; a colleague's reply does not change the version,
+    but answering without having seen it is exactly the double reply this prevents). None skips
+    a check. The message lists the changes since `seen_event_id` with their authors."""
     locked = services.lock_ticket(ticket)
-    if expected_version is None or locked.version == expected_version:
+    newer = TicketEvent.objects.filter(ticket=locked, pk__gt=seen_event_id) if seen_event_id is not None else None
+    version_moved = expected_version is not None and locked.version != expected_version
+    if not version_moved and (newer is None or not newer.exists()):
         return locked
-    events = TicketEvent.objects.filter(ticket=locked).select_related("actor").order_by("id")
-    if seen_event_id is not None:
-        events = events.filter(pk__gt=seen_event_id)
-    changes = describe_events(list(events[:10])) if seen_event_id is not None else []
+    changes = describe_events(list(newer.select_related("actor").order_by("id")[:10])) if newer is not None else []
     summary = "; ".join(changes) if changes else f"version {expected_version} → {locked.version}"
     raise StaleTicketError(
         f"Not saved: this ticket changed since you opened it ({summary}). Nothing was written — "

@@ -236,3 +236,25 @@ def test_files_of_a_reply_are_deleted_by_retention(agent, ticket, django_capture
 
     assert not Attachment.objects.exists()
     assert not default_storage.exists(name)
+
+
+def test_a_colleagues_reply_makes_the_page_stale_for_another_reply(make_agent, ticket):
+    """The double reply of the issue: the version does not move on a reply, the last seen event does."""
+    first, second = make_agent(name="Sam Okafor"), make_agent()
+    services.comment_add(ticket=ticket, actor=first.user, body="Opening reply")
+    ticket.refresh_from_db()
+    seen = TicketEvent.objects.filter(ticket=ticket).order_by("-id").first().pk
+    version = ticket.version
+    services.comment_add(ticket=ticket, actor=first.user, body="We refunded you.")
+    assert Ticket.objects.get(pk=ticket.pk).version == version
+
+    with pytest.raises(StaleTicketError, match=r"\(Sam Okafor: replied\)"):
+        ticket_reply(
+            ticket=ticket,
+            actor=second.user,
+            body="We refunded you too.",
+            is_internal=False,
+            expected_version=version,
+            seen_event_id=seen,
+        )
+    assert Comment.objects.filter(body="We refunded you too.").count() == 0

@@ -18,9 +18,13 @@ def page_url(ticket) -> str:
     return f"/admin/tickets/ticket/{ticket.pk}/change/"
 
 
+def last_event(ticket) -> int:
+    return TicketEvent.objects.filter(ticket=ticket).order_by("-id").values_list("id", flat=True).first() or 0
+
+
 def post_reply(client, ticket, **data):
     data.setdefault("version", ticket.version)
-    data.setdefault("seen_event", 0)
+    data.setdefault("seen_event", last_event(ticket))
     data.setdefault("visibility", "public")
     data.setdefault("action", "send")
     return client.post(f"{page_url(ticket)[:-7]}reply/", data)
@@ -29,7 +33,7 @@ def post_reply(client, ticket, **data):
 def post_properties(client, ticket, **data):
     base = {
         "version": ticket.version,
-        "seen_event": 0,
+        "seen_event": last_event(ticket),
         "status": ticket.status,
         "priority": ticket.priority,
         "team": ticket.team_id or "",
@@ -107,7 +111,7 @@ def test_stale_reply_keeps_the_draft_and_writes_nothing(client, login, ticket, m
     services.ticket_update(ticket=ticket, actor=other.user, data={"priority": "critical"})
     login(Role.AGENT)
 
-    response = post_reply(client, ticket, body="My draft answer", version=1)
+    response = post_reply(client, ticket, body="My draft answer", version=1, seen_event=0)
 
     assert response.status_code == 409
     html = response.content.decode()

@@ -6,7 +6,6 @@
   if (!root) return;
   const timeline = document.getElementById("ws-timeline");
   const box = timeline.closest(".ws-timeline-box");
-  const pageVersion = Number(root.dataset.version);
   let after = Number(root.dataset.lastEvent);
   let etag = null;
   let lastKey = 0;
@@ -57,7 +56,7 @@
         etag = response.headers.get("ETag");
         const data = await response.json();
         addEntries(data.entries_html);
-        if (data.version !== pageVersion) showChanges(data.changes);
+        showChanges(data.changes);
         after = Math.max(after, data.last_event_id);
         showViewers(data.viewers || []);
       }
