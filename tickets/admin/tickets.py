@@ -25,10 +25,9 @@ from config.exceptions import ApplicationError
 from tickets import services, validators
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
 from tickets.admin.sla import SLAStatusFilter, sla_badge
-from tickets.admin.workspace import TicketWorkspaceMixin
+from tickets.admin.workspace import TicketWorkspaceMixin, apply_macro
 from tickets.concurrency import ticket_lock_fresh
 from tickets.macros.models import Macro
-from tickets.macros.services import macro_apply
 from tickets.models import Attachment, Channel, Comment, Priority, Status, Ticket, TicketEvent
 from tickets.selectors import ticket_search
 
@@ -230,7 +229,7 @@ class TicketAdmin(TicketWorkspaceMixin, admin.ModelAdmin):
         "change_status",
         "change_priority",
         "close_tickets",
-        "apply_macro",
+        apply_macro,
         export_tickets_csv,
         export_tickets_jsonl,
         retention_dry_run,
@@ -434,21 +433,6 @@ class TicketAdmin(TicketWorkspaceMixin, admin.ModelAdmin):
             queryset,
             f"Priority set to {Priority(priority).label}",
             lambda t: services.ticket_update(ticket=t, actor=request.user, data={"priority": priority}),
-        )
-
-    @admin.action(description="Apply a macro (choose it next to the action)", permissions=["change"])
-    def apply_macro(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
-        """The macro's reply or note and its changes on each ticket, each an audited event; a ticket
-        that refuses a change (a forbidden transition) is reported and left as it was."""
-        macro = Macro.objects.filter(pk=request.POST.get("macro") or 0, is_active=True).first()
-        if macro is None or not macro.is_usable_by(request.user):
-            self.message_user(request, "Choose the macro in the 'macro' list.", messages.ERROR)
-            return
-        self._apply(
-            request,
-            queryset,
-            f"Macro '{macro.name}' applied",
-            lambda t: macro_apply(macro=macro, ticket=t, actor=request.user),
         )
 
     @admin.action(description="Close", permissions=["change"])

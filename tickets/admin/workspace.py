@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,8 +25,9 @@ from tickets import validators
 from tickets.concurrency import StaleTicketError
 from tickets.live import views as live_views
 from tickets.live.selectors import viewers_of
+from tickets.macros.models import Macro
 from tickets.macros.selectors import macro_get, macro_list
-from tickets.macros.services import macro_preview
+from tickets.macros.services import macro_apply, macro_preview
 from tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket, TicketEvent
 from tickets.sla import rules as sla
 from tickets.timeline import timeline
@@ -283,3 +285,19 @@ class TicketWorkspaceMixin:
         if ticket_id is None or not self.has_view_permission(request):  # type: ignore[attr-defined]
             raise Http404
         return live_views.ticket_live(request, ticket_id=ticket_id)
+
+
+@admin.action(description="Apply a macro (choose it next to the action)", permissions=["change"])
+def apply_macro(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+    """The queue's bulk action: the macro's reply or note and its changes on each ticket, each an
+    audited event; a ticket that refuses a change (a forbidden transition) is reported and left as it was."""
+    macro = Macro.objects.filter(pk=_int_or_none(request.POST.get("macro")) or 0, is_active=True).first()
+    if macro is None or not macro.is_usable_by(request.user):
+        modeladmin.message_user(request, "Choose the macro in the 'macro' list.", messages.ERROR)
+        return
+    modeladmin._apply(
+        request,
+        queryset,
+        f"Macro '{macro.name}' applied",
+        lambda t: macro_apply(macro=macro, ticket=t, actor=request.user),
+    )
