@@ -74,7 +74,7 @@ def test_changelist_renders_for_every_role_in_bounded_queries(
 ):
     login(role)
     _make_tickets(count, customer_a)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # the action bar's macro list is one of them
         response = client.get(CHANGELIST)
     assert response.status_code == 200
     assert response.context["cl"].result_count == count
@@ -600,7 +600,7 @@ def test_changelist_search_in_bounded_queries_for_common_and_rare_words(
     tickets = _make_tickets(3, customer_a, title="Refund please")
     for walk_from in (10_000, 0):  # rare word (ids inlined), common word (index walk)
         monkeypatch.setattr(selectors, "SEARCH_WALK_FROM", walk_from)
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(13):  # the action bar's macro list is one of them
             response = client.get(CHANGELIST, {"q": "refund"})
         assert {t.pk for t in response.context["cl"].result_list} == {t.pk for t in tickets}
 
