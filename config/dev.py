@@ -9,9 +9,11 @@ Both use SQLite and no broker server unless DATABASE_URL / CELERY_BROKER_URL are
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -24,6 +26,15 @@ REQUIREMENTS = ROOT / "requirements" / "dev.txt"
 
 def _say(message: str) -> None:
     print(f"==> {message}", flush=True)
+
+
+def _config_module(name: str):  # type: ignore[no-untyped-def]
+    """config/<name>.py (standard library only), loaded by path: the config package needs Django."""
+    spec = importlib.util.spec_from_file_location(f"_quick_start_{name}", ROOT / "config" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[spec.name] = module  # type: ignore[union-attr]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
 
 
 def _requirements_digest() -> str:
@@ -43,10 +54,46 @@ def ensure_venv() -> None:
     stamp = VENV / ".requirements.sha256"
     digest = _requirements_digest()
     if not stamp.exists() or stamp.read_text() != digest:
-        _say("installing requirements (first run takes a minute)")
-        subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
-        subprocess.run([PYTHON, "-m", "pip", "install", "--quiet", "-r", REQUIREMENTS], check=True)
+        _say("installing requirements (the first run takes a minute or two)")
+        started = time.monotonic()
+        _pip_with_progress(["install", "--quiet", "--upgrade", "pip"], "pip")
+        _pip_with_progress(["install", "--progress-bar", "off", "-r", str(REQUIREMENTS)], "requirements")
+        _say(f"requirements installed in {time.monotonic() - started:.0f} s")
         stamp.write_text(digest)
+
+
+def _pip_with_progress(args: list[str], what: str) -> None:
+    """Run pip, showing one progress line (rewritten in place on a terminal, every 10 packages
+    otherwise) instead of pip's own output; on failure, pip's output is shown whole."""
+    process = subprocess.Popen(
+        [str(PYTHON), "-m", "pip", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
+    tty = sys.stdout.isatty()
+    output: list[str] = []
+    collected = 0
+    for line in process.stdout:  # type: ignore[union-attr]
+        output.append(line)
+        words = line.split()
+        if line.startswith("Collecting ") and len(words) > 1:
+            collected += 1
+            status = f"    {what}: {collected} packages downloaded or cached ({words[1]})"
+        elif line.startswith("Installing collected packages"):
+            status = f"    {what}: installing {collected} packages"
+        else:
+            continue
+        if tty:
+            print(f"\r\033[K{status}", end="", flush=True)
+        elif collected % 10 == 0 or "installing" in status:
+            print(status, flush=True)
+    if tty and collected:
+        print(flush=True)
+    if process.wait() != 0:
+        sys.stdout.write("".join(output))
+        sys.exit(f"pip failed installing {what} (exit code {process.returncode}); its output is above.")
 
 
 def _env() -> dict[str, str]:
@@ -57,25 +104,45 @@ def _env() -> dict[str, str]:
     return env
 
 
-def manage(*args: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=_env(), check=True)
+def manage(*args: str, env: dict[str, str] | None = None) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env or _env(), check=True)
+
+
+# Celery warns when its worker runs as root (containers, CI); the banner says so once instead.
+ROOT_WARNING_FILTER = "ignore:You're running the worker with superuser privileges"
+
+
+def quick_start_env() -> dict[str, str]:
+    """The environment of web, worker and beat: WEB_ADDRESS resolved once for all three (runserver
+    binds to it, the banner and SITE_URL's default follow it), and Django's development-server notice off."""
+    env = _env()
+    web_address = _config_module("web_address")
+    try:
+        env["WEB_ADDRESS"] = web_address.bind(env.get("WEB_ADDRESS"))
+    except ValueError as exc:
+        sys.exit(str(exc))
+    env["DJANGO_RUNSERVER_HIDE_WARNING"] = "true"
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), ROOT_WARNING_FILTER]))
+    return env
 
 
 def up() -> int:
     ensure_venv()
+    env = quick_start_env()
     (ROOT / "var" / "broker" / "queue").mkdir(parents=True, exist_ok=True)
     (ROOT / "var" / "broker" / "processed").mkdir(parents=True, exist_ok=True)
     _say("migrating the database")
-    manage("migrate", "--noinput")
-    manage("setup_periodic_tasks")
-    _say("loading demo data")
-    manage("seed_demo")
-    _say("starting web (http://127.0.0.1:8000/admin/), Celery worker and beat; Ctrl-C stops all")
-    honcho = [str(BIN / "honcho"), "-f", str(ROOT / "config" / "Procfile.dev"), "-d", str(ROOT), "start"]
-    # Become honcho, so Ctrl-C reaches it alone and it stops web, worker and beat in order (a
-    # parent Python would kill it mid-shutdown on KeyboardInterrupt and orphan the worker).
-    os.chdir(ROOT)
-    os.execve(honcho[0], honcho, _env())  # noqa: S606
+    manage("migrate", "--noinput", env=env)
+    manage("setup_periodic_tasks", env=env)
+    _say("loading demo data (its notifications are delivered now: admin → Notifications → Email log)")
+    manage("seed_demo", env={**env, "CELERY_TASK_ALWAYS_EAGER": "true", "LOG_LEVEL": "WARNING"})
+    if "PYTHONWARNINGS" in env:
+        _say("running as root: Celery's superuser warning is silenced here (never run it as root in production)")
+    site = _config_module("web_address").public_url(env["WEB_ADDRESS"])
+    _say(f"starting web ({site}/admin/, API docs {site}/api/v1/docs/), Celery worker and beat; Ctrl-C stops all")
+    procs = _config_module("procs")
+    return procs.main(ROOT / "config" / "Procfile.dev", cwd=ROOT, env=env)
 
 
 def test(args: list[str]) -> int:
@@ -100,4 +167,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -101,3 +101,28 @@ class FailoverEmailBackend(BaseEmailBackend):
         if last_error is not None and sent < len(email_messages) and not self.fail_silently:
             raise last_error
         return sent
+
+
+class CompactConsoleEmailBackend(BaseEmailBackend):
+    """Development mail: one log line per message (recipients and subject), never the body.
+
+    Django's console backend prints whole MIME messages to stdout, which a Celery worker re-logs
+    line by line and which buries everything else in the quick start's log. The full message is
+    in the admin's email log (Notifications → Email log)."""
+
+    provider_label = "console"
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        sent = 0
+        for message in email_messages:
+            recipients = message.recipients()
+            if not recipients:
+                continue
+            logger.info("console email to %s: %s", ", ".join(recipients), _one_line(message.subject))
+            sent += 1
+        return sent
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

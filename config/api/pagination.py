@@ -3,19 +3,17 @@
 `page_size` (1-100, default 25) sets the page size; responses carry `next`, `previous` and
 `results`. The ordering comes from `?ordering=` when the view has an OrderingFilter, else from the
 view's `ordering`, else from the model's Meta.ordering (first field), else `-pk`, so any list
-view in the project can use this class without declaring anything."""
+view in the project can use this class without declaring anything. A query parameter the list
+does not know is a 400 naming it (config.api.lists)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework.pagination import CursorPagination
+from config.api.lists import StrictQueryParamsCursorPagination
 
 
-class DefaultCursorPagination(CursorPagination):
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
+class DefaultCursorPagination(StrictQueryParamsCursorPagination):
     ordering = None  # type: ignore[assignment]
 
     def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:

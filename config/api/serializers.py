@@ -8,13 +8,28 @@ from rest_framework import serializers
 
 
 class StrictFieldsMixin:
-    """Refuse fields the serializer does not declare as writable (400 naming each one)."""
+    """Refuse fields the serializer does not declare as writable (400 naming each one), in the same
+    400 as every other bad field: all fields are validated, then all errors reported together."""
 
     def to_internal_value(self, data: Any) -> Any:
+        errors: dict[str, Any] = {}
         if isinstance(data, dict):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(set(data) - writable)
-            if unknown:
-                message = "This field is not writable here (unknown or not allowed for your role)."
-                raise serializers.ValidationError({name: [message] for name in unknown})
-        return super().to_internal_value(data)  # type: ignore[misc]
+            writable = {name for name, field in self.fields.items() if not field.read_only}  # type: ignore[attr-defined]
+            message = "This field is not writable here (unknown or not allowed for your role)."
+            errors.update({name: [message] for name in sorted(set(data) - writable)})
+        try:
+            value = super().to_internal_value(data)  # type: ignore[misc]
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            errors = {**exc.detail, **errors}
+            value = None
+        errors.update(self.cross_field_errors(data) if isinstance(data, dict) else {})
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+    def cross_field_errors(self, data: dict[str, Any]) -> dict[str, list[str]]:
+        """Rules about several fields, reported beside the per-field errors (DRF's validate() runs
+        only once every field is valid, so its errors would come one round-trip later)."""
+        return {}

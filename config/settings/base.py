@@ -5,6 +5,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from config import web_address
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -14,13 +17,19 @@ if (BASE_DIR / ".env").is_file():
 # --- core -----------------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# Where the quick start serves (config/web_address.py): the default host and base URL follow it.
+WEB_ADDRESS = env("WEB_ADDRESS", default=web_address.DEFAULT)
+try:
+    _web_host, _web_url = web_address.host(WEB_ADDRESS), web_address.public_url(WEB_ADDRESS)
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=list(dict.fromkeys(["localhost", "127.0.0.1", "[::1]", _web_host])))
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
 USE_TZ = True
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env("SITE_URL", default=_web_url)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -134,6 +143,11 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
 
 # --- email ----------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Console mail is one log line per message (recipients and subject); the whole message is in the
+# admin's email log. EMAIL_URL=filemail:///some/dir writes whole messages to files instead.
+COMPACT_CONSOLE_BACKEND = "notifications.backends.CompactConsoleEmailBackend"
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set by the line above
+    EMAIL_BACKEND = COMPACT_CONSOLE_BACKEND
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Support <support@helpdesk.local>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
@@ -151,7 +165,7 @@ EMAIL_PROVIDER_BACKENDS = {
     "mailjet": "anymail.backends.mailjet.EmailBackend",
     "resend": "anymail.backends.resend.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
-    "console": "django.core.mail.backends.console.EmailBackend",
+    "console": COMPACT_CONSOLE_BACKEND,
 }
 EMAIL_PROVIDERS = env.list("EMAIL_PROVIDERS", default=[])
 EMAIL_FAILOVER_BACKENDS = [EMAIL_PROVIDER_BACKENDS[name] for name in EMAIL_PROVIDERS]
@@ -248,7 +262,7 @@ AUTO_RESOLVE_PENDING_DAYS = env.int("AUTO_RESOLVE_PENDING_DAYS", default=14)
 # --- Celery ---------------------------------------------------------------------------------
 # The quick start needs no broker server: kombu's filesystem transport keeps the queue in
 # var/broker. Production sets CELERY_BROKER_URL to Redis or RabbitMQ.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost/")
 BROKER_DIR = BASE_DIR / "var" / "broker"
 CELERY_TASK_ACKS_LATE = True
 # Late acks alone still lose a task whose worker process is killed: reject it back to the queue.
@@ -264,6 +278,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A stray print() in a task is output, not a warning.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A Redis broker re-delivers any unacknowledged task after the visibility timeout; with late
 # acks that must exceed the longest a task may run (hard limit), and long delays are database
@@ -276,6 +292,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
             "data_folder_out": str(BROKER_DIR / "queue"),
             "processed_folder": str(BROKER_DIR / "processed"),
             "store_processed": False,
+            # Where workers announce themselves (kombu's default is ./control, in the project root).
+            "control_folder": str(BROKER_DIR / "control"),
         }
     )
 CELERY_RESULT_BACKEND = None

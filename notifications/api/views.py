@@ -9,10 +9,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.api.lists import StrictQueryParamsCursorPagination
 from notifications import services
 from notifications.api.permissions import IsAdminRole
 from notifications.api.serializers import (
@@ -24,11 +24,8 @@ from notifications.api.serializers import (
 from notifications.models import WebhookDelivery, WebhookSubscription
 
 
-class CreatedCursorPagination(CursorPagination):
+class CreatedCursorPagination(StrictQueryParamsCursorPagination):
     ordering = ("-created_at", "-id")
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class WebhookSubscriptionViewSet(
@@ -42,6 +39,10 @@ class WebhookSubscriptionViewSet(
     pagination_class = CreatedCursorPagination
     queryset = WebhookSubscription.objects.all()
     filter_backends: list = []
+
+    @property
+    def extra_query_params(self) -> tuple[str, ...]:
+        return ("status",) if self.action == "deliveries" else ()
 
     @extend_schema(request=WebhookSubscriptionInputSerializer, responses={201: WebhookSubscriptionWithSecretSerializer})
     def create(self, request: Request) -> Response:
@@ -72,7 +73,10 @@ class WebhookSubscriptionViewSet(
         subscription = services.webhook_subscription_rotate_secret(subscription=self.get_object(), actor=request.user)
         return Response(WebhookSubscriptionWithSecretSerializer(subscription).data)
 
-    @extend_schema(responses=WebhookDeliverySerializer(many=True))
+    @extend_schema(
+        responses=WebhookDeliverySerializer(many=True),
+        parameters=[OpenApiParameter("status", OpenApiTypes.STR, description="Only deliveries in this status.")],
+    )
     @action(detail=True, methods=["get"], serializer_class=WebhookDeliverySerializer)
     def deliveries(self, request: Request, pk: str | None = None) -> Response:
         subscription = self.get_object()

@@ -16,12 +16,29 @@ from rest_framework import serializers
 from agents.models import AssignmentStrategy, Team
 from agents.selectors import CUSTOMER_ROLE, user_role
 from config.api.serializers import StrictFieldsMixin
+from customers.models import Customer
 from tickets import validators
 from tickets.api.attachments import AttachmentSerializer
 from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent
 from tickets.sla import rules
 
 User = get_user_model()
+
+
+class CategoryField(serializers.SlugRelatedField):
+    """A category by slug; an unknown one is refused with the slugs that exist."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="slug", queryset=Category.objects.all(), **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            slugs = ", ".join(Category.objects.order_by("slug").values_list("slug", flat=True)) or "none yet"
+            raise serializers.ValidationError(
+                f"Unknown category {str(data)[:50]!r}: send a category slug ({slugs})."
+            ) from None
 
 
 class TagsField(serializers.ListField):
@@ -121,25 +138,34 @@ class TicketDetailSerializer(TicketSerializer):
 
 class _TicketWriteBase(StrictFieldsMixin, serializers.Serializer):
     # The shared rule runs here too, so every bad field is named in one 400 (the service re-checks).
-    title = serializers.CharField(
-        max_length=200, allow_blank=True, trim_whitespace=False, validators=[validators.validate_title]
-    )
+    title = serializers.CharField(max_length=200, trim_whitespace=False, validators=[validators.validate_title])
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
-    category = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
-    )
+    category = CategoryField(required=False, allow_null=True)
     tags = TagsField(required=False)
 
 
 class TicketCreateSerializer(_TicketWriteBase):
-    """What an agent (or an API key) may send to open a ticket."""
+    """What an agent (or an API key) may send to open a ticket: the customer by id (`customer`) or
+    by email (`customer_email`, found or created), exactly one of the two."""
 
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.MEDIUM)
-    customer_email = serializers.EmailField(max_length=254)
+    customer = serializers.PrimaryKeyRelatedField(
+        queryset=Customer.objects.all(), required=False, help_text="An existing customer's id."
+    )
+    customer_email = serializers.EmailField(
+        max_length=254, required=False, help_text="The customer's email: found, or created when new."
+    )
     customer_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     metadata = serializers.DictField(required=False)
     external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+
+    def cross_field_errors(self, data: dict[str, Any]) -> dict[str, list[str]]:
+        if "customer" in data and "customer_email" in data:
+            return {"customer": ["Send either 'customer' (a customer id) or 'customer_email', not both."]}
+        if "customer" not in data and "customer_email" not in data:
+            return {"customer_email": ["This field is required (or send 'customer', an existing customer's id)."]}
+        return {}
 
 
 class TicketCustomerCreateSerializer(_TicketWriteBase):
@@ -150,14 +176,12 @@ class TicketUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     """What an agent may change with PATCH."""
 
     title = serializers.CharField(
-        max_length=200, allow_blank=True, trim_whitespace=False, required=False, validators=[validators.validate_title]
+        max_length=200, trim_whitespace=False, required=False, validators=[validators.validate_title]
     )
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
-    category = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Category.objects.all(), required=False, allow_null=True
-    )
+    category = CategoryField(required=False, allow_null=True)
     tags = TagsField(required=False)
     metadata = serializers.DictField(required=False)
     external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
@@ -184,12 +208,10 @@ class TicketAssignSerializer(StrictFieldsMixin, serializers.Serializer):
     )
     strategy = serializers.ChoiceField(choices=AssignmentStrategy.choices, required=False)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if ("agent" in attrs) == ("strategy" in attrs):
-            raise serializers.ValidationError(
-                {"agent": ["Send either 'agent' (a user id, or null to unassign) or 'strategy', not both."]}
-            )
-        return attrs
+    def cross_field_errors(self, data: dict[str, Any]) -> dict[str, list[str]]:
+        if ("agent" in data) == ("strategy" in data):
+            return {"agent": ["Send either 'agent' (a user id, or null to unassign) or 'strategy', not both."]}
+        return {}
 
 
 class CommentSerializer(serializers.ModelSerializer):

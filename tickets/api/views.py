@@ -17,12 +17,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from agents.permissions import ReadOnlyForViewer, request_role
 from agents.selectors import CUSTOMER_ROLE
 from config.api.idempotency import idempotent
+from config.api.lists import StrictOrderingFilter
 from config.api.schema import ERRORS
 from tickets import selectors, services
 from tickets.api.filters import TicketFilter
@@ -154,9 +154,10 @@ class TicketViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = TicketSerializer
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     filterset_class = TicketFilter
     ordering_fields = ["created_at", "updated_at", "priority_rank", "id"]
+    ordering_aliases = {"priority": "priority_rank"}  # -priority: most urgent first
     ordering = ("-created_at", "-id")
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404

@@ -124,7 +124,9 @@ def test_ordering(api_agent, make_ticket):
     assert ids(api_agent.get(URL)) == [medium.pk, critical.pk, low.pk]  # newest first by default
     assert ids(api_agent.get(URL, {"ordering": "-priority_rank"})) == [critical.pk, medium.pk, low.pk]
     assert ids(api_agent.get(URL, {"ordering": "created_at"})) == [low.pk, critical.pk, medium.pk]
-    assert ids(api_agent.get(URL, {"ordering": "not_a_field"})) == [medium.pk, critical.pk, low.pk]
+    assert ids(api_agent.get(URL, {"ordering": "-priority"})) == [critical.pk, medium.pk, low.pk]
+    assert ids(api_agent.get(URL, {"ordering": "priority,-created_at"})) == [low.pk, medium.pk, critical.pk]
+    assert api_agent.get(URL, {"ordering": "not_a_field"}).status_code == 400
 
 
 def test_search_title_description_and_comments(api_agent, agent, make_ticket):
