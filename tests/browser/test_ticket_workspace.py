@@ -153,6 +153,7 @@ def test_two_agents_live_reply_and_stale_save_refused(browser_page_for, make_age
     first.click("#ws-save")
     first.locator("text=Saved: priority.").wait_for()
     first.fill("#ws-body", "Raised to critical, on it now.")
+    second.locator("#ws-presence", has_text="Tom Becker is typing").wait_for(timeout=8000)
     first.click("#ws-send")
 
     # The second page, never reloaded, sees the reply and the change within seconds.
