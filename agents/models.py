@@ -73,6 +73,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name.split(" ")[0] if self.name else self.email
 
 
+class Priority(models.TextChoices):
+    """A ticket's priority. Declared here, the lowest layer that needs it (a team lists the
+    priorities it auto-assigns); tickets.models uses this class."""
+
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
 class AssignmentStrategy(models.TextChoices):
     ROUND_ROBIN = "round_robin", "Round robin"
     LEAST_LOADED = "least_loaded", "Least loaded"
@@ -179,38 +189,3 @@ class ApiKey(AbstractAPIKey):
         verbose_name = "API key"
         verbose_name_plural = "API keys"
         constraints = [models.CheckConstraint(condition=models.Q(role__in=Role.values), name="apikey_role_valid")]
-
-
-class IdempotencyKey(models.Model):
-    """One `Idempotency-Key` a caller sent with a POST (Stripe's semantics). The unique constraint on
-    (user, key) is what guarantees a single execution: the first request inserts the row, any
-    concurrent or later one hits the constraint and replays, conflicts or waits."""
-
-    class State(models.TextChoices):
-        IN_FLIGHT = "in_flight", "In flight"
-        COMPLETED = "completed", "Completed"
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and JSON body.")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
-    response_headers = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    completed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = "idempotency key"
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user"),
-            models.CheckConstraint(
-                condition=models.Q(state__in=["in_flight", "completed"]), name="idempotency_key_state_valid"
-            ),
-        ]
-        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.key} ({self.state})"

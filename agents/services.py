@@ -13,9 +13,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from agents.models import Agent, ApiKey, Role, Team
+from agents.models import Agent, ApiKey, Priority, Role, Team
 from agents.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
-from customers.validators import normalize_email
+from config.validators import normalize_email
 
 User = get_user_model()
 
@@ -100,8 +100,6 @@ def _team_clean(data: dict, *, team: Team | None) -> dict:
     if "assignment_strategy" in cleaned and cleaned["assignment_strategy"] not in AssignmentStrategy.values:
         errors["assignment_strategy"] = [f"Use one of: {', '.join(AssignmentStrategy.values)}."]
     if "auto_assign_priorities" in cleaned:
-        from tickets.models import Priority
-
         values = cleaned["auto_assign_priorities"]
         if not isinstance(values, list) or any(v not in Priority.values for v in values):
             errors["auto_assign_priorities"] = [f"A list of priorities: {', '.join(Priority.values)}."]

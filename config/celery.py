@@ -2,6 +2,7 @@
 tasks.py is discovered. Periodic schedules live in django-celery-beat's tables (editable in the
 admin) and are created by `manage.py setup_periodic_tasks`."""
 
+import importlib
 import os
 
 from celery import Celery
@@ -11,6 +12,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def enqueue(task_name: str, *args: object, countdown: int | None = None) -> object:
+    """Send the registered task `task_name` with `args` (ids, never model instances). Services
+    enqueue by name, so a service module never imports the tasks module that imports it (no
+    import cycle); the task's own settings (eager in tests, retries) apply as with `.delay()`."""
+    if task_name not in app.tasks:  # outside a worker, an app's tasks module is imported on first use
+        importlib.import_module(f"{task_name.split('.', 1)[0]}.tasks")
+    return app.tasks[task_name].apply_async(args=args, countdown=countdown)
 
 
 @app.on_after_configure.connect

@@ -132,6 +132,7 @@ def up() -> int:
     env = quick_start_env()
     (ROOT / "var" / "broker" / "queue").mkdir(parents=True, exist_ok=True)
     (ROOT / "var" / "broker" / "processed").mkdir(parents=True, exist_ok=True)
+    (ROOT / "var" / "broker" / "control").mkdir(parents=True, exist_ok=True)
     _say("migrating the database")
     manage("migrate", "--noinput", env=env)
     manage("setup_periodic_tasks", env=env)

@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from config.admin_tools import ReadOnlyAdminMixin
+from config.validators import normalize_email
 from customers import services, validators
-from customers.gdpr_admin import gdpr_erase, gdpr_export
-from customers.models import Customer, Organization, OrganizationDomain
+from customers.models import Customer, GdprAuditEntry, Organization, OrganizationDomain
 
 
 def _not_saved(model_admin: admin.ModelAdmin, request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -36,7 +37,7 @@ class CustomerAdminForm(forms.ModelForm):
         fields = ("email", "name", "company", "phone", "tier", "organization", "metadata", "email_opt_out")
 
     def clean_email(self) -> str:
-        email = validators.normalize_email(self.cleaned_data["email"])
+        email = normalize_email(self.cleaned_data["email"])
         if Customer.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
             raise ValidationError("A customer with this email already exists.", code="unique")
         return email
@@ -68,7 +69,6 @@ class CustomerAdmin(admin.ModelAdmin):
         (None, {"fields": ("erased_at", "created_at", "updated_at")}),
     )
     inlines: tuple = ()
-    actions = (gdpr_export, gdpr_erase)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         return super().get_queryset(request).select_related("organization", "user")
@@ -203,3 +203,16 @@ class OrganizationAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
         for organization in queryset:
             services.organization_delete(organization=organization, actor=request.user)
+
+
+# --- GDPR audit log (the export and erase actions are tickets/admin/customers.py's) ----------------
+
+
+@admin.register(GdprAuditEntry)
+class GdprAuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "action", "customer_ref", "actor", "details")
+    list_filter = ("action",)
+    list_select_related = ("actor",)
+    search_fields = ("=customer_ref",)
+    readonly_fields = ("created_at", "action", "customer", "customer_ref", "actor", "details")
+    deletable = False  # the GDPR audit trail is kept

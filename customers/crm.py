@@ -1,6 +1,7 @@
-"""CRM sync: customers are pushed to the configured CRM over HTTP when created or changed (after
-commit, by a Celery task with retries), the returned `crm_id` is stored, and tier changes made in
-the CRM can be pulled back (`manage.py crm_pull_tiers`). Off when CRM_BASE_URL is unset.
+"""CRM sync: customers are pushed to the configured CRM over HTTP when created or changed (an
+outbox consumer of customer.created/updated, retried through its consumer runs), the returned
+`crm_id` is stored, and tier changes made in the CRM can be pulled back (`manage.py
+crm_pull_tiers`). Off when CRM_BASE_URL is unset.
 
 The CRM contract (a small JSON REST API, bearer token):
 - `POST {CRM_BASE_URL}/customers` -> 2xx `{"id": "<crm id>", ...}` creates; `Idempotency-Key` makes a
@@ -20,10 +21,10 @@ from typing import Any
 
 import requests
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.celery import enqueue
 from customers.models import Customer, Tier
 
 logger = logging.getLogger(__name__)
@@ -113,18 +114,20 @@ def customer_crm_push(*, customer_id: int) -> str | None:
     return crm_id
 
 
-def _enqueue_push(customer_id: int) -> None:
-    from customers.tasks import customer_crm_push_task
-
-    customer_crm_push_task.delay(customer_id)
-
-
-def customer_crm_push_on_commit(*, customer_id: int) -> None:
-    """Called by customers.services on create/change: enqueue the push once the change commits
-    (a broker outage is logged by Django and the beat sweep pushes the customer later). Nothing
-    at all when the CRM is not configured."""
-    if crm_is_configured():
-        transaction.on_commit(lambda: _enqueue_push(customer_id), robust=True)
+def crm_on_customer_changed(payload: dict[str, Any]) -> None:
+    """Outbox consumer of `customer.created` and `customer.updated` (registered in
+    CustomersConfig.ready): push the customer once their change committed. A transient failure
+    (connection, timeout, 429, 5xx) raises, so the consumer run stays pending and the outbox sweep
+    retries it; a permanent one is recorded on the customer (customer_crm_push) and not retried.
+    Customers still unsynced after that are re-pushed by the beat sweep (crm_sync_sweep)."""
+    if not crm_is_configured():
+        return
+    try:
+        customer_crm_push(customer_id=int(payload["id"]))
+    except CrmTransientError:
+        raise
+    except CrmError:
+        return  # recorded on the customer (crm_last_error); retrying would fail the same way
 
 
 def crm_stale_customers(*, limit: int = 500) -> list[int]:
@@ -141,11 +144,9 @@ def crm_sync_sweep(*, limit: int = 500) -> int:
     """Beat: enqueue a push for each stale customer. Returns how many were enqueued."""
     if not crm_is_configured():
         return 0
-    from customers.tasks import customer_crm_push_task
-
     ids = crm_stale_customers(limit=limit)
     for customer_id in ids:
-        customer_crm_push_task.delay(customer_id)
+        enqueue("customers.crm_push", customer_id)
     logger.info("CRM sweep: %d customer(s) enqueued", len(ids))
     return len(ids)
 

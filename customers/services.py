@@ -7,9 +7,11 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 import notifications
-from customers import crm, validators
+from config.validators import normalize_email
+from customers import validators
 from customers.models import Customer, Organization, OrganizationDomain
 
 CUSTOMER_WRITABLE_FIELDS = ("email", "name", "company", "phone", "tier", "organization", "metadata", "email_opt_out")
@@ -36,7 +38,7 @@ def organization_for_email(email: str) -> Organization | None:
 
 
 CUSTOMER_FIELD_CHECKS = {
-    "email": validators.normalize_email,
+    "email": normalize_email,
     "phone": validators.normalize_phone,
     "name": validators.clean_plain_text,
     "company": validators.clean_plain_text,
@@ -94,14 +96,13 @@ def customer_create(
     except IntegrityError as exc:
         raise ValidationError({"email": ["A customer with this email already exists."]}, code="unique") from exc
     notifications.publish("customer.created", customer_payload(customer))
-    crm.customer_crm_push_on_commit(customer_id=customer.pk)
     return customer
 
 
 def customer_get_or_create(*, email: str, name: str = "") -> tuple[Customer, bool]:
     """Find a customer by email (case-insensitively) or create one. Safe under concurrency: two
     requests racing to create the same customer both end with the one row."""
-    normalized = validators.normalize_email(email)
+    normalized = normalize_email(email)
     existing = Customer.objects.filter(email__iexact=normalized).first()
     if existing is not None:
         return existing, False
@@ -134,7 +135,6 @@ def customer_update(*, customer: Customer, data: dict[str, Any], actor: Abstract
     except IntegrityError as exc:
         raise ValidationError({"email": ["A customer with this email already exists."]}, code="unique") from exc
     notifications.publish("customer.updated", {**customer_payload(customer), "changed": changed})
-    crm.customer_crm_push_on_commit(customer_id=customer.pk)
     return customer
 
 
@@ -264,3 +264,38 @@ def organization_update(
 def organization_delete(*, organization: Organization, actor: AbstractBaseUser | None = None) -> None:
     """Delete an organisation; its customers and tickets stay, without an organisation."""
     organization.delete()
+
+
+# --- GDPR erasure of the profile (tickets/gdpr.py orchestrates the whole erasure) ----------------
+
+ERASED_TEXT = "[erased]"
+
+
+def _erased_email(customer_id: int) -> str:
+    return f"erased-{customer_id}@erased.invalid"
+
+
+@transaction.atomic
+def customer_personal_data_erase(*, customer: Customer) -> Customer:
+    """Anonymise the customer's profile and portal login (deactivated, unusable password); the
+    row stays, stamped `erased_at`, for the tickets that point to it."""
+    now = timezone.now()
+    if customer.user_id:
+        user = customer.user
+        user.email = f"erased-user-{user.pk}@erased.invalid"
+        user.name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(update_fields=["email", "name", "is_active", "password"])
+    customer.email = _erased_email(customer.pk)
+    customer.name = ""
+    customer.company = ""
+    customer.phone = ""
+    customer.metadata = {}
+    customer.crm_id = ""
+    customer.crm_last_error = ""
+    customer.email_opt_out = True
+    customer.user = None
+    customer.erased_at = now
+    customer.save()
+    return customer

@@ -7,18 +7,8 @@ import nh3
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email as django_validate_email
 
 from customers.models import Tier
-
-
-def normalize_email(value: str) -> str:
-    """Trimmed, lower-cased, and valid per Django's EmailValidator."""
-    email = (value or "").strip().lower()
-    if not email:
-        raise ValidationError("An email address is required.", code="required")
-    django_validate_email(email)
-    return email
 
 
 def normalize_phone(value: str, *, region: str | None = None) -> str:

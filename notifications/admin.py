@@ -1,5 +1,5 @@
 """The notifications admin: outbox, email log, webhook subscriptions and deliveries.
-Writes go through notifications.services."""
+Writes go through the notifications services (subscriptions.py, dispatch.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from config.admin_tools import ReadOnlyAdminMixin
-from notifications import services, webhooks
+from notifications import dispatch, subscriptions, webhooks
+from notifications.events import known_events
 from notifications.models import (
     ConsumerRun,
     DeliveryStatus,
@@ -43,7 +44,7 @@ class OutboxEventAdmin(ReadOnlyAdmin):
     def dispatch_now(self, request: HttpRequest, queryset: QuerySet[OutboxEvent]) -> None:
         ids = list(queryset.filter(status=OutboxStatus.PENDING).values_list("pk", flat=True))
         for event_id in ids:
-            services.outbox_event_dispatch(event_id=str(event_id))
+            dispatch.outbox_event_dispatch(event_id=str(event_id))
         self.message_user(request, f"{len(ids)} event(s) dispatched.", messages.SUCCESS)
 
 
@@ -86,7 +87,7 @@ class ConsumerRunAdmin(ReadOnlyAdmin):
 class WebhookSubscriptionForm(forms.ModelForm):
     url = forms.URLField(max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(
-        choices=[(e, e) for e in services.KNOWN_EVENTS], widget=forms.CheckboxSelectMultiple
+        choices=lambda: [(e, e) for e in known_events()], widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
@@ -141,9 +142,9 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
             for field in ("url", "events", "description", "is_active", "include_internal_notes")
         }
         if change:
-            services.webhook_subscription_update(subscription=obj, actor=request.user, data=data)
+            subscriptions.webhook_subscription_update(subscription=obj, actor=request.user, data=data)
             return
-        created = services.webhook_subscription_create(actor=request.user, **data)
+        created = subscriptions.webhook_subscription_create(actor=request.user, **data)
         obj.pk = created.pk
         self.message_user(
             request,
@@ -152,18 +153,18 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         )
 
     def delete_model(self, request: HttpRequest, obj: WebhookSubscription) -> None:
-        services.webhook_subscription_delete(subscription=obj, actor=request.user)
+        subscriptions.webhook_subscription_delete(subscription=obj, actor=request.user)
 
     @admin.action(description="Rotate the signing secret (old one keeps signing during the grace period)")
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
         for subscription in queryset:
-            rotated = services.webhook_subscription_rotate_secret(subscription=subscription, actor=request.user)
+            rotated = subscriptions.webhook_subscription_rotate_secret(subscription=subscription, actor=request.user)
             self.message_user(request, f"New secret for {rotated.url} (shown once): {rotated.secret}", messages.WARNING)
 
     @admin.action(description="Enable (reset the failure count)")
     def enable(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
         for subscription in queryset:
-            services.webhook_subscription_update(
+            subscriptions.webhook_subscription_update(
                 subscription=subscription, actor=request.user, data={"is_active": True}
             )
         self.message_user(request, "Enabled.", messages.SUCCESS)
@@ -191,6 +192,6 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         count = 0
         for delivery in queryset.exclude(status=DeliveryStatus.PENDING, attempts=0):
-            services.webhook_delivery_redeliver(delivery=delivery, actor=request.user)
+            subscriptions.webhook_delivery_redeliver(delivery=delivery, actor=request.user)
             count += 1
         self.message_user(request, f"{count} delivery(ies) queued again.", messages.SUCCESS)

@@ -77,7 +77,7 @@ def registry() -> dict[str, list[str]]:
     return {event: list(names) for event, names in _REGISTRY.items() if names}
 
 
-# --- dispatch (called by notifications.services.outbox_event_dispatch) -------------------------------
+# --- dispatch (called by notifications.dispatch.outbox_event_dispatch) -------------------------------
 
 
 def consumer_runs_plan(*, event_id: Any, event: str) -> None:

@@ -2,33 +2,33 @@
 
 from celery import shared_task
 
-from notifications import services
+from notifications import dispatch, purge, webhook_delivery
 
 
 @shared_task(name="notifications.outbox_dispatch")
 def outbox_dispatch(event_id: str) -> None:
-    services.outbox_event_dispatch(event_id=event_id)
+    dispatch.outbox_event_dispatch(event_id=event_id)
 
 
 @shared_task(name="notifications.outbox_sweep")
 def outbox_sweep() -> int:
     """Beat, every minute: dispatch events still pending after the grace period."""
-    return services.outbox_sweep()
+    return dispatch.outbox_sweep()
 
 
 @shared_task(name="notifications.webhook_deliver")
 def webhook_deliver(delivery_id: str) -> None:
     """One attempt of one webhook delivery, if it is still due (the row decides, not the task)."""
-    services.webhook_delivery_attempt(delivery_id=delivery_id)
+    webhook_delivery.webhook_delivery_attempt(delivery_id=delivery_id)
 
 
 @shared_task(name="notifications.delivery_retry")
 def delivery_retry() -> dict[str, int]:
     """Beat, every minute: webhook retries due (next_attempt_at) and email retries due."""
-    return services.delivery_retry()
+    return webhook_delivery.delivery_retry()
 
 
 @shared_task(name="notifications.purge")
 def notifications_purge() -> dict[str, int]:
     """Beat, daily: delete finished outbox events, email log entries and deliveries past retention."""
-    return services.notifications_purge()
+    return purge.notifications_purge()

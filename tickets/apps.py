@@ -26,7 +26,10 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        from notifications import consumers
+        from notifications import consumers, events
+        from tickets.events import EVENTS
+
+        events.register(EVENTS)
         from tickets.sla.services import sla_on_customer_updated
 
         # The default SLA policy and calendars exist after every migrate (idempotent; see tickets/sla/services.py).
@@ -34,6 +37,10 @@ class TicketsConfig(AppConfig):
         # The domain event bus (notifications/consumers.py): a customer's tier change recomputes the
         # SLA targets of their active tickets, without customers/ importing tickets/.
         consumers.register("customer.updated", sla_on_customer_updated, name="tickets.sla_on_customer_updated")
+        # Who gets which email for a ticket event (notifications knows no domain model).
+        from tickets import recipients
+
+        recipients.register()
         # django-anymail's integration point for its ESP inbound webhooks (/anymail/<esp>/inbound/):
         # the receiver hands the message to tickets/inbound/services.py.
         from anymail.signals import inbound

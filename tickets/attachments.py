@@ -1,4 +1,4 @@
-"""Attachments beyond the single-file service (services.attachment_add): several files at once
+"""Attachments beyond the single-file service (comments.attachment_add): several files at once
 from the API or the ticket page, and the scoped read for downloads."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from agents.selectors import CUSTOMER_ROLE, user_role
-from tickets import services, validators
+from tickets import comments, validators
+from tickets.audit import ticket_lock
 from tickets.models import Attachment, Comment, Ticket
 from tickets.selectors import ticket_visible_to
 
@@ -31,11 +32,11 @@ def attachments_upload(
         if user_role(actor) == CUSTOMER_ROLE and (comment.is_internal or comment.customer_id is None):
             raise ValidationError({"comment": ["You can only add files to your own replies."]}, code="invalid")
     validators.validate_attachments(files)
-    locked = services.lock_ticket(ticket)
+    locked = ticket_lock(ticket)
     attachments = []
     for upload in files:
         try:
-            attachments.append(services.attachment_add(ticket=locked, file=upload, actor=actor, comment=comment))
+            attachments.append(comments.attachment_add(ticket=locked, file=upload, actor=actor, comment=comment))
         except ValidationError as exc:
             raise ValidationError({"files": [f"{upload.name}: {' '.join(exc.messages)}"]}) from exc
     return attachments

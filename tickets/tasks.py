@@ -13,7 +13,7 @@ from celery import shared_task
 @shared_task(name="tickets.export_job_run", soft_time_limit=3000, time_limit=3300)
 def export_job_run_task(job_id: int) -> int | None:
     """Write an export file; the job row records progress, the result or the failure."""
-    from tickets.jobs import export_job_run
+    from tickets.exports import export_job_run
 
     job = export_job_run(job_id=job_id)
     return job.row_count if job is not None else None
@@ -22,7 +22,7 @@ def export_job_run_task(job_id: int) -> int | None:
 @shared_task(name="tickets.bulk_update_job_run")
 def bulk_update_job_run_task(job_id: int) -> int | None:
     """Apply a bulk update ticket by ticket; per-ticket failures are recorded on the job."""
-    from tickets.jobs import bulk_update_job_run
+    from tickets.bulk import bulk_update_job_run
 
     job = bulk_update_job_run(job_id=job_id)
     return job.succeeded if job is not None else None
@@ -39,7 +39,7 @@ def job_requeue_stale_task() -> int:
 @shared_task(name="tickets.retention_run", soft_time_limit=3000, time_limit=3300)
 def retention_run_task(dry_run: bool = False) -> int:
     """Beat, daily: delete or anonymise closed tickets past the retention period (settings)."""
-    from tickets.jobs import retention_run
+    from tickets.retention import retention_run
 
     return retention_run(dry_run=dry_run)
 

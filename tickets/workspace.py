@@ -15,11 +15,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from tickets import services, validators
+from tickets import comments, services, validators
 from tickets.concurrency import StaleTicketError, require_writing_agent, ticket_lock_fresh
-from tickets.macros.models import Macro
 from tickets.macros.services import macro_changes
 from tickets.models import Channel, Comment, Status, Ticket
+from tickets.models.macros import Macro
 
 __all__ = ["StaleTicketError", "ticket_properties_save", "ticket_reply"]
 
@@ -51,7 +51,7 @@ def ticket_reply(
     locked = ticket_lock_fresh(ticket=ticket, expected_version=expected_version, seen_event_id=seen_event_id)
     if macro is not None and not macro.is_usable_by(actor):
         raise ValidationError({"macro": ["No such macro (or not yours to use)."]})
-    comment = services.comment_add(
+    comment = comments.comment_add(
         ticket=locked, actor=actor, body=body, is_internal=is_internal, files=files, channel=Channel.ADMIN
     )
     if macro is not None:

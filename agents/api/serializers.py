@@ -6,9 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from agents.models import Agent, ApiKey, AssignmentStrategy, Role, Team
+from agents.models import Agent, ApiKey, AssignmentStrategy, Priority, Role, Team
 from config.api.serializers import StrictFieldsMixin
-from tickets.models import Priority
 
 USER_ROLE_CHOICES = [*Role.choices, ("customer", "Customer")]
 

@@ -73,6 +73,7 @@ THIRD_PARTY_APPS = [
     "anymail",
 ]
 LOCAL_APPS = [
+    "config.api",
     "agents",
     "customers",
     "tickets",
@@ -238,7 +239,7 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
     ],
 )
 
-# --- background jobs (tickets/jobs.py, customers/gdpr.py, customers/crm.py) ------------------
+# --- background jobs (tickets/jobs.py, tickets/gdpr.py, customers/crm.py) ------------------
 # Closed tickets older than RETENTION_DAYS are deleted (or anonymised, RETENTION_MODE) by a daily beat job.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=730)
 RETENTION_MODE = env("RETENTION_MODE", default="delete")  # delete | anonymize

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from config.api.serializers import StrictFieldsMixin
+from config.validators import normalize_email
 from customers import validators
 from customers.models import Customer, Organization, Tier
 
@@ -61,7 +62,7 @@ class CustomerWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     email_opt_out = serializers.BooleanField(required=False)
 
     def validate_email(self, value: str) -> str:
-        return _apply(validators.normalize_email, value)
+        return _apply(normalize_email, value)
 
     def validate_phone(self, value: str) -> str:
         return _apply(validators.normalize_phone, value)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
+from notifications.events import known_events
 from notifications.models import WebhookDelivery, WebhookSubscription
-from notifications.services import KNOWN_EVENTS
 
 
 class WebhookSubscriptionSerializer(serializers.ModelSerializer):
@@ -37,7 +39,12 @@ class WebhookSubscriptionWithSecretSerializer(WebhookSubscriptionSerializer):
 
 class WebhookSubscriptionInputSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500)
-    events = serializers.ListField(child=serializers.ChoiceField(choices=KNOWN_EVENTS), allow_empty=False)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=()), allow_empty=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["events"].child.choices = known_events()  # registered by the apps once they are ready
+
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     is_active = serializers.BooleanField(required=False, default=True)
     include_internal_notes = serializers.BooleanField(

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.lists import StrictQueryParamsCursorPagination
-from notifications import services
+from notifications import subscriptions
 from notifications.api.permissions import IsAdminRole
 from notifications.api.serializers import (
     WebhookDeliverySerializer,
@@ -48,14 +48,14 @@ class WebhookSubscriptionViewSet(
     def create(self, request: Request) -> Response:
         data = WebhookSubscriptionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        subscription = services.webhook_subscription_create(actor=request.user, **data.validated_data)
+        subscription = subscriptions.webhook_subscription_create(actor=request.user, **data.validated_data)
         return Response(WebhookSubscriptionWithSecretSerializer(subscription).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WebhookSubscriptionInputSerializer, responses=WebhookSubscriptionSerializer)
     def update(self, request: Request, pk: str | None = None) -> Response:
         data = WebhookSubscriptionInputSerializer(data=request.data, partial=request.method == "PATCH")
         data.is_valid(raise_exception=True)
-        subscription = services.webhook_subscription_update(
+        subscription = subscriptions.webhook_subscription_update(
             subscription=self.get_object(), actor=request.user, data=dict(data.validated_data)
         )
         return Response(WebhookSubscriptionSerializer(subscription).data)
@@ -65,12 +65,14 @@ class WebhookSubscriptionViewSet(
         return self.update(request, pk)
 
     def perform_destroy(self, instance: WebhookSubscription) -> None:
-        services.webhook_subscription_delete(subscription=instance, actor=self.request.user)
+        subscriptions.webhook_subscription_delete(subscription=instance, actor=self.request.user)
 
     @extend_schema(request=None, responses=WebhookSubscriptionWithSecretSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, pk: str | None = None) -> Response:
-        subscription = services.webhook_subscription_rotate_secret(subscription=self.get_object(), actor=request.user)
+        subscription = subscriptions.webhook_subscription_rotate_secret(
+            subscription=self.get_object(), actor=request.user
+        )
         return Response(WebhookSubscriptionWithSecretSerializer(subscription).data)
 
     @extend_schema(
@@ -106,6 +108,6 @@ class WebhookSubscriptionViewSet(
         delivery = WebhookDelivery.objects.filter(subscription=subscription, pk=delivery_uuid).first()
         if delivery is None:
             raise Http404
-        delivery = services.webhook_delivery_redeliver(delivery=delivery, actor=request.user)
+        delivery = subscriptions.webhook_delivery_redeliver(delivery=delivery, actor=request.user)
         delivery.refresh_from_db()
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

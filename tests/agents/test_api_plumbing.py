@@ -13,9 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from agents.models import Agent, IdempotencyKey, Role, Team
+from agents.models import Agent, Role, Team
 from agents.services import agent_update, api_key_create, team_create, team_update
 from config.api.idempotency import idempotent
+from config.api.models import IdempotencyKey
 from config.api.pagination import DefaultCursorPagination
 from customers.services import (
     customer_delete,

@@ -12,9 +12,9 @@ from django.core import mail
 from model_bakery import baker
 
 from agents.models import Role
-from tickets import services
-from tickets.macros.models import Macro
+from tickets import comments, services
 from tickets.models import Attachment, Comment, Status, Ticket, TicketEvent
+from tickets.models.macros import Macro
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", "/tmp/helpdesk-screenshots"))
@@ -36,11 +36,11 @@ def conversation(customer_a, make_agent):
         customer=customer_a,
         priority="high",
     )
-    services.comment_add(ticket=ticket, actor=colleague.user, body="Thanks, looking into it.")
-    services.comment_add(
+    comments.comment_add(ticket=ticket, actor=colleague.user, body="Thanks, looking into it.")
+    comments.comment_add(
         ticket=ticket, actor=colleague.user, body="Render service logs show a timeout.", is_internal=True
     )
-    services.comment_add(ticket=ticket, customer=customer_a, actor=customer_a.user, body="Any news?")
+    comments.comment_add(ticket=ticket, customer=customer_a, actor=customer_a.user, body="Any news?")
     return Ticket.objects.get(pk=ticket.pk)
 
 

@@ -20,7 +20,7 @@ def first_ticket(customer_a):
 
 @pytest.fixture
 def webhook(admin_agent):
-    from notifications.services import webhook_subscription_create
+    from notifications.subscriptions import webhook_subscription_create
 
     return webhook_subscription_create(actor=admin_agent.user, url="http://127.0.0.1:9/hook", events=["ticket.created"])
 

@@ -16,6 +16,8 @@ from customers import crm
 from customers.models import Customer
 from customers.services import customer_create, customer_update
 from customers.tasks import crm_pull_tiers_task, crm_sync_sweep_task, customer_crm_push_task
+from notifications import dispatch
+from notifications.models import ConsumerRun, ConsumerRunStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -155,11 +157,10 @@ def test_an_unreachable_crm_is_a_transient_failure(settings, customer_a):
 def test_unset_url_does_nothing(httpserver, settings, django_capture_on_commit_callbacks):
     settings.CRM_BASE_URL = ""
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         customer = customer_create(email="quiet@example.com")
         customer_update(customer=customer, data={"name": "Quiet"})
 
-    assert not any("_enqueue_push" in repr(cb) for cb in callbacks)
     assert httpserver.log == []
     assert crm.customer_crm_push(customer_id=customer.pk) is None
     assert crm.crm_sync_sweep() == 0
@@ -168,20 +169,36 @@ def test_unset_url_does_nothing(httpserver, settings, django_capture_on_commit_c
     assert (customer.crm_id, customer.crm_synced_at) == ("", None)
 
 
-def test_a_broker_outage_does_not_fail_the_change(crm_server, monkeypatch, django_capture_on_commit_callbacks, caplog):
-    from kombu.exceptions import OperationalError
-
-    def broker_down(customer_id: int) -> None:
-        raise OperationalError("connection refused")
-
-    monkeypatch.setattr(crm, "_enqueue_push", broker_down)
+def test_a_crm_outage_does_not_fail_the_change_and_the_consumer_run_is_retried(
+    crm_server, django_capture_on_commit_callbacks
+):
+    crm_server.expect_oneshot_request("/api/customers", method="POST").respond_with_data("down", status=503)
     with django_capture_on_commit_callbacks(execute=True):
         customer = customer_create(email="later@example.com")
 
     assert Customer.objects.filter(pk=customer.pk).exists()
-    assert "connection refused" in caplog.text
-    assert crm.crm_stale_customers() == [customer.pk]  # the sweep pushes it later
-    assert crm_server.log == []
+    run = ConsumerRun.objects.get(event="customer.created", consumer="customers.crm_push")
+    assert (run.status, run.attempts) == (ConsumerRunStatus.PENDING, 1)
+    assert "CrmTransientError" in run.error
+    assert crm.crm_stale_customers() == [customer.pk]
+
+    crm_server.expect_oneshot_request("/api/customers", method="POST").respond_with_json({"id": "crm-9"})
+    dispatch.outbox_sweep(older_than_seconds=0)
+
+    run.refresh_from_db()
+    customer.refresh_from_db()
+    assert (run.status, customer.crm_id) == (ConsumerRunStatus.DONE, "crm-9")
+
+
+def test_a_permanent_crm_failure_is_recorded_and_not_retried(crm_server, django_capture_on_commit_callbacks):
+    crm_server.expect_oneshot_request("/api/customers", method="POST").respond_with_data("no", status=400)
+    with django_capture_on_commit_callbacks(execute=True):
+        customer = customer_create(email="refused@example.com")
+
+    run = ConsumerRun.objects.get(event="customer.created", consumer="customers.crm_push")
+    customer.refresh_from_db()
+    assert run.status == ConsumerRunStatus.DONE
+    assert "HTTP 400" in customer.crm_last_error
 
 
 def test_erased_and_missing_customers_are_not_pushed(crm_server, customer_a):

@@ -14,12 +14,19 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 import notifications
-from notifications import consumers, services
+from notifications import consumers, dispatch, events
 from notifications.models import ConsumerRun, ConsumerRunStatus, OutboxEvent, OutboxStatus
 
 pytestmark = pytest.mark.django_db
 
 EVENT = "test.happened"
+
+
+@pytest.fixture(autouse=True)
+def _test_events(monkeypatch) -> None:
+    """The events these tests publish, registered for the test only."""
+    for name in (EVENT, "test.side_effect", "test.other"):
+        monkeypatch.setitem(events._EVENTS, name, None)
 
 
 class Recorder:
@@ -69,8 +76,8 @@ def test_a_redelivered_event_does_not_run_the_consumer_again(recorder, django_ca
     event = publish_and_dispatch(django_capture_on_commit_callbacks)
     OutboxEvent.objects.filter(pk=event.pk).update(status=OutboxStatus.PENDING)  # as if the ack was lost
 
-    services.outbox_event_dispatch(event_id=str(event.pk))
-    services.outbox_event_dispatch(event_id=str(event.pk))
+    dispatch.outbox_event_dispatch(event_id=str(event.pk))
+    dispatch.outbox_event_dispatch(event_id=str(event.pk))
 
     assert len(recorder.calls) == 1
     assert ConsumerRun.objects.filter(event_id=event.pk).count() == 1
@@ -92,7 +99,7 @@ def test_a_failing_consumer_is_rolled_back_logged_and_retried_by_the_sweep(
     assert not OutboxEvent.objects.filter(event="test.side_effect").exists()  # the handler's write rolled back
 
     with freeze_time("2026-03-02 10:05:00"), django_capture_on_commit_callbacks(execute=True):
-        assert services.outbox_sweep() == 1
+        assert dispatch.outbox_sweep() == 1
 
     run.refresh_from_db()
     event.refresh_from_db()
@@ -109,14 +116,14 @@ def test_a_consumer_failing_every_time_is_given_up_after_the_max_attempts(
     recorder.failures = 5
     event = publish_and_dispatch(django_capture_on_commit_callbacks)
     with caplog.at_level(logging.ERROR, logger="notifications.consumers"):
-        services.outbox_event_dispatch(event_id=str(event.pk))
+        dispatch.outbox_event_dispatch(event_id=str(event.pk))
 
     run = ConsumerRun.objects.get(event_id=event.pk)
     event.refresh_from_db()
     assert (run.status, run.attempts) == (ConsumerRunStatus.FAILED, 2)
     assert event.status == OutboxStatus.DISPATCHED  # the other channels are not held up for ever
     assert "giving up" in caplog.text
-    services.outbox_sweep(older_than_seconds=0)
+    dispatch.outbox_sweep(older_than_seconds=0)
     assert len(recorder.calls) == 2
 
 
@@ -131,7 +138,7 @@ def test_a_run_whose_consumer_is_gone_stays_pending_and_is_logged(django_capture
     event = notifications.publish(EVENT, {})
     ConsumerRun.objects.create(event_id=event.pk, event=EVENT, consumer="tests.gone")
     with caplog.at_level(logging.ERROR, logger="notifications.consumers"):
-        services.outbox_event_dispatch(event_id=str(event.pk))
+        dispatch.outbox_event_dispatch(event_id=str(event.pk))
     event.refresh_from_db()
     assert event.status == OutboxStatus.PENDING
     assert "not registered" in caplog.text
@@ -157,7 +164,7 @@ def test_the_sweep_does_not_rerun_a_finished_run(recorder):
         event_id=event.pk, event=EVENT, consumer="tests.recorder", status=ConsumerRunStatus.DONE, attempts=1
     )
     OutboxEvent.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(hours=1))
-    services.outbox_sweep()
+    dispatch.outbox_sweep()
     assert recorder.calls == []
 
 
@@ -199,7 +206,7 @@ def test_a_run_locked_by_another_worker_is_skipped_then_run_once(recorder):
     thread.start()
     assert locked.wait(10)
     try:
-        services.outbox_event_dispatch(event_id=str(event.pk))
+        dispatch.outbox_event_dispatch(event_id=str(event.pk))
         event.refresh_from_db()
         assert event.status == OutboxStatus.PENDING  # the run is in flight elsewhere: not done yet
         assert recorder.calls == []
@@ -207,7 +214,7 @@ def test_a_run_locked_by_another_worker_is_skipped_then_run_once(recorder):
         release.set()
         thread.join(10)
 
-    services.outbox_event_dispatch(event_id=str(event.pk))
+    dispatch.outbox_event_dispatch(event_id=str(event.pk))
     event.refresh_from_db()
     assert event.status == OutboxStatus.DISPATCHED
     assert recorder.calls == [{"id": 2}]

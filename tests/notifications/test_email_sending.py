@@ -11,7 +11,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 from model_bakery import baker
 
-from notifications import emails, services
+from notifications import email_delivery, emails, webhook_delivery
 from notifications.backends import FailoverEmailBackend, provider_name
 from notifications.models import EmailLog, EmailStatus
 from tests.notifications import backends
@@ -138,10 +138,10 @@ def test_exhausted_round_becomes_a_row_due_later_and_the_retry_job_sends_it(
         assert log.status == EmailStatus.PENDING
         assert log.next_attempt_at == timezone.now() + timedelta(seconds=60)
         assert "SMTPServerDisconnected" in log.error
-        assert services.delivery_retry() == {"webhooks": 0, "emails": 0}  # not due yet
+        assert webhook_delivery.delivery_retry() == {"webhooks": 0, "emails": 0}  # not due yet
 
     with freeze_time("2026-03-02 10:01:01"):
-        assert services.delivery_retry() == {"webhooks": 0, "emails": 1}
+        assert webhook_delivery.delivery_retry() == {"webhooks": 0, "emails": 1}
 
     log.refresh_from_db()
     assert log.status == EmailStatus.SENT
@@ -157,11 +157,11 @@ def test_mail_failing_every_round_is_recorded_failed(settings):
     log = baker.make_recipe("tests.notifications.email_log", event_id="00000000-0000-0000-0000-000000000001")
 
     with freeze_time("2026-03-02 10:00:00"):
-        services.email_send_pending()
+        email_delivery.email_send_pending()
     log.refresh_from_db()
     assert log.status == EmailStatus.PENDING
     with freeze_time("2026-03-02 10:02:00"):
-        services.email_send_pending()
+        email_delivery.email_send_pending()
 
     log.refresh_from_db()
     assert log.status == EmailStatus.FAILED
@@ -177,7 +177,7 @@ def test_a_batch_of_five_goes_over_one_connection(settings, mailoutbox):
         "tests.notifications.email_log", event_id="00000000-0000-0000-0000-000000000002", _quantity=5
     )
 
-    assert services.email_send_pending() == 5
+    assert email_delivery.email_send_pending() == 5
 
     assert backends.CountingBackend.opened == 1
     assert sorted(m.to[0] for m in mailoutbox) == sorted(log.recipient for log in logs)
@@ -190,7 +190,7 @@ def test_batches_are_capped_by_the_batch_size(settings, mailoutbox):
     settings.EMAIL_BATCH_SIZE = 2
     baker.make_recipe("tests.notifications.email_log", event_id="00000000-0000-0000-0000-000000000003", _quantity=5)
 
-    assert services.delivery_retry()["emails"] == 5
+    assert webhook_delivery.delivery_retry()["emails"] == 5
 
     assert backends.CountingBackend.opened == 3  # 2 + 2 + 1, one connection per batch
     assert len(mailoutbox) == 5
@@ -202,7 +202,7 @@ def test_failover_backend_keeps_one_connection_per_provider_for_a_batch(settings
     settings.EMAIL_FAILOVER_BACKENDS = ["tests.notifications.backends.CountingBackend", LOCMEM]
     baker.make_recipe("tests.notifications.email_log", event_id="00000000-0000-0000-0000-000000000004", _quantity=5)
 
-    services.email_send_pending()
+    email_delivery.email_send_pending()
 
     assert backends.CountingBackend.opened == 1
     assert len(mailoutbox) == 5
@@ -219,9 +219,9 @@ def test_a_claim_in_flight_is_not_sent_again_until_its_lease_expires(settings, m
             status=EmailStatus.SENDING,
             claimed_at=timezone.now(),
         )
-        assert services.email_send_pending() == 0
+        assert email_delivery.email_send_pending() == 0
     with freeze_time("2026-03-02 10:11:00"):
-        assert services.email_send_pending() == 1
+        assert email_delivery.email_send_pending() == 1
 
     log.refresh_from_db()
     assert log.status == EmailStatus.SENT
@@ -253,7 +253,7 @@ def test_an_esp_through_anymail_records_its_message_id(postmark_at, mailoutbox):
         "tests.notifications.email_log", event_id="00000000-0000-0000-0000-000000000006", recipient="pat@example.com"
     )
 
-    services.email_send_pending()
+    email_delivery.email_send_pending()
 
     log.refresh_from_db()
     assert log.status == EmailStatus.SENT
@@ -271,7 +271,7 @@ def test_an_esp_outage_fails_over_to_the_next_provider(postmark_at, mailoutbox):
     postmark_at.expect_request("/email").respond_with_data("down", status=503)
     log = baker.make_recipe("tests.notifications.email_log", event_id="00000000-0000-0000-0000-000000000007")
 
-    services.email_send_pending()
+    email_delivery.email_send_pending()
 
     log.refresh_from_db()
     assert (log.status, log.provider) == (EmailStatus.SENT, "locmem")

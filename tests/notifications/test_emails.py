@@ -6,7 +6,9 @@ import pytest
 
 import notifications
 from notifications.models import EmailLog, EmailStatus, OutboxEvent
+from tickets import comments
 from tickets import services as ticket_services
+from tickets.events import ticket_payload
 from tickets.models import Status
 
 
@@ -55,7 +57,7 @@ def test_public_agent_reply_reaches_the_customer_in_the_thread(
     agent, ticket, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, actor=agent.user, body="Have you tried turning it off?")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="Have you tried turning it off?")
 
     [message] = _to(mailoutbox, ticket.customer.email)
     assert message.subject == f"[#{ticket.pk}] Re: {ticket.title}"
@@ -67,9 +69,7 @@ def test_public_agent_reply_reaches_the_customer_in_the_thread(
 @pytest.mark.django_db
 def test_internal_note_never_reaches_the_customer(agent, ticket, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(
-            ticket=ticket, actor=agent.user, body="Customer is grumpy, careful", is_internal=True
-        )
+        comments.comment_add(ticket=ticket, actor=agent.user, body="Customer is grumpy, careful", is_internal=True)
 
     assert _to(mailoutbox, ticket.customer.email) == []
     assert not any("grumpy" in m.body or "grumpy" in _html(m) for m in mailoutbox)
@@ -79,7 +79,7 @@ def test_internal_note_never_reaches_the_customer(agent, ticket, mailoutbox, dja
 @pytest.mark.django_db
 def test_html_mail_escapes_the_reply_body(agent, ticket, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, actor=agent.user, body="<script>alert(1)</script> fixed")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="<script>alert(1)</script> fixed")
 
     [message] = _to(mailoutbox, ticket.customer.email)
     assert "<script>" not in _html(message)
@@ -93,7 +93,7 @@ def test_customer_reply_mails_the_assignee(agent, ticket, mailoutbox, django_cap
     ticket.save(update_fields=["assignee"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, customer=ticket.customer, body="Still broken, sorry")
+        comments.comment_add(ticket=ticket, customer=ticket.customer, body="Still broken, sorry")
 
     [message] = _to(mailoutbox, agent.user.email)
     assert message.subject == f"[#{ticket.pk}] Customer reply: {ticket.title}"
@@ -112,7 +112,7 @@ def test_customer_reply_on_an_unassigned_ticket_goes_to_the_team_inbox(
     ticket.save(update_fields=["team"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, customer=ticket.customer, body="Anyone there?")
+        comments.comment_add(ticket=ticket, customer=ticket.customer, body="Anyone there?")
 
     assert [m.subject for m in _to(mailoutbox, "billing@support.example.com")] == [
         f"[#{ticket.pk}] Customer reply: {ticket.title}"
@@ -122,7 +122,7 @@ def test_customer_reply_on_an_unassigned_ticket_goes_to_the_team_inbox(
 @pytest.mark.django_db
 def test_customer_reply_with_nobody_to_tell_sends_nothing(ticket, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, customer=ticket.customer, body="Hello?")
+        comments.comment_add(ticket=ticket, customer=ticket.customer, body="Hello?")
 
     assert EmailLog.objects.filter(template="customer_reply").count() == 0
 
@@ -145,7 +145,7 @@ def test_a_reopen_by_the_customer_reply_sends_no_status_notice(
 ):
     ticket_services.ticket_change_status(ticket=ticket, actor=agent.user, status=Status.PENDING)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, customer=ticket.customer, body="Here is the info")
+        comments.comment_add(ticket=ticket, customer=ticket.customer, body="Here is the info")
     with django_capture_on_commit_callbacks(execute=True):
         ticket_services.ticket_change_status(ticket=ticket, actor=ticket.customer.user, status=Status.RESOLVED)
 
@@ -194,9 +194,7 @@ def test_sla_events_mail_the_team_lead(
     ticket.team = team
     ticket.save(update_fields=["team"])
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.publish(
-            event, {"ticket": ticket_services.ticket_payload(ticket), "team_lead_id": team_lead.user.pk}
-        )
+        notifications.publish(event, {"ticket": ticket_payload(ticket), "team_lead_id": team_lead.user.pk})
 
     [message] = mailoutbox
     assert message.to == [team_lead.user.email]
@@ -213,7 +211,7 @@ def test_sla_event_without_lead_id_falls_back_to_the_ticket_team_lead(
     ticket.team = team
     ticket.save(update_fields=["team"])
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.publish("ticket.sla_breached", {"ticket": ticket_services.ticket_payload(ticket)})
+        notifications.publish("ticket.sla_breached", {"ticket": ticket_payload(ticket)})
 
     assert [m.to for m in mailoutbox] == [[team_lead.user.email]]
 
@@ -223,7 +221,7 @@ def test_sla_event_for_a_ticket_without_team_or_lead_sends_nothing(
     ticket, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.publish("ticket.escalated", {"ticket": ticket_services.ticket_payload(ticket)})
+        notifications.publish("ticket.escalated", {"ticket": ticket_payload(ticket)})
 
     assert mailoutbox == []
 
@@ -238,7 +236,7 @@ def test_opted_out_customer_gets_only_essential_mail(agent, customer_a, mailoutb
     with django_capture_on_commit_callbacks(execute=True):
         ticket_services.ticket_change_status(ticket=ticket, actor=agent.user, status=Status.IN_PROGRESS)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, actor=agent.user, body="Here is your answer")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="Here is your answer")
 
     messages = _to(mailoutbox, customer_a.email)
     assert [m.subject for m in messages] == [f"[#{ticket.pk}] Re: Quiet please"]
@@ -252,7 +250,7 @@ def test_erased_customer_gets_no_mail(agent, ticket, mailoutbox, django_capture_
     ticket.customer.erased_at = timezone.now()
     ticket.customer.save()
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.comment_add(ticket=ticket, actor=agent.user, body="Answer")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="Answer")
 
     assert mailoutbox == []
 
@@ -269,7 +267,7 @@ def test_events_that_only_go_to_webhooks_send_no_mail(agent, ticket, mailoutbox,
 
 @pytest.mark.django_db
 def test_event_for_a_deleted_ticket_sends_no_mail(agent, ticket, mailoutbox, django_capture_on_commit_callbacks):
-    payload = {"ticket": ticket_services.ticket_payload(ticket), "actor_id": None}
+    payload = {"ticket": ticket_payload(ticket), "actor_id": None}
     ticket.delete()
     with django_capture_on_commit_callbacks(execute=True):
         notifications.publish("ticket.created", payload)

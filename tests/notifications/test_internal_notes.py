@@ -10,8 +10,9 @@ from freezegun import freeze_time
 from model_bakery import baker
 from rest_framework.test import APIClient
 
-from notifications import services
+from notifications import subscriptions, webhook_delivery
 from notifications.models import WebhookDelivery, WebhookSubscription
+from tickets import comments
 from tickets import services as ticket_services
 
 
@@ -24,8 +25,8 @@ def ticket_with_comments(agent, customer_a, django_capture_on_commit_callbacks):
     def _run():
         ticket = ticket_services.ticket_create(actor=agent.user, title="Notes", customer=customer_a)
         with django_capture_on_commit_callbacks(execute=True):
-            ticket_services.comment_add(ticket=ticket, actor=agent.user, body="Customer seems angry", is_internal=True)
-            ticket_services.comment_add(ticket=ticket, actor=agent.user, body="We are on it")
+            comments.comment_add(ticket=ticket, actor=agent.user, body="Customer seems angry", is_internal=True)
+            comments.comment_add(ticket=ticket, actor=agent.user, body="We are on it")
         return ticket
 
     return _run
@@ -71,7 +72,7 @@ def test_a_pending_internal_note_is_not_sent_once_the_subscription_opts_out(
     with freeze_time("2026-03-02 10:00:00") as frozen:
         ticket_with_comments()
         assert WebhookDelivery.objects.filter(status="pending").count() == 2
-        services.webhook_subscription_update(
+        subscriptions.webhook_subscription_update(
             subscription=subscription, actor=None, data={"include_internal_notes": False}
         )
         httpserver.clear_all_handlers()
@@ -79,7 +80,7 @@ def test_a_pending_internal_note_is_not_sent_once_the_subscription_opts_out(
         httpserver.expect_request("/notes").respond_with_data("ok")
         frozen.tick(10)
 
-        services.delivery_retry()
+        webhook_delivery.delivery_retry()
 
     assert [b["data"]["comment"]["body"] for b in _bodies(httpserver, "/notes")] == ["We are on it"]
     note = WebhookDelivery.objects.get(payload__data__comment__is_internal=True)

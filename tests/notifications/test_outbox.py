@@ -14,10 +14,11 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 import notifications
-from notifications import services
+from notifications import dispatch, email_delivery, webhook_delivery
 from notifications.models import EmailLog, EmailStatus, OutboxEvent, OutboxStatus, WebhookDelivery
 from tests.notifications.backends import WorkerDied
 from tickets import services as ticket_services
+from tickets.events import ticket_payload
 
 
 class BoomError(Exception):
@@ -61,13 +62,13 @@ def test_a_worker_dying_mid_dispatch_leaves_the_event_pending_and_the_sweep_deli
         assert event.status == OutboxStatus.PENDING
         assert mailoutbox == []
         assert httpserver.log == []
-        assert services.outbox_sweep() == 0  # within the grace period: the dispatch may still be running
+        assert dispatch.outbox_sweep() == 0  # within the grace period: the dispatch may still be running
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with freeze_time("2026-03-02 10:15:00"):
-        assert services.outbox_sweep() == 1
-        assert services.outbox_sweep() == 0
-        assert services.delivery_retry() == {"webhooks": 0, "emails": 0}
+        assert dispatch.outbox_sweep() == 1
+        assert dispatch.outbox_sweep() == 0
+        assert webhook_delivery.delivery_retry() == {"webhooks": 0, "emails": 0}
 
     event.refresh_from_db()
     assert event.status == OutboxStatus.DISPATCHED
@@ -88,10 +89,10 @@ def test_redelivering_a_dispatched_event_sends_nothing_twice(
         ticket_services.ticket_create(actor=agent.user, title="Once", customer=customer_a)
     event = OutboxEvent.objects.get(event="ticket.created")
 
-    services.outbox_event_dispatch(event_id=str(event.pk))  # the broker delivers the task again
+    dispatch.outbox_event_dispatch(event_id=str(event.pk))  # the broker delivers the task again
     OutboxEvent.objects.filter(pk=event.pk).update(status=OutboxStatus.PENDING)  # even if the row says pending
-    services.outbox_event_dispatch(event_id=str(event.pk))
-    services.delivery_retry()
+    dispatch.outbox_event_dispatch(event_id=str(event.pk))
+    webhook_delivery.delivery_retry()
 
     assert len(mailoutbox) == 1
     assert len(httpserver.log) == 1
@@ -101,7 +102,7 @@ def test_redelivering_a_dispatched_event_sends_nothing_twice(
 
 @pytest.mark.django_db
 def test_dispatch_of_an_unknown_event_id_is_a_no_op():
-    assert services.outbox_event_dispatch(event_id="00000000-0000-0000-0000-000000000000") is None
+    assert dispatch.outbox_event_dispatch(event_id="00000000-0000-0000-0000-000000000000") is None
 
 
 @pytest.mark.django_db
@@ -115,7 +116,7 @@ def test_a_failing_plan_is_recorded_and_given_up_after_max_attempts(settings, dj
     assert "ValueError" in event.last_error
 
     with freeze_time(timezone.now() + timedelta(minutes=5)):
-        services.outbox_sweep()
+        dispatch.outbox_sweep()
 
     event.refresh_from_db()
     assert event.status == OutboxStatus.FAILED
@@ -132,7 +133,7 @@ def test_the_sweep_leaves_fresh_and_dispatched_events_alone():
     )
     old = baker.make_recipe("tests.notifications.outbox_event", created_at=timezone.now() - timedelta(minutes=5))
 
-    assert services.outbox_sweep() == 1
+    assert dispatch.outbox_sweep() == 1
 
     fresh.refresh_from_db()
     done.refresh_from_db()
@@ -173,22 +174,22 @@ def test_concurrent_dispatches_of_one_event_send_one_mail(agent, customer_a, mai
         ticket = baker.make_recipe("tests.tickets.ticket", customer=customer_a, organization=customer_a.organization)
         event = OutboxEvent.objects.create(
             event="ticket.created",
-            payload=json.loads(json.dumps({"ticket": ticket_services.ticket_payload(ticket)}, cls=DjangoJSONEncoder)),
+            payload=json.loads(json.dumps({"ticket": ticket_payload(ticket)}, cls=DjangoJSONEncoder)),
         )
     barrier = threading.Barrier(4)
     errors: list[BaseException] = []
 
-    def dispatch() -> None:
+    def dispatch_once() -> None:
         try:
             barrier.wait()
-            services.outbox_event_dispatch(event_id=str(event.pk))
-            services.email_send_pending()
+            dispatch.outbox_event_dispatch(event_id=str(event.pk))
+            email_delivery.email_send_pending()
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=dispatch) for _ in range(4)]
+    threads = [threading.Thread(target=dispatch_once) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -207,8 +208,7 @@ def test_publish_many_stores_one_row_per_payload_and_dispatches_each_after_commi
         "tests.tickets.ticket", customer=customer_a, organization=customer_a.organization, team=team, _quantity=3
     )
     payloads = [
-        {"ticket": ticket_services.ticket_payload(t), "team_lead_id": team_lead.user.pk, "target": "first_response"}
-        for t in tickets
+        {"ticket": ticket_payload(t), "team_lead_id": team_lead.user.pk, "target": "first_response"} for t in tickets
     ]
 
     with django_capture_on_commit_callbacks(execute=True):

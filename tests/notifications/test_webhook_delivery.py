@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from werkzeug import Response
 
 import notifications
-from notifications import services
+from notifications import subscriptions, webhook_delivery
 from notifications.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from notifications.signing import WebhookVerificationError, verify
 from tickets import services as ticket_services
@@ -102,15 +102,15 @@ def test_500_then_503_then_200_is_delivered_on_the_third_attempt(
         assert delivery.error == "HTTP 500"
 
         frozen.tick(6)
-        assert services.delivery_retry() == {"webhooks": 1, "emails": 0}
+        assert webhook_delivery.delivery_retry() == {"webhooks": 1, "emails": 0}
         delivery.refresh_from_db()
         assert (delivery.status, delivery.attempts, delivery.response_status) == ("pending", 2, 503)
         assert delivery.next_attempt_at == timezone.now() + timezone.timedelta(seconds=300)
 
         frozen.tick(299)
-        assert services.delivery_retry()["webhooks"] == 0  # not due yet: no Celery ETA, a row
+        assert webhook_delivery.delivery_retry()["webhooks"] == 0  # not due yet: no Celery ETA, a row
         frozen.tick(2)
-        services.delivery_retry()
+        webhook_delivery.delivery_retry()
 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("delivered", 3, 200)
@@ -217,7 +217,7 @@ def test_consecutive_failures_disable_the_subscription(
     assert subscription.disabled_reason == "Disabled after 2 consecutive failed attempts."
     # its deliveries stay pending (nothing lost) and are not attempted while disabled
     with freeze_time(timezone.now() + timezone.timedelta(hours=1)):
-        assert services.delivery_retry()["webhooks"] == 0
+        assert webhook_delivery.delivery_retry()["webhooks"] == 0
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"pending"}
 
 
@@ -234,8 +234,10 @@ def test_re_enabling_resumes_pending_deliveries(admin_agent, subscribe, httpserv
     )
     httpserver.expect_request("/hook").respond_with_data("ok")
 
-    services.webhook_subscription_update(subscription=subscription, actor=admin_agent.user, data={"is_active": True})
-    services.delivery_retry()
+    subscriptions.webhook_subscription_update(
+        subscription=subscription, actor=admin_agent.user, data={"is_active": True}
+    )
+    webhook_delivery.delivery_retry()
 
     subscription.refresh_from_db()
     assert subscription.consecutive_failures == 0
@@ -256,11 +258,11 @@ def test_retries_exhausted_mark_the_delivery_failed(settings, subscribe, httpser
         next_attempt_at=timezone.now(),
     )
     with freeze_time(timezone.now()) as frozen:
-        services.delivery_retry()
+        webhook_delivery.delivery_retry()
         frozen.tick(6)
-        services.delivery_retry()
+        webhook_delivery.delivery_retry()
         frozen.tick(3600)
-        assert services.delivery_retry()["webhooks"] == 0
+        assert webhook_delivery.delivery_retry()["webhooks"] == 0
 
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
@@ -277,7 +279,7 @@ def test_secret_rotation_sends_both_signatures_during_the_grace_period(
     httpserver.expect_request("/hook").respond_with_data("ok")
 
     with freeze_time("2026-03-02 10:00:00"):
-        rotated = services.webhook_subscription_rotate_secret(
+        rotated = subscriptions.webhook_subscription_rotate_secret(
             subscription=subscription, actor=admin_agent.user, grace_seconds=3600
         )
         _create_ticket(agent, customer_a, django_capture_on_commit_callbacks, title="During")
@@ -326,10 +328,10 @@ def test_a_claimed_delivery_is_not_sent_twice(subscribe, httpserver):
         event_id="00000000-0000-0000-0000-0000000000cc",
         next_attempt_at=timezone.now(),
     )
-    claimed = services._claim_delivery(delivery_id=str(delivery.pk))  # a worker took it...
+    claimed = webhook_delivery._claim_delivery(delivery_id=str(delivery.pk))  # a worker took it...
 
-    assert services.webhook_delivery_attempt(delivery_id=str(delivery.pk)) is None  # ...nobody else does
-    assert services.delivery_retry()["webhooks"] == 0
+    assert webhook_delivery.webhook_delivery_attempt(delivery_id=str(delivery.pk)) is None  # ...nobody else does
+    assert webhook_delivery.delivery_retry()["webhooks"] == 0
     assert claimed is not None
     assert _requests(httpserver) == []
 
@@ -366,7 +368,7 @@ def test_https_is_verified_against_the_host_name_a_plain_server_fails(httpserver
         next_attempt_at=timezone.now(),
     )
 
-    services.delivery_retry()
+    webhook_delivery.delivery_retry()
 
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from notifications import services, webhooks
+from notifications import subscriptions, webhooks
 
 PUBLIC_IP = "93.184.215.14"
 
@@ -86,7 +86,7 @@ def test_is_public_address(ip, public):
 @pytest.mark.usefixtures("production_rules")
 def test_saving_a_private_url_is_refused_with_the_field_named(admin_agent):
     with pytest.raises(ValidationError) as excinfo:
-        services.webhook_subscription_create(
+        subscriptions.webhook_subscription_create(
             actor=admin_agent.user, url="https://10.0.0.1/hook", events=["nope"], description=""
         )
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from model_bakery import baker
 
 from config.exceptions import ApplicationError
-from tickets import jobs
+from tickets import bulk
 from tickets.models import BulkUpdateJob, EventKind, JobStatus, Status, Ticket, TicketEvent
 from tickets.tasks import bulk_update_job_run_task
 
@@ -27,7 +27,7 @@ def _tickets(customer, n: int, **kwargs) -> list[Ticket]:
 
 def _run(django_capture_on_commit_callbacks, **kwargs) -> BulkUpdateJob:
     with django_capture_on_commit_callbacks(execute=True):
-        job = jobs.bulk_update_job_create(**kwargs)
+        job = bulk.bulk_update_job_create(**kwargs)
     job.refresh_from_db()
     return job
 
@@ -121,7 +121,7 @@ def test_progress_is_saved_while_running(agent, customer_a):
     ids = [t.pk for t in _tickets(customer_a, 5)]
     job = BulkUpdateJob.objects.create(requested_by=agent.user, ticket_ids=ids, changes={"priority": "low"}, total=5)
 
-    jobs.bulk_update_job_run(job_id=job.pk, save_every=2)
+    bulk.bulk_update_job_run(job_id=job.pk, save_every=2)
 
     job.refresh_from_db()
     assert (job.processed, job.progress, job.succeeded) == (5, 100, 5)
@@ -137,7 +137,7 @@ def test_rerunning_a_job_is_safe(agent, customer_a, settings, django_capture_on_
     BulkUpdateJob.objects.filter(pk=job.pk).update(
         status=JobStatus.RUNNING, started_at=timezone.now() - timedelta(seconds=settings.JOB_LEASE_SECONDS + 1)
     )
-    jobs.bulk_update_job_run(job_id=job.pk)
+    bulk.bulk_update_job_run(job_id=job.pk)
 
     job.refresh_from_db()
     assert TicketEvent.objects.count() == events  # changes already applied are no-ops
@@ -151,7 +151,7 @@ def test_an_unexpected_error_fails_the_job_with_its_reason(agent, customer_a, dj
     )  # the assignee was deleted after the request
 
     with pytest.raises(django_user_model.DoesNotExist):
-        jobs.bulk_update_job_run(job_id=job.pk)
+        bulk.bulk_update_job_run(job_id=job.pk)
 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
@@ -179,7 +179,7 @@ def test_bad_requests_are_refused_naming_the_field(agent, settings, kwargs, fiel
     settings.BULK_MAX_TICKETS = 5
 
     with pytest.raises(ValidationError) as exc:
-        jobs.bulk_update_job_create(actor=agent.user, **kwargs)
+        bulk.bulk_update_job_create(actor=agent.user, **kwargs)
 
     assert field in exc.value.message_dict
     assert BulkUpdateJob.objects.count() == 0
@@ -187,7 +187,7 @@ def test_bad_requests_are_refused_naming_the_field(agent, settings, kwargs, fiel
 
 def test_a_customer_as_assignee_is_refused(agent, customer_a):
     with pytest.raises(ValidationError) as exc:
-        jobs.bulk_update_job_create(actor=agent.user, ids=[1], changes={"assignee": customer_a.user.pk})
+        bulk.bulk_update_job_create(actor=agent.user, ids=[1], changes={"assignee": customer_a.user.pk})
 
     assert "changes.assignee" in exc.value.message_dict
 
@@ -197,7 +197,7 @@ def test_filters_matching_more_than_the_limit_are_refused(agent, customer_a, set
     _tickets(customer_a, 4)
 
     with pytest.raises(ValidationError) as exc:
-        jobs.bulk_update_job_create(actor=agent.user, filters={}, changes={"priority": "low"})
+        bulk.bulk_update_job_create(actor=agent.user, filters={}, changes={"priority": "low"})
 
     assert "more than 3 tickets" in exc.value.message_dict["filters"][0]
 
@@ -207,7 +207,7 @@ def test_viewers_and_customers_cannot_bulk_update(role, viewer_agent, customer_a
     user = viewer_agent.user if role == "viewer" else customer_a.user
 
     with pytest.raises(ApplicationError) as exc:
-        jobs.bulk_update_job_create(actor=user, ids=[1], changes={"priority": "low"})
+        bulk.bulk_update_job_create(actor=user, ids=[1], changes={"priority": "low"})
 
     assert exc.value.http_status == 403
 
@@ -222,10 +222,52 @@ def test_each_ticket_costs_the_same_fixed_number_of_queries(agent, customer_a):
             requested_by=agent.user, ticket_ids=ids, changes={"priority": "high"}, total=n
         )
         with CaptureQueriesContext(connection) as queries:
-            jobs.bulk_update_job_run(job_id=job.pk)
+            bulk.bulk_update_job_run(job_id=job.pk)
         counts[n] = len(queries)
 
     per_ticket, remainder = divmod(counts[20] - counts[5], 15)
     assert remainder == 0
     assert per_ticket <= 16  # find, savepoint, lock, update, refresh, event, outbox, SLA recompute
-    assert counts[5] - 5 * per_ticket <= 8  # the job's own bookkeeping
+    assert counts[5] - 5 * per_ticket <= 10  # the job's own bookkeeping and the requester re-check
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        pytest.param(
+            {"role": "viewer"},
+            "Refused: the requester's role is now viewer, which may not change tickets.",
+            id="demoted-to-viewer",
+        ),
+        pytest.param(
+            {"is_active": False},
+            "Refused: the requester ({email}) has been deactivated since the job was queued.",
+            id="deactivated",
+        ),
+    ],
+)
+def test_a_job_whose_requester_lost_the_right_fails_clearly_and_changes_nothing(
+    agent, customer_a, change, reason, django_capture_on_commit_callbacks
+):
+    tickets = _tickets(customer_a, 3, priority="medium")
+    ids = [t.pk for t in tickets]
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        job = bulk.bulk_update_job_create(actor=agent.user, ids=ids, changes={"priority": "high"})
+    # Between the request and the run, an admin demotes or deactivates the requester.
+    if "role" in change:
+        type(agent).objects.filter(pk=agent.pk).update(role=change["role"])
+    else:
+        type(agent.user).objects.filter(pk=agent.user.pk).update(is_active=False)
+
+    for callback in queued:
+        callback()  # the worker runs the job now
+
+    job.refresh_from_db()
+    assert (job.status, job.error, job.processed, job.succeeded) == (
+        JobStatus.FAILED,
+        reason.format(email=agent.user.email),
+        0,
+        0,
+    )
+    assert set(Ticket.objects.filter(pk__in=ids).values_list("priority", "version")) == {("medium", 1)}
+    assert not TicketEvent.objects.filter(ticket_id__in=ids, kind=EventKind.UPDATED).exists()

@@ -15,7 +15,7 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from config.exceptions import ApplicationError
-from tickets import jobs
+from tickets import exports, jobs, selectors
 from tickets.models import BulkUpdateJob, ExportJob, JobStatus, Ticket
 from tickets.tasks import export_job_run_task, job_requeue_stale_task
 
@@ -41,7 +41,7 @@ def mixed_tickets(customer_a, customer_b):
 
 def _export(django_capture_on_commit_callbacks, **kwargs) -> ExportJob:
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        job = jobs.export_job_create(**kwargs)
+        job = exports.export_job_create(**kwargs)
     assert len(callbacks) == 1
     job.refresh_from_db()
     return job
@@ -60,7 +60,7 @@ def test_csv_export_of_a_filtered_set_has_exact_rows_and_content(
     assert job.file.name.endswith(f"tickets-{job.pk}.csv")
     rows = list(csv.DictReader(io.StringIO(_read(job))))
     assert len(rows) == 5
-    assert list(rows[0]) == list(jobs.EXPORT_COLUMNS)
+    assert list(rows[0]) == list(exports.EXPORT_COLUMNS)
     assert [int(r["id"]) for r in rows] == sorted(t.pk for t in high)
     first = Ticket.objects.get(pk=rows[0]["id"])
     assert rows[0]["title"] == first.title
@@ -97,7 +97,7 @@ def test_empty_export_completes_with_a_header_only(agent, django_capture_on_comm
     assert job.status == JobStatus.COMPLETED
     assert job.progress == 100
     assert job.row_count == 0
-    assert _read(job).strip() == ",".join(jobs.EXPORT_COLUMNS)
+    assert _read(job).strip() == ",".join(exports.EXPORT_COLUMNS)
 
 
 def test_spreadsheet_formulas_are_neutralised_in_csv(agent, customer_a, django_capture_on_commit_callbacks):
@@ -153,7 +153,7 @@ def test_export_streams_with_a_bounded_iterator_and_never_materialises_tickets(a
 
     QuerySet.iterator, QuerySet._fetch_all = spy_iterator, spy_fetch_all
     try:
-        jobs.export_job_run(job_id=job.pk)
+        exports.export_job_run(job_id=job.pk)
     finally:
         QuerySet.iterator, QuerySet._fetch_all = real_iterator, real_fetch_all
 
@@ -165,7 +165,7 @@ def test_export_streams_with_a_bounded_iterator_and_never_materialises_tickets(a
 
 def test_export_rows_is_a_lazy_generator(customer_a):
     baker.make_recipe("tests.tickets.ticket", customer=customer_a, _quantity=3)
-    rows = jobs.export_rows(Ticket.objects.all(), chunk_size=2)
+    rows = exports.export_rows(Ticket.objects.all(), chunk_size=2)
 
     assert iter(rows) is rows  # a generator: nothing is read until iterated
     assert [r["id"] for r in rows] == sorted(Ticket.objects.values_list("pk", flat=True))
@@ -173,7 +173,7 @@ def test_export_rows_is_a_lazy_generator(customer_a):
 
 def test_a_customer_cannot_request_an_export(customer_a):
     with pytest.raises(ApplicationError) as exc:
-        jobs.export_job_create(actor=customer_a.user, format="csv")
+        exports.export_job_create(actor=customer_a.user, format="csv")
 
     assert exc.value.http_status == 403
     assert ExportJob.objects.count() == 0
@@ -181,7 +181,7 @@ def test_a_customer_cannot_request_an_export(customer_a):
 
 def test_an_unknown_format_is_refused_naming_the_field(agent):
     with pytest.raises(ValidationError) as exc:
-        jobs.export_job_create(actor=agent.user, format="xlsx")
+        exports.export_job_create(actor=agent.user, format="xlsx")
 
     assert "format" in exc.value.message_dict
 
@@ -195,7 +195,7 @@ def test_an_unknown_format_is_refused_naming_the_field(agent):
 )
 def test_invalid_filters_are_refused_when_requested(agent, filters, field):
     with pytest.raises(ApplicationError) as exc:
-        jobs.export_job_create(actor=agent.user, format="csv", filters=filters)
+        exports.export_job_create(actor=agent.user, format="csv", filters=filters)
 
     assert field in exc.value.extra["filters"]
     assert ExportJob.objects.count() == 0
@@ -203,7 +203,7 @@ def test_invalid_filters_are_refused_when_requested(agent, filters, field):
 
 def test_filters_must_be_an_object(agent):
     with pytest.raises(ApplicationError) as exc:
-        jobs.ticket_filter(user=agent.user, filters=["status"])
+        selectors.ticket_list(user=agent.user, filters=["status"])
 
     assert exc.value.extra == {"filters": ["Must be an object."]}
 
@@ -234,11 +234,11 @@ def test_running_twice_is_safe_and_a_failed_job_can_be_retried(agent, customer_a
     baker.make_recipe("tests.tickets.ticket", customer=customer_a, _quantity=2)
     job = ExportJob.objects.create(requested_by=agent.user, format="csv", filters={"priority": "urgent"})
     with pytest.raises(ApplicationError):
-        jobs.export_job_run(job_id=job.pk)
+        exports.export_job_run(job_id=job.pk)
     ExportJob.objects.filter(pk=job.pk).update(filters={})
 
-    retried = jobs.export_job_run(job_id=job.pk)
-    again = jobs.export_job_run(job_id=job.pk)
+    retried = exports.export_job_run(job_id=job.pk)
+    again = exports.export_job_run(job_id=job.pk)
 
     job.refresh_from_db()
     assert retried is not None
@@ -254,7 +254,7 @@ def test_a_job_left_running_by_a_crashed_worker_is_redone(agent, customer_a, set
         requested_by=agent.user, format="csv", status=JobStatus.RUNNING, progress=50, started_at=started
     )
 
-    jobs.export_job_run(job_id=job.pk)
+    exports.export_job_run(job_id=job.pk)
 
     job.refresh_from_db()
     assert (job.status, job.progress, job.row_count) == (JobStatus.COMPLETED, 100, 2)
@@ -265,7 +265,7 @@ def test_a_job_running_within_its_lease_is_not_run_twice(agent, settings, caplog
     started = timezone.now() - timedelta(seconds=60)
     job = ExportJob.objects.create(requested_by=agent.user, format="csv", status=JobStatus.RUNNING, started_at=started)
 
-    assert jobs.export_job_run(job_id=job.pk) is None
+    assert exports.export_job_run(job_id=job.pk) is None
 
     job.refresh_from_db()
     assert (job.status, job.started_at, job.attempts) == (JobStatus.RUNNING, started, 0)
@@ -285,7 +285,7 @@ def test_a_broker_outage_leaves_the_job_pending_and_the_sweep_enqueues_it(
 
     monkeypatch.setattr(jobs, "_enqueue", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
-        job = jobs.export_job_create(actor=agent.user, format="csv")
+        job = exports.export_job_create(actor=agent.user, format="csv")
     job.refresh_from_db()
     assert job.status == JobStatus.PENDING
     assert "connection refused" in caplog.text
@@ -319,7 +319,7 @@ def test_the_sweep_takes_over_jobs_running_past_their_lease(agent, settings):
 
 
 def test_a_missing_job_is_a_logged_no_op(caplog):
-    assert jobs.export_job_run(job_id=999_999) is None
+    assert exports.export_job_run(job_id=999_999) is None
     assert "ExportJob 999999 does not exist" in caplog.text
 
 
@@ -337,7 +337,7 @@ def test_ids_narrow_the_export_within_the_callers_scope(agent, mixed_tickets, dj
 @pytest.mark.parametrize("ids", [pytest.param("1,2", id="string"), pytest.param([1, True], id="bool")])
 def test_ids_must_be_a_list_of_integers(agent, ids):
     with pytest.raises(ApplicationError) as exc:
-        jobs.ticket_filter(user=agent.user, filters={"ids": ids})
+        selectors.ticket_list(user=agent.user, filters={"ids": ids})
 
     assert "ids" in exc.value.extra["filters"]
 
@@ -346,12 +346,12 @@ def test_filters_mean_what_the_ticket_list_means(agent, customer_a, mixed_ticket
     """The export reuses the API's FilterSet: comma lists, booleans, `assignee=me`."""
     mine = baker.make_recipe("tests.tickets.ticket", customer=customer_a, assignee=agent.user, escalated=False)
 
-    assert jobs.ticket_filter(user=agent.user, filters={"priority": ["high", "low"]}).count() == 8
-    assert jobs.ticket_filter(user=agent.user, filters={"priority": "high,low"}).count() == 8
-    assert list(jobs.ticket_filter(user=agent.user, filters={"assignee": "me"})) == [mine]
-    assert jobs.ticket_filter(user=agent.user, filters={"escalated": False}).count() == 9
+    assert selectors.ticket_list(user=agent.user, filters={"priority": ["high", "low"]}).count() == 8
+    assert selectors.ticket_list(user=agent.user, filters={"priority": "high,low"}).count() == 8
+    assert list(selectors.ticket_list(user=agent.user, filters={"assignee": "me"})) == [mine]
+    assert selectors.ticket_list(user=agent.user, filters={"escalated": False}).count() == 9
 
 
 def test_a_customers_scope_applies_to_filters(customer_a, mixed_tickets):
-    assert jobs.ticket_filter(user=customer_a.user, filters={"priority": "low"}).count() == 0
-    assert jobs.ticket_filter(user=customer_a.user, filters={"priority": "high"}).count() == 5
+    assert selectors.ticket_list(user=customer_a.user, filters={"priority": "low"}).count() == 0
+    assert selectors.ticket_list(user=customer_a.user, filters={"priority": "high"}).count() == 5

@@ -12,7 +12,8 @@ from django.utils import timezone
 from freezegun import freeze_time
 from model_bakery import baker
 
-from tickets import jobs, services
+from tickets import comments, retention
+from tickets.anonymisation import ANONYMISED_TITLE
 from tickets.models import Attachment, Comment, Status, Ticket, TicketEvent
 from tickets.tasks import retention_run_task
 
@@ -48,9 +49,9 @@ def world(agent, customer_a):
 
     old = [make(Status.CLOSED, 800), make(Status.CLOSED, 731)]
     for ticket in old:
-        services.comment_add(ticket=ticket, actor=agent.user, body="Hello Alice, your address is 1 Main St.")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="Hello Alice, your address is 1 Main St.")
     upload = SimpleUploadedFile("invoice.txt", b"secret", content_type="text/plain")
-    attachment = services.attachment_add(ticket=old[0], file=upload, actor=agent.user)
+    attachment = comments.attachment_add(ticket=old[0], file=upload, actor=agent.user)
     return {
         "old": old,
         "recent": make(Status.CLOSED, 10),
@@ -67,7 +68,7 @@ def test_delete_mode_removes_old_closed_tickets_with_comments_and_files(
     assert default_storage.exists(world["file"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        handled = jobs.retention_run(days=730, mode="delete")
+        handled = retention.retention_run(days=730, mode="delete")
 
     assert handled == 2
     assert not Ticket.objects.filter(pk__in=old_ids).exists()
@@ -87,11 +88,11 @@ def test_anonymize_mode_keeps_the_rows_without_their_content(world, django_captu
     old_ids = [t.pk for t in world["old"]]
 
     with django_capture_on_commit_callbacks(execute=True):
-        handled = jobs.retention_run(days=730, mode="anonymize")
+        handled = retention.retention_run(days=730, mode="anonymize")
 
     assert handled == 2
     for ticket in Ticket.objects.filter(pk__in=old_ids):
-        assert ticket.title == jobs.ANONYMIZED_TITLE
+        assert ticket.title == ANONYMISED_TITLE
         assert (ticket.description, ticket.metadata, ticket.external_id) == ("", {}, None)
         assert ticket.status == Status.CLOSED
         assert ticket.anonymized_at == timezone.now()
@@ -101,13 +102,13 @@ def test_anonymize_mode_keeps_the_rows_without_their_content(world, django_captu
     assert Ticket.objects.get(pk=world["recent"].pk).title == "closed ticket of Alice"
     assert Ticket.objects.count() == 5
     # Already anonymised rows are not counted again.
-    assert jobs.retention_run(days=730, mode="anonymize") == 0
+    assert retention.retention_run(days=730, mode="anonymize") == 0
 
 
 def test_dry_run_counts_exactly_and_changes_nothing(world):
-    assert jobs.retention_run(days=730, dry_run=True) == 2
-    assert jobs.retention_run(days=5, dry_run=True) == 3
-    assert jobs.retention_run(days=900, dry_run=True) == 0
+    assert retention.retention_run(days=730, dry_run=True) == 2
+    assert retention.retention_run(days=5, dry_run=True) == 3
+    assert retention.retention_run(days=900, dry_run=True) == 0
     assert Ticket.objects.count() == 5
 
 
@@ -118,8 +119,8 @@ def test_batches_handle_every_candidate_and_a_second_run_finds_nothing(customer_
     )
 
     with django_assert_max_num_queries(40):  # per batch, not per ticket
-        assert jobs.retention_run(days=365, mode="delete", batch_size=3) == 7
-    assert jobs.retention_run(days=365, mode="delete", batch_size=3) == 0
+        assert retention.retention_run(days=365, mode="delete", batch_size=3) == 7
+    assert retention.retention_run(days=365, mode="delete", batch_size=3) == 0
     assert Ticket.objects.count() == 0
 
 
@@ -139,7 +140,7 @@ def test_the_beat_task_reads_its_settings(world, settings):
 )
 def test_bad_settings_are_refused(db, kwargs, field):
     with pytest.raises(ValidationError) as exc:
-        jobs.retention_run(**kwargs)
+        retention.retention_run(**kwargs)
 
     assert field in exc.value.message_dict
 

@@ -112,8 +112,8 @@ def test_bulk_tickets_get_the_due_times_ticket_sla_apply_gives():
 def test_demo_desk_has_macros_files_and_every_sla_state():
     from django.utils import timezone
 
-    from tickets.macros.models import Macro
     from tickets.models import Attachment
+    from tickets.models.macros import Macro
     from tickets.sla import rules
 
     _seed("--email", "boss@helpdesk.local", "--password", "s3cret-demo-pass")

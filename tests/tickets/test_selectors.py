@@ -5,9 +5,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from model_bakery import baker
 
-from tickets import selectors, services
+from config.db import queryset_row_estimate
+from tickets import comments, search, services
 from tickets.models import Ticket
-from tickets.selectors import comment_list, event_list, ticket_get, ticket_list, ticket_search, ticket_visible_to
+from tickets.search import ticket_search
+from tickets.selectors import comment_list, event_list, ticket_get, ticket_list, ticket_visible_to
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +25,8 @@ def corpus(customer_a, customer_b, agent):
         actor=agent.user, title="Invoice is wrong", description="We were charged twice.", customer=customer_b
     )
     login = services.ticket_create(actor=agent.user, title="Cannot sign in", customer=customer_b)
-    services.comment_add(ticket=login, actor=agent.user, body="Refund approved by finance.", is_internal=True)
-    services.comment_add(ticket=login, customer=customer_b, body="My keyboard smells of coffee.")
+    comments.comment_add(ticket=login, actor=agent.user, body="Refund approved by finance.", is_internal=True)
+    comments.comment_add(ticket=login, customer=customer_b, body="My keyboard smells of coffee.")
     return {"printer": printer, "invoice": invoice, "login": login}
 
 
@@ -109,7 +111,7 @@ def test_search_uses_the_gin_indexes(corpus, table, index):
 def test_search_for_a_common_word_filters_in_the_page_query_with_the_gin_expression(corpus, monkeypatch):
     """A common word is matched in the page's own query (the planner walks the ordering index and
     stops at the end of the page) with the indexed expression, so a GIN plan stays possible."""
-    monkeypatch.setattr(selectors, "SEARCH_WALK_FROM", 0)
+    monkeypatch.setattr(search, "SEARCH_WALK_FROM", 0)
     qs = ticket_search(Ticket.objects.all(), "printer")
     sql, params = qs.query.sql_with_params()
     assert "to_tsvector(" in sql.split(" WHERE ", 1)[1]
@@ -149,9 +151,9 @@ def test_search_resolves_a_rare_word_to_ids_in_bounded_queries(corpus, django_as
 )
 def test_every_search_plan_finds_the_same_tickets(corpus, monkeypatch, walk_from, inline_ids, term, expected):
     if walk_from is not None:
-        monkeypatch.setattr(selectors, "SEARCH_WALK_FROM", walk_from)
+        monkeypatch.setattr(search, "SEARCH_WALK_FROM", walk_from)
     if inline_ids is not None:
-        monkeypatch.setattr(selectors, "SEARCH_INLINE_IDS", inline_ids)
+        monkeypatch.setattr(search, "SEARCH_INLINE_IDS", inline_ids)
     assert _ids(ticket_search(Ticket.objects.all(), term)) == {corpus[name].pk for name in expected}
     number = ticket_search(Ticket.objects.all(), str(corpus["invoice"].pk))
     assert corpus["invoice"].pk in _ids(number)
@@ -162,7 +164,7 @@ def test_queryset_row_estimate_reads_the_plan_without_running_it(corpus, django_
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE tickets_ticket")
     with django_assert_num_queries(1) as captured:
-        assert selectors.queryset_row_estimate(Ticket.objects.all()) == 3
+        assert queryset_row_estimate(Ticket.objects.all()) == 3
     assert captured.captured_queries[0]["sql"].startswith("EXPLAIN (FORMAT JSON)")
 
 

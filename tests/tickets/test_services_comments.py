@@ -7,15 +7,15 @@ from model_bakery import baker
 from config.exceptions import ApplicationError
 from customers.models import Customer
 from notifications.models import OutboxEvent
-from tickets import services
+from tickets import comments, merge, services
 from tickets.models import Channel, Comment, EventKind, Status, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
 
 def test_agent_reply_sets_first_response_once(agent, ticket):
-    first = services.comment_add(ticket=ticket, actor=agent.user, body="Looking into it.")
-    services.comment_add(ticket=ticket, actor=agent.user, body="Still looking.")
+    first = comments.comment_add(ticket=ticket, actor=agent.user, body="Looking into it.")
+    comments.comment_add(ticket=ticket, actor=agent.user, body="Still looking.")
     ticket.refresh_from_db()
     assert ticket.first_responded_at == first.created_at
     assert first.author == agent.user
@@ -25,7 +25,7 @@ def test_agent_reply_sets_first_response_once(agent, ticket):
 
 
 def test_internal_note_is_not_a_first_response(agent, ticket):
-    note = services.comment_add(ticket=ticket, actor=agent.user, body="Customer is VIP.", is_internal=True)
+    note = comments.comment_add(ticket=ticket, actor=agent.user, body="Customer is VIP.", is_internal=True)
     ticket.refresh_from_db()
     assert note.is_internal is True
     assert ticket.first_responded_at is None
@@ -35,7 +35,7 @@ def test_internal_note_is_not_a_first_response(agent, ticket):
 
 def test_customer_cannot_write_internal_notes(customer_a, ticket):
     with pytest.raises(ValidationError) as exc:
-        services.comment_add(ticket=ticket, customer=customer_a, actor=customer_a.user, body="x", is_internal=True)
+        comments.comment_add(ticket=ticket, customer=customer_a, actor=customer_a.user, body="x", is_internal=True)
     assert "is_internal" in exc.value.message_dict
     assert not Comment.objects.exists()
 
@@ -43,13 +43,13 @@ def test_customer_cannot_write_internal_notes(customer_a, ticket):
 def test_nobody_else_may_comment(ticket, django_user_model):
     stranger = django_user_model.objects.create_user(email="stranger@example.com", password="x")
     with pytest.raises(ApplicationError) as exc:
-        services.comment_add(ticket=ticket, actor=stranger, body="Hello")
+        comments.comment_add(ticket=ticket, actor=stranger, body="Hello")
     assert exc.value.http_status == 403
 
 
 def test_empty_body_names_body(agent, ticket):
     with pytest.raises(ValidationError) as exc:
-        services.comment_add(ticket=ticket, actor=agent.user, body="   ")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="   ")
     assert "body" in exc.value.message_dict
 
 
@@ -65,7 +65,7 @@ def test_empty_body_names_body(agent, ticket):
 )
 def test_customer_reply_reopens_pending_or_resolved(agent, customer_a, ticket, status, reopens):
     ticket = services.ticket_change_status(ticket=ticket, actor=agent.user, status=status)
-    services.comment_add(ticket=ticket, customer=customer_a, body="Still broken.", channel=Channel.EMAIL)
+    comments.comment_add(ticket=ticket, customer=customer_a, body="Still broken.", channel=Channel.EMAIL)
     ticket.refresh_from_db()
     assert ticket.status == (Status.OPEN if reopens else status)
     if reopens:
@@ -76,7 +76,7 @@ def test_customer_reply_reopens_pending_or_resolved(agent, customer_a, ticket, s
 
 def test_agent_reply_does_not_reopen(agent, ticket):
     ticket = services.ticket_change_status(ticket=ticket, actor=agent.user, status=Status.PENDING)
-    services.comment_add(ticket=ticket, actor=agent.user, body="Waiting for you.")
+    comments.comment_add(ticket=ticket, actor=agent.user, body="Waiting for you.")
     ticket.refresh_from_db()
     assert ticket.status == Status.PENDING
 
@@ -86,10 +86,10 @@ def test_customer_merge_moves_tickets_and_comments(agent, org_b, ticket, custome
     customer_a.phone = "+14155550132"
     customer_a.metadata = {"crm": 1}
     customer_a.save()
-    services.comment_add(ticket=ticket, customer=customer_a, body="From the old address.")
+    comments.comment_add(ticket=ticket, customer=customer_a, body="From the old address.")
     other = baker.make_recipe("tests.tickets.ticket", customer=customer_a)
 
-    merged = services.customer_merge(source=customer_a, target=target, actor=agent.user)
+    merged = merge.customer_merge(source=customer_a, target=target, actor=agent.user)
 
     assert not Customer.objects.filter(pk=customer_a.pk).exists()
     assert set(merged.tickets.values_list("pk", flat=True)) == {ticket.pk, other.pk}
@@ -105,20 +105,20 @@ def test_customer_merge_moves_tickets_and_comments(agent, org_b, ticket, custome
 
 def test_customer_cannot_be_merged_into_itself(agent, customer_a):
     with pytest.raises(ValidationError) as exc:
-        services.customer_merge(source=customer_a, target=customer_a, actor=agent.user)
+        merge.customer_merge(source=customer_a, target=customer_a, actor=agent.user)
     assert "target" in exc.value.message_dict
 
 
 def test_attachment_add_checks_type_and_size(agent, ticket, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    attachment = services.attachment_add(
+    attachment = comments.attachment_add(
         ticket=ticket, actor=agent.user, file=SimpleUploadedFile("log.txt", b"hello", content_type="text/plain")
     )
     assert (attachment.size, attachment.content_type, attachment.filename) == (5, "text/plain", "log.txt")
     assert TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ATTACHED).exists()
     with pytest.raises(ValidationError) as exc:
-        services.attachment_add(
+        comments.attachment_add(
             ticket=ticket, actor=agent.user, file=SimpleUploadedFile("x.exe", b"MZ", content_type="application/x-exe")
         )
     assert "file" in exc.value.message_dict

@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from tickets import services
+from tickets import comments, services
 from tickets.models import EventKind, Status, TicketEvent
 
 
@@ -17,7 +17,7 @@ def test_create_update_comment_resolve_lifecycle(agent, customer_a):
     ticket = services.ticket_update(
         ticket=ticket, actor=agent.user, data={"priority": "critical", "title": "Locked out"}
     )
-    services.comment_add(ticket=ticket, actor=agent.user, body="Looking into it.")
+    comments.comment_add(ticket=ticket, actor=agent.user, body="Looking into it.")
     ticket = services.ticket_change_status(ticket=ticket, actor=agent.user, status=Status.RESOLVED)
 
     ticket.refresh_from_db()

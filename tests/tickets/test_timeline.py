@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from model_bakery import baker
 
 from agents.models import Team
-from tickets import services
+from tickets import comments, services
 from tickets.models import Category, EventKind, TicketEvent
 from tickets.timeline import describe_events, timeline
 
@@ -44,14 +44,14 @@ def test_events_read_as_plain_words_with_names(make_agent, ticket):
 
 
 def test_timeline_orders_replies_notes_files_and_events(agent, ticket):
-    services.comment_add(ticket=ticket, actor=agent.user, body="Looking", is_internal=True)
-    services.comment_add(
+    comments.comment_add(ticket=ticket, actor=agent.user, body="Looking", is_internal=True)
+    comments.comment_add(
         ticket=ticket,
         actor=agent.user,
         body="Fixed",
         files=[SimpleUploadedFile("fix.txt", b"x", content_type="text/plain")],
     )
-    services.attachment_add(
+    comments.attachment_add(
         ticket=ticket, actor=agent.user, file=SimpleUploadedFile("loose.txt", b"y", content_type="text/plain")
     )
     services.ticket_change_status(ticket=ticket, actor=agent.user, status="resolved")
@@ -70,9 +70,9 @@ def test_timeline_orders_replies_notes_files_and_events(agent, ticket):
 
 
 def test_timeline_after_an_event_has_only_what_is_new(agent, ticket):
-    services.comment_add(ticket=ticket, actor=agent.user, body="Old")
+    comments.comment_add(ticket=ticket, actor=agent.user, body="Old")
     seen = TicketEvent.objects.filter(ticket=ticket).order_by("-id").first().pk
-    services.comment_add(ticket=ticket, actor=agent.user, body="New")
+    comments.comment_add(ticket=ticket, actor=agent.user, body="New")
     services.ticket_update(ticket=ticket, actor=agent.user, data={"priority": "high"})
 
     entries = timeline(ticket=ticket, after_event_id=seen)

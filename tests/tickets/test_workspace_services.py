@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from config.exceptions import ApplicationError
 from notifications.models import OutboxEvent
-from tickets import services
+from tickets import comments, services
 from tickets.models import Attachment, Comment, EventKind, Status, Ticket, TicketEvent
 from tickets.workspace import StaleTicketError, ticket_properties_save, ticket_reply
 
@@ -207,7 +207,7 @@ def test_presence_purge_task_forgets_old_viewers(agent, ticket):
 
     from django.utils import timezone
 
-    from tickets.live.models import TicketPresence
+    from tickets.models.presence import TicketPresence
     from tickets.tasks import presence_purge_task
 
     TicketPresence.objects.create(ticket=ticket, user=agent.user, seen_at=timezone.now() - timedelta(hours=2))
@@ -221,7 +221,7 @@ def test_files_of_a_reply_are_deleted_by_retention(agent, ticket, django_capture
     from django.core.files.storage import default_storage
     from django.utils import timezone
 
-    from tickets.jobs import retention_run
+    from tickets.retention import retention_run
 
     comment = ticket_reply(
         ticket=ticket, actor=agent.user, body="x", is_internal=False, files=[text_file()], expected_version=None
@@ -241,11 +241,11 @@ def test_files_of_a_reply_are_deleted_by_retention(agent, ticket, django_capture
 def test_a_colleagues_reply_makes_the_page_stale_for_another_reply(make_agent, ticket):
     """The double reply of the issue: the version does not move on a reply, the last seen event does."""
     first, second = make_agent(name="Sam Okafor"), make_agent()
-    services.comment_add(ticket=ticket, actor=first.user, body="Opening reply")
+    comments.comment_add(ticket=ticket, actor=first.user, body="Opening reply")
     ticket.refresh_from_db()
     seen = TicketEvent.objects.filter(ticket=ticket).order_by("-id").first().pk
     version = ticket.version
-    services.comment_add(ticket=ticket, actor=first.user, body="We refunded you.")
+    comments.comment_add(ticket=ticket, actor=first.user, body="We refunded you.")
     assert Ticket.objects.get(pk=ticket.pk).version == version
 
     with pytest.raises(StaleTicketError, match=r"\(Sam Okafor: replied\)"):

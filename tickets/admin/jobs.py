@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from config.admin_tools import ReadOnlyAdminMixin
 from config.exceptions import ApplicationError
-from tickets import jobs
+from tickets import exports, retention
 from tickets.models import BulkUpdateJob, ExportFormat, ExportJob, Ticket
 
 ADMIN_EXPORT_MAX_TICKETS = 10_000  # ids go into one IN (...): SQLite allows 32766 parameters
@@ -30,7 +30,7 @@ def _export(request: HttpRequest, queryset: QuerySet[Ticket], fmt: str) -> None:
         )
         return
     try:
-        job = jobs.export_job_create(actor=request.user, format=fmt, filters={"ids": ids})
+        job = exports.export_job_create(actor=request.user, format=fmt, filters={"ids": ids})
     except (ApplicationError, ValidationError) as exc:
         messages.error(request, f"Export not started: {exc}")
         return
@@ -57,9 +57,9 @@ def export_tickets_jsonl(modeladmin: admin.ModelAdmin, request: HttpRequest, que
 def retention_dry_run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
     """How many tickets the daily retention job would delete or anonymise: of the selection, and
     in all. Nothing is changed."""
-    candidates = jobs.retention_candidates()
+    candidates = retention.retention_candidates()
     selected = queryset.filter(pk__in=candidates.values("pk")).count()
-    total = jobs.retention_run(dry_run=True)
+    total = retention.retention_run(dry_run=True)
     verb = "anonymised" if settings.RETENTION_MODE == "anonymize" else "deleted"
     messages.info(
         request,

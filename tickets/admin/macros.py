@@ -14,8 +14,8 @@ from agents.models import Role
 from agents.selectors import user_role
 from tickets import validators
 from tickets.admin.tickets import TagsField
-from tickets.macros.models import Macro
 from tickets.macros.services import macro_save, validate_macro_body
+from tickets.models.macros import Macro
 
 
 class MacroForm(forms.ModelForm):

@@ -22,14 +22,14 @@ from agents.models import Agent
 from agents.selectors import agent_for_user
 from config.admin_tools import EstimatedCountPaginator, ReadOnlyInlineMixin
 from config.exceptions import ApplicationError
-from tickets import services, validators
+from tickets import comments, services, validators
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
 from tickets.admin.sla import SLAStatusFilter, sla_badge
 from tickets.admin.workspace import TicketWorkspaceMixin, apply_macro
 from tickets.concurrency import ticket_lock_fresh
-from tickets.macros.models import Macro
 from tickets.models import Attachment, Channel, Comment, Priority, Status, Ticket, TicketEvent
-from tickets.selectors import ticket_search
+from tickets.models.macros import Macro
+from tickets.search import ticket_search
 
 # --- filters ---------------------------------------------------------------------------------
 
@@ -341,7 +341,7 @@ class TicketAdmin(TicketWorkspaceMixin, admin.ModelAdmin):
         for comment_form in formset.extra_forms:
             if not comment_form.has_changed() or not comment_form.cleaned_data.get("body"):
                 continue
-            comment = services.comment_add(
+            comment = comments.comment_add(
                 ticket=form.instance,
                 actor=request.user,
                 body=comment_form.cleaned_data["body"],
@@ -396,7 +396,7 @@ class TicketAdmin(TicketWorkspaceMixin, admin.ModelAdmin):
 
     @admin.action(description="Assign with the team's strategy", permissions=["change"])
     def assign_by_team_strategy(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
-        """Each ticket to an agent of its team chosen by the team's strategy (agents/assignment.py);
+        """Each ticket to an agent of its team chosen by the team's strategy (tickets/assignment.py);
         a ticket with no team, closed, or that nobody can take is reported and left as it is."""
         agent = agent_for_user(request.user)
         if agent is None or not agent.can_write:

@@ -25,10 +25,10 @@ from tickets import validators
 from tickets.concurrency import StaleTicketError
 from tickets.live import views as live_views
 from tickets.live.selectors import viewers_of
-from tickets.macros.models import Macro
 from tickets.macros.selectors import macro_get, macro_list
 from tickets.macros.services import macro_apply, macro_preview
 from tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket, TicketEvent
+from tickets.models.macros import Macro
 from tickets.sla import rules as sla
 from tickets.timeline import timeline
 from tickets.workspace import SEND_AND_SET, ticket_properties_save, ticket_reply

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from agents.permissions import IsAgentRole, IsWritingAgent
 from config.exceptions import ApplicationError
-from tickets import jobs
+from tickets import bulk, exports
 from tickets.api.job_serializers import (
     BulkUpdateJobSerializer,
     BulkUpdateRequestSerializer,
@@ -50,7 +50,7 @@ class ExportJobViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = ExportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = jobs.export_job_create(
+        job = exports.export_job_create(
             actor=request.user, format=data.validated_data["format"], filters=data.validated_data["filters"]
         )
         body = self.get_serializer(job).data
@@ -89,7 +89,7 @@ class TicketBulkUpdateView(APIView):
     def post(self, request: Request) -> Response:
         data = BulkUpdateRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = jobs.bulk_update_job_create(
+        job = bulk.bulk_update_job_create(
             actor=request.user,
             ids=data.validated_data.get("ids"),
             filters=data.validated_data.get("filters"),

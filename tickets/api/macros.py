@@ -20,10 +20,10 @@ from rest_framework.views import APIView
 from agents.permissions import IsAgentRole, IsWritingAgent
 from config.api.schema import ERRORS
 from tickets import selectors
-from tickets.api.views import IF_MATCH, _ticket_response, locked_for_write
+from tickets.api.views import IF_MATCH, _ticket_response, expected_versions
 from tickets.macros import selectors as macro_selectors
-from tickets.macros.models import Macro
 from tickets.macros.services import macro_apply, macro_preview
+from tickets.models.macros import Macro
 
 
 class MacroSerializer(serializers.ModelSerializer):
@@ -96,8 +96,13 @@ class ApplyMacroView(APIView):
         macro = macro_selectors.macro_get(user=request.user, pk=serializer.validated_data["macro"])
         if macro is None:
             raise serializers.ValidationError({"macro": ["No such macro (or not yours to use)."]})
-        with locked_for_write(request, ticket) as locked:
-            macro_apply(macro=macro, ticket=locked, actor=request.user, body=serializer.validated_data.get("body"))
+        macro_apply(
+            macro=macro,
+            ticket=ticket,
+            actor=request.user,
+            body=serializer.validated_data.get("body"),
+            if_match=expected_versions(request, ticket),
+        )
         return _ticket_response(selectors.ticket_base_queryset().get(pk=ticket.pk))
 
 

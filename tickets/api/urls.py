@@ -5,6 +5,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from tickets.api.attachments import AttachmentDownloadView, TicketAttachmentsView
+from tickets.api.gdpr import gdpr_urlpatterns
 from tickets.api.job_views import job_urlpatterns
 from tickets.api.macros import ApplyMacroView, MacroPreviewView, MacroViewSet
 from tickets.api.views import CommentViewSet, TicketEventViewSet, TicketViewSet
@@ -15,6 +16,7 @@ router.register("macros", MacroViewSet, basename="macro")
 
 urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this list
     *job_urlpatterns,  # tickets/bulk/ before the router's tickets/{id}/; exports/, bulk-jobs/
+    *gdpr_urlpatterns,  # customers/{id}/export/ and customers/{id}/erase/
     path(
         "tickets/<str:ticket_pk>/comments/",
         CommentViewSet.as_view({"get": "list", "post": "create"}),

@@ -4,11 +4,8 @@ assign honour `If-Match` (a stale one is a 412); POST honours `Idempotency-Key`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -16,7 +13,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 
 from agents.permissions import ReadOnlyForViewer, request_role
@@ -24,8 +20,7 @@ from agents.selectors import CUSTOMER_ROLE
 from config.api.idempotency import idempotent
 from config.api.lists import StrictOrderingFilter
 from config.api.schema import ERRORS
-from tickets import selectors, services
-from tickets.api.filters import TicketFilter
+from tickets import comments, selectors, services
 from tickets.api.permissions import (
     AdminOnlyScopeFirst,
     AgentOrCustomerReader,
@@ -46,6 +41,7 @@ from tickets.api.serializers import (
     TicketSerializer,
     TicketUpdateSerializer,
 )
+from tickets.filters import TicketFilter
 from tickets.models import Channel, Ticket
 
 ETAG_HEADER = OpenApiParameter(
@@ -68,12 +64,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-class PreconditionFailed(APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The ticket changed since you read it (If-Match does not match its ETag); re-read and retry."
-    default_code = "precondition_failed"
-
-
 def ticket_etag(ticket: Ticket) -> str:
     return f'"{ticket.pk}-{ticket.version}"'
 
@@ -82,22 +72,21 @@ def _etags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
-def check_if_match(request: Any, ticket: Ticket) -> None:
+def expected_versions(request: Any, ticket: Ticket) -> set[int] | None:
+    """The ticket versions `If-Match` accepts (None: no header, or `*`). An ETag of another
+    ticket or a malformed one accepts no version, so the service answers 412."""
     header = request.headers.get("If-Match")
     if header is None:
-        return
+        return None
     tags = _etags(header)
-    if "*" not in tags and ticket_etag(ticket) not in tags:
-        raise PreconditionFailed
-
-
-@contextmanager
-def locked_for_write(request: Any, ticket: Ticket) -> Iterator[Ticket]:
-    """The ticket's row locked for this write, refused with 412 when `If-Match` is stale."""
-    with transaction.atomic():
-        locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
-        check_if_match(request, locked)
-        yield locked
+    if "*" in tags:
+        return None
+    prefix = f'"{ticket.pk}-'
+    return {
+        int(tag[len(prefix) : -1])
+        for tag in tags
+        if tag.startswith(prefix) and tag.endswith('"') and tag[len(prefix) : -1].isdigit()
+    }
 
 
 def _ticket_response(ticket: Ticket, *, status_code: int = status.HTTP_200_OK, **headers: str) -> Response:
@@ -218,14 +207,17 @@ class TicketViewSet(
         ticket = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with locked_for_write(request, ticket) as locked:
-            services.ticket_update(ticket=locked, actor=request.user, data=dict(serializer.validated_data))
+        services.ticket_update(
+            ticket=ticket,
+            actor=request.user,
+            data=dict(serializer.validated_data),
+            expected_version=expected_versions(request, ticket),
+        )
         return _ticket_response(self._reload(ticket.pk))
 
     def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
         ticket = self.get_object()
-        with locked_for_write(request, ticket) as locked:
-            services.ticket_delete(ticket=locked, actor=request.user)
+        services.ticket_delete(ticket=ticket, actor=request.user, expected_version=expected_versions(request, ticket))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -247,11 +239,13 @@ class TicketViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with locked_for_write(request, ticket) as locked:
-            if "strategy" in data:
-                services.ticket_assign_by_strategy(ticket=locked, actor=request.user, strategy=data["strategy"])
-            else:
-                services.ticket_assign(ticket=locked, actor=request.user, assignee=data["agent"])
+        expected = expected_versions(request, ticket)
+        if "strategy" in data:
+            services.ticket_assign_by_strategy(
+                ticket=ticket, actor=request.user, strategy=data["strategy"], expected_version=expected
+            )
+        else:
+            services.ticket_assign(ticket=ticket, actor=request.user, assignee=data["agent"], expected_version=expected)
         return _ticket_response(self._reload(ticket.pk))
 
     def _reload(self, pk: int) -> Ticket:
@@ -316,7 +310,7 @@ class CommentViewSet(_TicketChildMixin, mixins.ListModelMixin, mixins.CreateMode
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         if request_role(request) == CUSTOMER_ROLE:
-            comment = services.comment_add(
+            comment = comments.comment_add(
                 ticket=ticket,
                 body=data["body"],
                 actor=request.user,
@@ -324,7 +318,7 @@ class CommentViewSet(_TicketChildMixin, mixins.ListModelMixin, mixins.CreateMode
                 channel=Channel.API,
             )
         else:
-            comment = services.comment_add(
+            comment = comments.comment_add(
                 ticket=ticket,
                 body=data["body"],
                 actor=request.user,

@@ -19,8 +19,9 @@ from django.core.exceptions import ValidationError
 
 from customers.models import Customer
 from notifications.mime import is_automatic, message_parse, message_sender, message_text
+from tickets.comments import comment_add
 from tickets.models import Channel, Comment, Ticket
-from tickets.services import comment_add, ticket_create
+from tickets.services import ticket_create
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Max
 from django.utils import timezone
 
-from tickets.live.models import TicketPresence
 from tickets.live.services import PRESENCE_TTL, TYPING_TTL
 from tickets.models import Ticket, TicketEvent
+from tickets.models.presence import TicketPresence
 from tickets.timeline import person_name
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tickets.live.models import TicketPresence
+from tickets.models.presence import TicketPresence
 
 # A viewer counts while their poll refreshed the row this recently; typing shows this long.
 PRESENCE_TTL = timedelta(seconds=20)

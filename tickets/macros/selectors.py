@@ -6,7 +6,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from agents.selectors import is_agent
-from tickets.macros.models import Macro
+from tickets.models.macros import Macro
 
 
 def macro_list(*, user: AbstractBaseUser | None) -> QuerySet[Macro]:

@@ -4,7 +4,7 @@ a macro author cannot reach anything but the values listed in PLACEHOLDERS)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from config.exceptions import ApplicationError
-from tickets import services, validators
+from tickets import comments, services, validators
 from tickets.concurrency import require_writing_agent, ticket_lock_fresh
-from tickets.macros.models import Macro
 from tickets.models import Comment, Priority, Status, Ticket
+from tickets.models.macros import Macro
 from tickets.timeline import person_name
 
 PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
@@ -107,17 +107,20 @@ def macro_apply(
     body: str | None = None,
     expected_version: int | None = None,
     seen_event_id: int | None = None,
+    if_match: Collection[int] | None = None,
 ) -> tuple[Ticket, Comment | None]:
     """Apply a macro: its reply or note first (the rendered body, or `body` when the agent edited
     the preview), then its field changes through ticket_update: every change is an ordinary
     audited event, and a refused change (a forbidden transition) rolls the whole macro back."""
     require_writing_agent(actor)
     _require_usable(macro, actor)
-    locked = ticket_lock_fresh(ticket=ticket, expected_version=expected_version, seen_event_id=seen_event_id)
+    locked = ticket_lock_fresh(
+        ticket=ticket, expected_version=expected_version, seen_event_id=seen_event_id, if_match=if_match
+    )
     text = macro_render(macro=macro, ticket=locked, actor=actor) if body is None else validators.normalize_text(body)
     comment = None
     if text:
-        comment = services.comment_add(ticket=locked, actor=actor, body=text, is_internal=macro.is_internal)
+        comment = comments.comment_add(ticket=locked, actor=actor, body=text, is_internal=macro.is_internal)
     changes, _ = macro_changes(macro=macro, ticket=locked)
     if changes:
         locked = services.ticket_update(ticket=locked, actor=actor, data=changes)

@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from tickets import business_time
 from tickets.models import (
     BusinessCalendar,
     Holiday,
 )
-from tickets.sla import business_time
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tickets.sla.business_time import BusinessTimeline, Calendar, add_business_minutes, make_calendar
+from tickets.business_time import BusinessTimeline, Calendar, add_business_minutes, make_calendar
 
 PRIORITIES = ("low", "medium", "high", "critical")
 # First response, in (business) minutes: critical 1 h, high 4 h, medium 24 h, low 72 h.

@@ -16,6 +16,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 import notifications
+from tickets.events import ticket_payload
 from tickets.models import (
     ACTIVE_STATUSES,
     NEXT_PRIORITY,
@@ -42,8 +43,6 @@ logger = logging.getLogger(__name__)
 def _payloads(ids: list[int], extra: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     """Outbox payloads for tickets changed by a scan: the usual ticket shape plus the team lead
     (for the notification) and per-ticket extras. One query."""
-    from tickets.services import ticket_payload
-
     tickets = Ticket.objects.filter(pk__in=ids).select_related("category", "team").order_by("pk")
     return [
         {

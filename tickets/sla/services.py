@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from agents.selectors import is_agent
 from customers.models import Customer
+from tickets import business_time
 from tickets.models import (
     ACTIVE_STATUSES,
     BusinessCalendar,
@@ -28,7 +29,7 @@ from tickets.models import (
     Status,
     Ticket,
 )
-from tickets.sla import business_time, policies, rules
+from tickets.sla import policies, rules
 from tickets.sla.calendars import calendar_spec
 
 logger = logging.getLogger(__name__)
@@ -230,7 +231,7 @@ def tickets_sla_recompute_for_customer(*, customer: Customer) -> int:
     customers/ must not import tickets, so a tier change reaches here through the outbox: the
     `customer.updated` consumer `sla_on_customer_updated` (registered in tickets/apps.py) calls it
     after the customer's transaction committed, whichever path changed the tier (API, admin, CRM
-    sync). `tickets.services.customer_merge` calls it directly for the target. One policy load
+    sync). `tickets.merge.customer_merge` calls it directly for the target. One policy load
     per team, one bulk UPDATE; returns the tickets changed."""
     tickets = list(
         Ticket.objects.select_for_update().filter(customer=customer, status__in=sorted(ACTIVE_STATUSES)).order_by("pk")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agents.models import Role
-from tickets.macros.models import Macro
+from tickets.models.macros import Macro
 
 URL = "/admin/tickets/macro/"
 

@@ -11,7 +11,7 @@ from model_bakery import baker
 from agents.models import Role
 from config.admin_tools import EstimatedCountPaginator
 from config.db import table_row_estimate
-from tickets import services
+from tickets import comments, services
 from tickets.models import Category, Comment, EventKind, Priority, Status, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -249,13 +249,13 @@ def test_assign_to_me_refuses_a_superuser_without_agent_profile(client, customer
 
 
 @pytest.mark.parametrize("role", Role.values)
-@pytest.mark.parametrize("comments", [1, 10])
+@pytest.mark.parametrize("replies", [1, 10])
 def test_change_page_renders_for_every_role_in_bounded_queries(
-    client, login, ticket, agent, role, comments, django_assert_max_num_queries
+    client, login, ticket, agent, role, replies, django_assert_max_num_queries
 ):
     login(role)
-    for n in range(comments):
-        services.comment_add(ticket=ticket, actor=agent.user, body=f"Reply {n}", is_internal=n % 2 == 1)
+    for n in range(replies):
+        comments.comment_add(ticket=ticket, actor=agent.user, body=f"Reply {n}", is_internal=n % 2 == 1)
     with django_assert_max_num_queries(12):
         response = client.get(f"{change_url(ticket)}?details=1")
     assert response.status_code == 200
@@ -460,7 +460,7 @@ def test_change_page_lists_attachments_read_only(client, login, ticket, agent):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     login(Role.VIEWER)
-    services.attachment_add(
+    comments.attachment_add(
         ticket=ticket, actor=agent.user, file=SimpleUploadedFile("error-log.txt", b"boom", content_type="text/plain")
     )
     page = client.get(f"{change_url(ticket)}?details=1").content.decode()
@@ -594,12 +594,12 @@ def test_retention_query_uses_the_closed_at_partial_index(customer_a):
 def test_changelist_search_in_bounded_queries_for_common_and_rare_words(
     client, login, customer_a, monkeypatch, django_assert_max_num_queries
 ):
-    from tickets import selectors
+    from tickets import search
 
     login(Role.AGENT)
     tickets = _make_tickets(3, customer_a, title="Refund please")
     for walk_from in (10_000, 0):  # rare word (ids inlined), common word (index walk)
-        monkeypatch.setattr(selectors, "SEARCH_WALK_FROM", walk_from)
+        monkeypatch.setattr(search, "SEARCH_WALK_FROM", walk_from)
         with django_assert_max_num_queries(13):  # the action bar's macro list is one of them
             response = client.get(CHANGELIST, {"q": "refund"})
         assert {t.pk for t in response.context["cl"].result_list} == {t.pk for t in tickets}

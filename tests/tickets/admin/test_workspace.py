@@ -8,10 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from model_bakery import baker
 
 from agents.models import Role, Team
-from tickets import services
-from tickets.live.models import TicketPresence
-from tickets.macros.models import Macro
+from tickets import comments, services
 from tickets.models import Comment, EventKind, Status, Ticket, TicketEvent
+from tickets.models.macros import Macro
+from tickets.models.presence import TicketPresence
 
 
 def page_url(ticket) -> str:
@@ -47,8 +47,8 @@ def post_properties(client, ticket, **data):
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.SENIOR_AGENT, Role.AGENT, Role.VIEWER])
 def test_page_renders_the_conversation_for_every_role(client, login, ticket, agent, role):
-    services.comment_add(ticket=ticket, actor=agent.user, body="Public answer")
-    services.comment_add(ticket=ticket, actor=agent.user, body="Private thought", is_internal=True)
+    comments.comment_add(ticket=ticket, actor=agent.user, body="Public answer")
+    comments.comment_add(ticket=ticket, actor=agent.user, body="Private thought", is_internal=True)
     login(role)
 
     response = client.get(page_url(ticket))
@@ -247,7 +247,7 @@ def test_live_poll_answers_304_until_something_changes(client, login, ticket, ma
     assert client.get(live_url(ticket), {"after": 0}, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
     other = make_agent(name="Sam Okafor")
-    services.comment_add(ticket=ticket, actor=other.user, body="New reply from Sam")
+    comments.comment_add(ticket=ticket, actor=other.user, body="New reply from Sam")
     changed = client.get(live_url(ticket), {"after": 0}, HTTP_IF_NONE_MATCH=etag)
 
     assert changed.status_code == 200
@@ -283,7 +283,7 @@ def test_live_poll_of_a_missing_ticket_is_404(client, login):
 
 def _conversation(ticket, agent, n: int) -> None:
     for i in range(n):
-        services.comment_add(
+        comments.comment_add(
             ticket=ticket,
             actor=agent.user,
             body=f"Message {i}",
@@ -294,12 +294,12 @@ def _conversation(ticket, agent, n: int) -> None:
             services.ticket_update(ticket=ticket, actor=agent.user, data={"priority": "high" if i % 8 else "low"})
 
 
-@pytest.mark.parametrize("comments", [5, 50])
+@pytest.mark.parametrize("messages", [5, 50])
 def test_page_renders_in_a_fixed_number_of_queries(
-    client, login, customer_a, agent, comments, django_assert_num_queries
+    client, login, customer_a, agent, messages, django_assert_num_queries
 ):
     ticket = services.ticket_create(actor=agent.user, title="Long conversation", customer=customer_a)
-    _conversation(ticket, agent, comments)
+    _conversation(ticket, agent, messages)
     services.ticket_assign(ticket=ticket, actor=agent.user, assignee=agent.user)
     login(Role.AGENT)
     client.get(page_url(ticket))  # warm the session and the presence row
@@ -308,7 +308,7 @@ def test_page_renders_in_a_fixed_number_of_queries(
         response = client.get(page_url(ticket))
 
     assert response.status_code == 200
-    assert response.content.decode().count('class="ws-entry ws-comment') == comments
+    assert response.content.decode().count('class="ws-entry ws-comment') == messages
 
 
 @pytest.mark.parametrize(

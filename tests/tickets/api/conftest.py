@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from model_bakery import baker
 
-from tickets.services import comment_add
+from tickets.comments import comment_add
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """POST /api/v1/tickets/{id}/assign/ with {"strategy": ...}: the strategy path through
-tickets.services.ticket_assign_by_strategy (agents/assignment.py)."""
+tickets.services.ticket_assign_by_strategy (tickets/assignment.py)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from model_bakery import baker
 
-from tickets import services
+from tickets import comments
 from tickets.models import Attachment, EventKind, TicketEvent
 
 
@@ -83,10 +83,10 @@ def test_customer_of_another_organisation_gets_404_for_upload_and_download(api_c
 
 
 def test_customer_never_gets_an_internal_notes_file(api_customer_a, agent, ticket):
-    note = services.comment_add(
+    note = comments.comment_add(
         ticket=ticket, actor=agent.user, body="Internal", is_internal=True, files=[text_file("secret.txt")]
     )
-    reply = services.comment_add(ticket=ticket, actor=agent.user, body="Public", files=[text_file("public.txt")])
+    reply = comments.comment_add(ticket=ticket, actor=agent.user, body="Public", files=[text_file("public.txt")])
     secret = note.attachments.get()
     public = reply.attachments.get()
 
@@ -94,22 +94,22 @@ def test_customer_never_gets_an_internal_notes_file(api_customer_a, agent, ticke
     assert api_customer_a.get(f"/api/v1/attachments/{public.pk}/download/").status_code == 200
     detail = api_customer_a.get(f"/api/v1/tickets/{ticket.pk}/").json()
     assert [a["filename"] for a in detail["attachments"]] == ["public.txt"]
-    comments = api_customer_a.get(f"/api/v1/tickets/{ticket.pk}/comments/").json()["results"]
-    assert [[a["filename"] for a in c["attachments"]] for c in comments] == [["public.txt"]]
+    conversation = api_customer_a.get(f"/api/v1/tickets/{ticket.pk}/comments/").json()["results"]
+    assert [[a["filename"] for a in c["attachments"]] for c in conversation] == [["public.txt"]]
 
 
 def test_agent_sees_every_file_in_ticket_and_comment_payloads(api_agent, agent, ticket):
-    services.comment_add(ticket=ticket, actor=agent.user, body="Note", is_internal=True, files=[text_file("n.txt")])
+    comments.comment_add(ticket=ticket, actor=agent.user, body="Note", is_internal=True, files=[text_file("n.txt")])
 
     detail = api_agent.get(f"/api/v1/tickets/{ticket.pk}/").json()
-    comments = api_agent.get(f"/api/v1/tickets/{ticket.pk}/comments/").json()["results"]
+    conversation = api_agent.get(f"/api/v1/tickets/{ticket.pk}/comments/").json()["results"]
 
     assert [a["filename"] for a in detail["attachments"]] == ["n.txt"]
-    assert [a["filename"] for a in comments[0]["attachments"]] == ["n.txt"]
+    assert [a["filename"] for a in conversation[0]["attachments"]] == ["n.txt"]
 
 
 def test_customer_uploads_to_their_own_ticket_and_reply(api_customer_a, customer_a, ticket):
-    reply = services.comment_add(ticket=ticket, customer=customer_a, actor=customer_a.user, body="Here you go")
+    reply = comments.comment_add(ticket=ticket, customer=customer_a, actor=customer_a.user, body="Here you go")
 
     response = upload(api_customer_a, ticket.pk, text_file("log.txt"), comment=reply.pk)
 
@@ -118,7 +118,7 @@ def test_customer_uploads_to_their_own_ticket_and_reply(api_customer_a, customer
 
 
 def test_customer_cannot_attach_to_an_agents_message(api_customer_a, agent, ticket):
-    agent_reply = services.comment_add(ticket=ticket, actor=agent.user, body="Hi")
+    agent_reply = comments.comment_add(ticket=ticket, actor=agent.user, body="Hi")
     response = upload(api_customer_a, ticket.pk, text_file(), comment=agent_reply.pk)
     assert response.status_code == 400
     assert response.json() == {"comment": ["You can only add files to your own replies."]}

@@ -10,8 +10,8 @@ from django.db import connection
 from django.utils import timezone
 from freezegun import freeze_time
 
-from agents.models import IdempotencyKey
 from config.api.idempotency import idempotency_key_purge
+from config.api.models import IdempotencyKey
 from tickets.models import Ticket
 
 URL = "/api/v1/tickets/"
@@ -147,7 +147,7 @@ def test_concurrent_retries_create_one_ticket(api_client_for, make_agent):
 
 
 def test_purge_task_deletes_expired_keys(agent):
-    from agents.tasks import idempotency_key_purge_task
+    from config.api.tasks import idempotency_key_purge_task
 
     with freeze_time(timezone.now() - timedelta(hours=25)):
         IdempotencyKey.objects.create(user=agent.user, key="old", method="POST", path=URL, fingerprint="a")

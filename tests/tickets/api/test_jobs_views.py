@@ -81,7 +81,7 @@ def test_assignee_me_filter_uses_the_requester(api_agent, agent, customer_a, dja
 
 def test_only_the_requester_can_read_or_download(api_agent, api_admin, api_senior_agent, tickets, agent):
     job = ExportJob.objects.create(requested_by=agent.user, format="csv")
-    from tickets.jobs import export_job_run
+    from tickets.exports import export_job_run
 
     export_job_run(job_id=job.pk)
 

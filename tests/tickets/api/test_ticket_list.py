@@ -11,7 +11,7 @@ from model_bakery import baker
 
 from agents.models import Role
 from agents.services import api_key_create
-from tickets.services import comment_add
+from tickets.comments import comment_add
 
 URL = "/api/v1/tickets/"
 
@@ -283,12 +283,12 @@ def test_list_query_count_is_bounded(
 def test_list_page_query_walks_the_ordering_index_without_sorting(api_agent, make_ticket, monkeypatch, params, index):
     """The default ordering (-created_at, -id) is ticket_created_idx read backwards, so a page (and
     the cursor's next page) is an index range, not a sort of every ticket; a common search word
-    is checked on that walk (tickets.selectors.ticket_search)."""
+    is checked on that walk (tickets.search.ticket_search)."""
     from django.test.utils import CaptureQueriesContext
 
-    from tickets import selectors
+    from tickets import search
 
-    monkeypatch.setattr(selectors, "SEARCH_WALK_FROM", 0)  # "refund" counts as a common word
+    monkeypatch.setattr(search, "SEARCH_WALK_FROM", 0)  # "refund" counts as a common word
     for _ in range(3):
         make_ticket(title="Refund please")
     with CaptureQueriesContext(connection) as ctx:

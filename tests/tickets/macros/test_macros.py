@@ -8,9 +8,9 @@ from model_bakery import baker
 
 from agents.models import Team
 from config.exceptions import ApplicationError
-from tickets.macros.models import Macro, Visibility
 from tickets.macros.services import macro_apply, macro_preview, macro_render, validate_macro_body
 from tickets.models import Comment, EventKind, Status, TicketEvent
+from tickets.models.macros import Macro, Visibility
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tickets.sla import business_time, policies
+from tickets import business_time
+from tickets.sla import policies
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 

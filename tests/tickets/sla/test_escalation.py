@@ -12,7 +12,7 @@ from model_bakery import baker
 
 from notifications.models import OutboxEvent
 from tests.tickets.sla.test_scans import NOW, build_mix, make, wall_clock  # noqa: F401 - fixture
-from tickets import services
+from tickets import comments, services
 from tickets.models import EventKind, Status, Ticket, TicketEvent
 from tickets.sla import scans
 from tickets.tasks import sla_escalate_task
@@ -92,7 +92,7 @@ def test_a_later_breach_is_a_new_reason(wall_clock, customer_a, agent):  # noqa:
     """Escalated as unassigned on day 3; its resolution target breaches later: escalated again."""
     ticket = make(customer_a, "low", 73)
     with freeze_time(NOW - timedelta(hours=72, minutes=59)):
-        services.comment_add(ticket=ticket, actor=agent.user, body="We will look at it.")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="We will look at it.")
 
     assert run_beat(NOW) == {"sla_breached": 0, "unassigned": 1}
     assert run_beat(NOW + timedelta(hours=1)) == {"sla_breached": 0, "unassigned": 0}

@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tickets.sla import business_time, policies, rules
+from tickets import business_time
+from tickets.sla import policies, rules
 
 BUSINESS = business_time.make_calendar()  # Mon-Fri 09:00-17:00 UTC
 H24 = business_time.CALENDAR_24X7

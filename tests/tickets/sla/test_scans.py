@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from notifications.models import OutboxEvent
-from tickets import services
+from tickets import comments, services
 from tickets.models import BusinessCalendar, EventKind, SLAPolicy, Status, Ticket, TicketEvent
 from tickets.sla import rules, scans
 from tickets.sla import services as sla_services
@@ -94,7 +94,7 @@ def test_realistic_mix_breaches_and_warnings_twice(wall_clock, customer_a, agent
 def test_resolution_breach_is_named_in_the_event(wall_clock, customer_a, agent):
     ticket = make(customer_a, "critical", 9)
     with freeze_time(NOW - timedelta(hours=8, minutes=50)):
-        services.comment_add(ticket=ticket, actor=agent.user, body="Looking.")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="Looking.")
 
     with freeze_time(NOW):
         assert scans.sla_breach_scan() == {"breached": 1, "warned": 0}
@@ -120,10 +120,10 @@ def test_warning_then_breach_of_the_same_ticket(wall_clock, customer_a):
 def test_done_and_pending_tickets_are_not_breached_on_resolution(wall_clock, customer_a, agent):
     resolved = make(customer_a, "critical", 30)
     with freeze_time(NOW - timedelta(hours=29, minutes=50)):
-        services.comment_add(ticket=resolved, actor=agent.user, body="Fixed.")
+        comments.comment_add(ticket=resolved, actor=agent.user, body="Fixed.")
         services.ticket_change_status(ticket=resolved, actor=agent.user, status=Status.RESOLVED)
         pending = make(customer_a, "critical", 30)
-        services.comment_add(ticket=pending, actor=agent.user, body="Can you send logs?")
+        comments.comment_add(ticket=pending, actor=agent.user, body="Can you send logs?")
         services.ticket_change_status(ticket=pending, actor=agent.user, status=Status.PENDING)
 
     with freeze_time(NOW):

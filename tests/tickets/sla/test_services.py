@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from customers.models import Tier
-from tickets import services
+from tickets import comments, services
 from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLATarget, Status, Ticket
 from tickets.sla import calendars, scans
 from tickets.sla import services as sla_services
@@ -229,7 +229,7 @@ def test_public_agent_reply_is_the_first_response_and_stops_the_breach(wall_cloc
     with freeze_time(MONDAY_10):
         ticket = create(customer_a, "critical")
     with freeze_time(at(MONDAY_10, minutes=30)):
-        services.comment_add(ticket=ticket, actor=agent.user, body="On it.")
+        comments.comment_add(ticket=ticket, actor=agent.user, body="On it.")
     with freeze_time(at(MONDAY_10, hours=2)):
         result = scans.sla_breach_scan()
 

@@ -36,7 +36,7 @@ def _broker(tmp_path: Path) -> tuple[str, dict]:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except Exception:  # any failure means "no Redis here"
         folder = tmp_path / "broker"
-        for name in ("queue", "processed"):
+        for name in ("queue", "processed", "control"):
             (folder / name).mkdir(parents=True)
         return "filesystem://", {
             "data_folder_in": str(folder / "queue"),

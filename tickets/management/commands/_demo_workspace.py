@@ -10,10 +10,10 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tickets import services
-from tickets.macros.models import Macro, Visibility
+from tickets import comments
 from tickets.macros.services import macro_save
 from tickets.models import ACTIVE_STATUSES, Status, Ticket
+from tickets.models.macros import Macro, Visibility
 
 MACROS = [
     (
@@ -67,14 +67,14 @@ def demo_attachments(*, tickets: list[Ticket]) -> int:
     for ticket in tickets[:2]:
         if ticket.assignee_id is None:
             continue
-        services.comment_add(
+        comments.comment_add(
             ticket=ticket,
             actor=ticket.assignee,
             body="Log excerpt from the export worker attached.",
             is_internal=True,
             files=[SimpleUploadedFile("export-worker.log", LOG, content_type="text/plain")],
         )
-        services.comment_add(
+        comments.comment_add(
             ticket=ticket,
             customer=ticket.customer,
             body="Here is a screenshot of the error.",

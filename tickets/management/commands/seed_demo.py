@@ -30,10 +30,11 @@ from agents.models import Agent, AssignmentStrategy, Role, Team
 from agents.services import agent_create, agent_update, team_create
 from customers.models import Customer, Organization, Tier
 from customers.services import customer_create, organization_create
+from tickets import business_time, comments
 from tickets import services as ticket_services
 from tickets.management.commands._demo_workspace import demo_attachments, demo_macros, demo_sla_states
 from tickets.models import Category, Channel, Priority, Status, Ticket
-from tickets.sla import business_time, policies
+from tickets.sla import policies
 from tickets.sla import services as sla_services
 
 DEMO_MARKER_ORG = "Acme Corporation"
@@ -267,11 +268,9 @@ class Command(BaseCommand):
         )
         if assignee is not None:
             ticket = ticket_services.ticket_assign(ticket=ticket, actor=assignee, assignee=assignee)
-            ticket_services.comment_add(ticket=ticket, actor=assignee, body=rng.choice(AGENT_REPLIES))
-            ticket_services.comment_add(
-                ticket=ticket, actor=assignee, body=rng.choice(INTERNAL_NOTES), is_internal=True
-            )
-            ticket_services.comment_add(ticket=ticket, customer=customer, body=CUSTOMER_MESSAGES[1], channel=channel)
+            comments.comment_add(ticket=ticket, actor=assignee, body=rng.choice(AGENT_REPLIES))
+            comments.comment_add(ticket=ticket, actor=assignee, body=rng.choice(INTERNAL_NOTES), is_internal=True)
+            comments.comment_add(ticket=ticket, customer=customer, body=CUSTOMER_MESSAGES[1], channel=channel)
         path = {
             Status.OPEN: [],
             Status.IN_PROGRESS: [Status.IN_PROGRESS],
@@ -283,7 +282,7 @@ class Command(BaseCommand):
         for step in path:
             ticket = ticket_services.ticket_change_status(ticket=ticket, actor=assignee, status=step)
         if status == Status.RESOLVED:
-            ticket_services.comment_add(ticket=ticket, customer=customer, body=CUSTOMER_MESSAGES[2], channel=channel)
+            comments.comment_add(ticket=ticket, customer=customer, body=CUSTOMER_MESSAGES[2], channel=channel)
             # A thank-you on a resolved ticket reopens it (the rule); resolve it again.
             ticket = ticket_services.ticket_change_status(ticket=ticket, actor=assignee, status=Status.RESOLVED)
         return ticket

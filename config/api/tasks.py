@@ -1,4 +1,5 @@
-"""Background work of the agents app (API plumbing)."""
+"""Background work of the API plumbing. The task keeps its registered name, so existing beat
+entries (config/schedules.py) still find it."""
 
 from __future__ import annotations
 

@@ -1,10 +1,13 @@
-"""Ticket list filters (django-filter). Bad values are a 400 naming the parameter."""
+"""The ticket list filters (django-filter), one definition for the API, exports, bulk jobs and
+the admin: `tickets.selectors.ticket_list(user=..., filters=...)` applies them without a request.
+Bad values are errors naming the parameter (a 400 in the API)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import django_filters
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -12,9 +15,10 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from agents.permissions import request_role
-from agents.selectors import CUSTOMER_ROLE
+from agents.selectors import CUSTOMER_ROLE, user_role
 from config.api.filters import ChoiceInFilter, IdFilter, SafeIsoDateTimeFilter, StrictBooleanFilter
 from tickets.models import Priority, Status, Ticket
+from tickets.search import ticket_search
 from tickets.sla import rules
 
 URGENT_Q = Q(
@@ -36,22 +40,6 @@ def filter_tag(queryset: QuerySet[Ticket], tag: str) -> QuerySet[Ticket]:
         output_field=BooleanField(),
     )
     return queryset.alias(_has_tag=has_tag).filter(_has_tag=True)
-
-
-def search_tickets(queryset: QuerySet[Ticket], term: str, *, include_internal: bool) -> QuerySet[Ticket]:
-    """Full-text search through tickets.selectors.ticket_search; a plain icontains when it is absent."""
-    try:
-        from tickets.selectors import ticket_search
-    except ImportError:  # pragma: no cover - the search selector ships with the admin/search work
-        from tickets.models import Comment
-
-        comments = Comment.objects.all() if include_internal else Comment.objects.filter(is_internal=False)
-        return queryset.filter(
-            Q(title__icontains=term)
-            | Q(description__icontains=term)
-            | Q(pk__in=comments.filter(body__icontains=term).values("ticket_id"))
-        )
-    return ticket_search(queryset, term, include_internal=include_internal)
 
 
 class TicketFilter(django_filters.FilterSet):
@@ -83,12 +71,29 @@ class TicketFilter(django_filters.FilterSet):
         model = Ticket
         fields: list[str] = []
 
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet[Ticket] | None = None,
+        *,
+        request: Any = None,
+        user: AbstractBaseUser | None = None,
+        role: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """From the API, `request` gives the caller; elsewhere pass `user` (and their role)."""
+        super().__init__(data, queryset, request=request, **kwargs)
+        self.user = user if user is not None else getattr(request, "user", None)
+        if role is None:
+            role = request_role(request) if request is not None else user_role(self.user)
+        self.role = role
+
     def filter_assignee(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         value = value.strip().lower()
         if value == "none":
             return queryset.filter(assignee__isnull=True)
         if value == "me":
-            return queryset.filter(assignee_id=self.request.user.pk)
+            return queryset.filter(assignee_id=getattr(self.user, "pk", None))
         if value.isdigit() and len(value) < 19:
             return queryset.filter(assignee_id=int(value))
         raise ValidationError({"assignee": ["Use a user id, 'me' or 'none'."]})
@@ -108,5 +113,4 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
     def filter_search(self, queryset: QuerySet[Ticket], name: str, value: Any) -> QuerySet[Ticket]:
-        include_internal = request_role(self.request) != CUSTOMER_ROLE
-        return search_tickets(queryset, value, include_internal=include_internal)
+        return ticket_search(queryset, value, include_internal=self.role != CUSTOMER_ROLE)

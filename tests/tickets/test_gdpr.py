@@ -1,4 +1,4 @@
-"""GDPR export and erasure (customers/gdpr.py)."""
+"""GDPR export and erasure (tickets/gdpr.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from model_bakery import baker
 
-from customers.gdpr import ERASED_TEXT, customer_erase, customer_gdpr_export
 from customers.models import Customer, GdprAction, GdprAuditEntry
-from customers.services import customer_update
+from customers.services import ERASED_TEXT, customer_update
+from notifications.dispatch import outbox_event_dispatch
+from notifications.events import known_events
 from notifications.models import EmailLog, EmailStatus, OutboxEvent, OutboxStatus, WebhookDelivery
-from notifications.services import KNOWN_EVENTS, notifications_forget, outbox_event_dispatch
-from tickets import services
+from notifications.privacy import notifications_forget
+from tickets import comments, services
+from tickets.gdpr import customer_erase, customer_gdpr_export
 from tickets.models import Attachment, Comment, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -34,14 +36,14 @@ def alice_history(agent, customer_a, customer_b):
         actor=agent.user, title="Alice cannot log in", description="My password is hunter2", customer=customer_a
     )
     second = services.ticket_create(actor=agent.user, title="Alice billing question", customer=customer_a)
-    services.comment_add(ticket=first, customer=customer_a, actor=customer_a.user, body="Alice here, still stuck")
-    services.comment_add(ticket=first, actor=agent.user, body="Hi Alice, try again")
-    services.comment_add(ticket=second, actor=agent.user, body="Alice seems upset", is_internal=True)
+    comments.comment_add(ticket=first, customer=customer_a, actor=customer_a.user, body="Alice here, still stuck")
+    comments.comment_add(ticket=first, actor=agent.user, body="Hi Alice, try again")
+    comments.comment_add(ticket=second, actor=agent.user, body="Alice seems upset", is_internal=True)
     services.ticket_update(ticket=second, actor=agent.user, data={"title": "Alice Smith billing"})
     upload = SimpleUploadedFile("alice-passport.txt", b"passport", content_type="text/plain")
-    attachment = services.attachment_add(ticket=first, file=upload, actor=customer_a.user)
+    attachment = comments.attachment_add(ticket=first, file=upload, actor=customer_a.user)
     bobs = services.ticket_create(actor=agent.user, title="Bob printer broken", customer=customer_b)
-    services.comment_add(ticket=bobs, actor=agent.user, body="Bob, reboot it")
+    comments.comment_add(ticket=bobs, actor=agent.user, body="Bob, reboot it")
     elsewhere = baker.make_recipe("tests.tickets.comment", ticket=bobs, customer=customer_a, body="Alice chiming in")
     return {
         "tickets": [first, second],
@@ -103,7 +105,7 @@ def alice_notifications(alice_history, customer_a):
     every event (nothing listens on port 9: they stay pending), plus a customer.updated event
     and one email still pending."""
     baker.make_recipe(
-        "tests.notifications.webhook_subscription", url="http://127.0.0.1:9/hook", events=list(KNOWN_EVENTS)
+        "tests.notifications.webhook_subscription", url="http://127.0.0.1:9/hook", events=list(known_events())
     )
     customer_update(customer=customer_a, data={"name": "Alice Smith", "phone": "+14155550199"})
     for event_id in OutboxEvent.objects.filter(status=OutboxStatus.PENDING).values_list("pk", flat=True):

@@ -1,34 +1,25 @@
-"""GDPR: export everything held about a customer, and erase a customer.
-
-customers/ does not import tickets (ARCHITECTURE: dependencies); the customer's tickets and
-comments are reached through the reverse relations, and the ticket models through the app
-registry where a set-based write needs them. Each export and erasure writes a GdprAuditEntry."""
+"""GDPR: export everything held about a customer, and erase a customer. Both span apps (the
+customer, their tickets, the notification records), so they live here at the top of the layers
+and call each app's own service: customers.services.customer_personal_data_erase for the profile,
+tickets.anonymisation.tickets_anonymise for the tickets (the same operation retention uses),
+notifications.forget for the delivery records. Each export and erasure writes a GdprAuditEntry."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 import notifications
 from customers.models import Customer, GdprAction, GdprAuditEntry
-from notifications.services import notifications_forget
+from customers.services import ERASED_TEXT, customer_personal_data_erase
+from tickets.anonymisation import tickets_anonymise
+from tickets.models import Comment, Ticket
 
 logger = logging.getLogger(__name__)
-
-ERASED_TEXT = "[erased]"
-# Ticket-event fields whose old/new values may hold free text written by or about the customer.
-_TEXT_EVENT_FIELDS = ("title", "description", "metadata", "external_id")
-
-
-def _erased_email(customer_id: int) -> str:
-    return f"erased-{customer_id}@erased.invalid"
 
 
 def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
@@ -140,76 +131,39 @@ def customer_gdpr_export(*, customer: Customer, actor: AbstractBaseUser | None) 
 @transaction.atomic
 def customer_erase(*, customer: Customer, actor: AbstractBaseUser | None) -> Customer:
     """Erase a customer's personal data (GDPR art. 17) while keeping their tickets for statistics
-    (status, priority, category, timestamps stay): the profile and portal login anonymised, the
-    text of their tickets and of the comments on them (and their comments elsewhere) replaced,
-    free-text event values cleared, attachments deleted with their files (after commit).
-    Idempotent: erasing an erased customer changes nothing and records nothing."""
-    Attachment = apps.get_model("tickets", "Attachment")
-    Comment = apps.get_model("tickets", "Comment")
-    Ticket = apps.get_model("tickets", "Ticket")
-    TicketEvent = apps.get_model("tickets", "TicketEvent")
-
+    (status, priority, category, timestamps stay): the profile and portal login anonymised, their
+    tickets anonymised like retention does (text, external id, attachments and their files; the
+    version bumps, so API ETags change), their comments on other tickets replaced, and the
+    notification records forgotten. Idempotent: erasing an erased customer changes nothing and
+    records nothing."""
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.erased_at is not None:
         return customer
-    now = timezone.now()
     original_email = customer.email
     ticket_ids = list(Ticket.objects.filter(customer=customer).values_list("pk", flat=True))
-
-    attachments = Attachment.objects.filter(ticket_id__in=ticket_ids)
-    files = [name for name in attachments.values_list("file", flat=True) if name]
-    attachments_deleted, _ = attachments.delete()
-    comments_erased = Comment.objects.filter(Q(ticket_id__in=ticket_ids) | Q(customer=customer)).update(
-        body=ERASED_TEXT, email_message_id=""
+    erased = tickets_anonymise(ticket_ids=ticket_ids, title=ERASED_TEXT, body=ERASED_TEXT)
+    elsewhere = (
+        Comment.objects.filter(customer=customer)
+        .exclude(ticket_id__in=ticket_ids)
+        .update(body=ERASED_TEXT, email_message_id="")
     )
-    # Field changes of free text, and "attached" events (they carry the file name).
-    TicketEvent.objects.filter(Q(field__in=_TEXT_EVENT_FIELDS) | Q(kind="attached"), ticket_id__in=ticket_ids).update(
-        old_value=None, new_value=None
-    )
-    TicketEvent.objects.filter(ticket_id__in=ticket_ids).exclude(note="").update(note="")
-    Ticket.objects.filter(pk__in=ticket_ids).update(title=ERASED_TEXT, description="", metadata={}, updated_at=now)
-
-    if customer.user_id:
-        user = customer.user
-        user.email = f"erased-user-{user.pk}@erased.invalid"
-        user.name = ""
-        user.is_active = False
-        user.set_unusable_password()
-        user.save(update_fields=["email", "name", "is_active", "password"])
-    customer.email = _erased_email(customer.pk)
-    customer.name = ""
-    customer.company = ""
-    customer.phone = ""
-    customer.metadata = {}
-    customer.crm_id = ""
-    customer.crm_last_error = ""
-    customer.email_opt_out = True
-    customer.user = None
-    customer.erased_at = now
-    customer.save()
-
+    customer = customer_personal_data_erase(customer=customer)
     # Outbox payloads, email log and webhook deliveries still hold the address, names, titles...
-    notifications_forget(email=original_email, customer_id=customer.pk)
+    notifications.forget(email=original_email, customer_id=customer.pk)
 
     GdprAuditEntry.objects.create(
         customer=customer,
         customer_ref=customer.pk,
         action=GdprAction.ERASE,
         actor=_actor(actor),
-        details={"tickets": len(ticket_ids), "comments": comments_erased, "attachments": attachments_deleted},
+        details={
+            "tickets": len(ticket_ids),
+            "comments": erased["comments"] + elsewhere,
+            "attachments": erased["attachments"],
+        },
     )
     notifications.publish(
         "customer.erased",
         {"id": customer.pk, "actor_id": actor.pk if _actor(actor) else None},
     )
-
-    def _delete_files() -> None:
-        for name in files:
-            try:
-                default_storage.delete(name)
-            except OSError:
-                logger.exception("could not delete attachment file %s of erased customer %s", name, customer.pk)
-
-    if files:
-        transaction.on_commit(_delete_files)
     return customer

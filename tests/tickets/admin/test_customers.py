@@ -1,4 +1,4 @@
-"""GDPR admin actions (customers/gdpr_admin.py)."""
+"""GDPR admin actions (tickets/admin/customers.py)."""
 
 from __future__ import annotations
 

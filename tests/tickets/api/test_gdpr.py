@@ -1,4 +1,4 @@
-"""GDPR endpoints (customers/api/gdpr_views.py): admin only, audited."""
+"""GDPR endpoints (tickets/api/gdpr.py): admin only, audited."""
 
 from __future__ import annotations
 
@@ -49,6 +49,32 @@ def test_admin_erases_a_customer(api_admin, customer_a, alice_tickets, django_ca
     # Idempotent.
     assert api_admin.post(f"/api/v1/customers/{customer_a.pk}/erase/").status_code == 200
     assert GdprAuditEntry.objects.filter(action=GdprAction.ERASE).count() == 1
+
+
+def test_erasure_clears_external_ids_and_changes_the_ticket_etags(
+    api_admin, api_agent, customer_a, alice_tickets, django_capture_on_commit_callbacks
+):
+    first, second = alice_tickets
+    Ticket.objects.filter(pk=first.pk).update(external_id="CRM-CASE-1")
+    Ticket.objects.filter(pk=second.pk).update(external_id="CRM-CASE-2")
+    etags_before = {t.pk: api_agent.get(f"/api/v1/tickets/{t.pk}/")["ETag"] for t in alice_tickets}
+    assert etags_before == {first.pk: f'"{first.pk}-1"', second.pk: f'"{second.pk}-1"'}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api_admin.post(f"/api/v1/customers/{customer_a.pk}/erase/").status_code == 200
+
+    for ticket in alice_tickets:
+        response = api_agent.get(f"/api/v1/tickets/{ticket.pk}/")
+        assert response.status_code == 200
+        assert response.data["external_id"] is None
+        assert response.data["title"] == "[erased]"
+        assert response["ETag"] == f'"{ticket.pk}-2"'
+        # A write based on what was read before the erasure is refused.
+        stale = api_agent.patch(
+            f"/api/v1/tickets/{ticket.pk}/", {"priority": "low"}, format="json", HTTP_IF_MATCH=etags_before[ticket.pk]
+        )
+        assert stale.status_code == 412
+    assert set(Ticket.objects.filter(customer=customer_a).values_list("external_id", flat=True)) == {None}
 
 
 @pytest.mark.parametrize(

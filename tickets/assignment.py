@@ -17,8 +17,7 @@ deadlock on the team row. One fixed order (ticket, team, agents by id) everywher
 deadlocks between assignments. On SQLite `select_for_update` is a no-op and writes are
 serialised by the database anyway.
 
-The agents app does not import tickets at module level (tickets depends on agents); the open-ticket
-count reads `tickets.models` lazily.
+It lives in tickets because it counts tickets; the agents and teams it reads are the agents app's.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from agents.models import Agent, AssignmentStrategy, Role, Team
+from tickets.models import ACTIVE_STATUSES, Ticket
 
 CRITICAL = "critical"
 # Seniority: who sees a critical ticket first. Agents not listed (plain agents) come after.
@@ -90,8 +90,6 @@ STRATEGIES: dict[str, Callable[..., Agent | None]] = {
 
 
 def _open_ticket_counts(user_ids: list[int], *, exclude_ticket_id: int | None) -> dict[int, int]:
-    from tickets.models import ACTIVE_STATUSES, Ticket  # lazily: tickets depends on agents
-
     qs = Ticket.objects.filter(assignee_id__in=user_ids, status__in=sorted(ACTIVE_STATUSES))
     if exclude_ticket_id is not None:
         qs = qs.exclude(pk=exclude_ticket_id)

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from tickets.models import Priority, Status
+from agents.models import Priority
+from tickets.models.tickets import Status
 
 
 class Visibility(models.TextChoices):

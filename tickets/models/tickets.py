@@ -1,7 +1,5 @@
-"""Tickets, their conversation (comments, attachments) and their audit trail (events).
-
-Invariants that need no other model live here as constraints and choices; every state change
-goes through tickets/services.py."""
+"""Tickets and their conversation: Ticket, Comment, Attachment, TicketEvent (the audit trail),
+categories, and the status lifecycle."""
 
 from __future__ import annotations
 
@@ -9,8 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from customers.models import Tier
-from tickets.sla.business_time import DEFAULT_WORKING_HOURS, validate_time_zone, validate_working_hours
+from agents.models import Priority
 
 
 class Status(models.TextChoices):
@@ -33,13 +30,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 ACTIVE_STATUSES: frozenset[str] = frozenset({Status.OPEN, Status.IN_PROGRESS, Status.PENDING, Status.ON_HOLD})
 DONE_STATUSES: frozenset[str] = frozenset({Status.RESOLVED, Status.CLOSED})
-
-
-class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
 
 
 PRIORITY_RANK: dict[str, int] = {Priority.LOW: 1, Priority.MEDIUM: 2, Priority.HIGH: 3, Priority.CRITICAL: 4}
@@ -378,213 +368,3 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on #{self.ticket_id}"
-
-
-# --- background jobs (tickets/jobs.py) -------------------------------------------------------
-
-
-class JobStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    COMPLETED = "completed", "Completed"
-    FAILED = "failed", "Failed"
-
-
-class ExportFormat(models.TextChoices):
-    CSV = "csv", "CSV"
-    JSONL = "jsonl", "JSON Lines"
-
-
-class BackgroundJob(models.Model):
-    """What every background job shares: who asked, its state, progress, failure reason and timing.
-    The runner (tickets/jobs.py) leases a job by its status and started_at, so a retry never runs
-    a job twice."""
-
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="%(class)ss")
-    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0-100.")
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(status__in=JobStatus.values), name="%(class)s_status_valid"),
-            models.CheckConstraint(condition=models.Q(progress__lte=100), name="%(class)s_progress_max_100"),
-        ]
-        indexes = [models.Index(fields=["requested_by", "created_at"], name="%(class)s_requester_idx")]
-
-
-class ExportJob(BackgroundJob):
-    """A ticket export requested from the API or the admin, written by a Celery task to the
-    default storage. Only the requester may read it."""
-
-    format = models.CharField(max_length=10, choices=ExportFormat.choices, default=ExportFormat.CSV)
-    filters = models.JSONField(default=dict, blank=True)
-    row_count = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
-
-    class Meta(BackgroundJob.Meta):
-        constraints = [
-            *BackgroundJob.Meta.constraints,
-            models.CheckConstraint(condition=models.Q(format__in=ExportFormat.values), name="exportjob_format_valid"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Export #{self.pk} ({self.format}, {self.status})"
-
-
-class BulkUpdateJob(BackgroundJob):
-    """A bulk change (status, priority, assignee, tags) of up to BULK_MAX_TICKETS tickets, applied
-    ticket by ticket through the services. The target ids are resolved when the job is requested."""
-
-    ticket_ids = models.JSONField(default=list, blank=True)
-    filters = models.JSONField(default=dict, blank=True, help_text="The filters the ids came from, if any.")
-    changes = models.JSONField(default=dict)
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
-    succeeded = models.PositiveIntegerField(default=0)
-    failures = models.JSONField(default=list, blank=True, help_text='[{"ticket_id": 1, "errors": {...}}, ...]')
-
-    class Meta(BackgroundJob.Meta):
-        pass
-
-    def __str__(self) -> str:
-        return f"Bulk update #{self.pk} ({self.status})"
-
-    @property
-    def failed(self) -> int:
-        return len(self.failures)
-
-
-# --- SLA engine (tickets/sla/, tickets/admin/sla.py) -----------------
-
-
-def default_working_hours() -> dict[str, list[list[str]]]:
-    return {day: [list(pair) for pair in pairs] for day, pairs in DEFAULT_WORKING_HOURS.items()}
-
-
-def _validate_time_zone(value: str) -> None:
-    validate_time_zone(value)
-
-
-def _validate_working_hours(value: object) -> None:
-    validate_working_hours(value)
-
-
-class BusinessCalendar(models.Model):
-    """When the SLA clock runs: a time zone, weekly working hours and holidays, or 24x7."""
-
-    name = models.CharField(max_length=100, unique=True)
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[_validate_time_zone])
-    is_24x7 = models.BooleanField(
-        "24x7", default=False, help_text="Business time is wall-clock time: working hours and holidays are ignored."
-    )
-    working_hours = models.JSONField(
-        default=default_working_hours,
-        blank=True,
-        validators=[_validate_working_hours],
-        help_text='Per weekday, [start, end] local times: {"mon": [["09:00", "17:00"]], ..., "sun": []}. '
-        "An end before its start runs past midnight.",
-    )
-    holiday_country = models.CharField(
-        max_length=10, blank=True, help_text="ISO country code (optionally -SUBDIVISION) to import holidays from."
-    )
-    is_default = models.BooleanField(default=False, help_text="Used by policies without a calendar.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_business_calendar"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Holiday(models.Model):
-    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
-    date = models.DateField()
-    name = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["date"]
-        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="holiday_calendar_date_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.name}".strip()
-
-
-class SLAPolicy(models.Model):
-    """Targets for first response and resolution (SLATarget rows) measured on a calendar. A ticket
-    gets the policy of its team, else the default policy."""
-
-    name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
-    calendar = models.ForeignKey(
-        BusinessCalendar,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="policies",
-        help_text="Empty: the default calendar.",
-    )
-    teams = models.ManyToManyField("agents.Team", blank=True, related_name="sla_policies")
-    is_default = models.BooleanField(default=False, help_text="Applies to tickets whose team has no policy.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = "SLA policy"
-        verbose_name_plural = "SLA policies"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_sla_policy"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class SLATarget(models.Model):
-    """One row of a policy: business minutes for a priority, optionally for one customer tier
-    (a tier-specific row wins over the tier-less one). Empty minutes: no target."""
-
-    policy = models.ForeignKey(SLAPolicy, on_delete=models.CASCADE, related_name="targets")
-    priority = models.CharField(max_length=20, choices=Priority.choices)
-    tier = models.CharField(
-        max_length=20,
-        blank=True,
-        choices=[("", "Any tier"), *Tier.choices],
-        help_text="Empty: every tier without a row of its own.",
-    )
-    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
-    resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["policy", "tier", "priority"]
-        verbose_name = "SLA target"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["policy", "priority", "tier"], name="slatarget_policy_priority_tier_unique"
-            ),
-            models.CheckConstraint(condition=models.Q(priority__in=Priority.values), name="slatarget_priority_valid"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.policy}: {self.priority}{f' ({self.tier})' if self.tier else ''}"
-
-
-# Models that live in their own modules, imported so Django registers them with the app.
-from tickets.live.models import TicketPresence  # noqa: E402, F401
-from tickets.macros.models import Macro  # noqa: E402, F401

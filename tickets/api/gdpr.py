@@ -1,4 +1,4 @@
-"""GDPR endpoints (admin role only), wired into customers/api/urls.py by `gdpr_urlpatterns`:
+"""GDPR endpoints (admin role only), wired into tickets/api/urls.py by `gdpr_urlpatterns`:
 
 - `GET /api/v1/customers/{id}/export/` -> everything held about the customer as a JSON document
   (served as a download, `customer-{id}.json`);
@@ -18,8 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.permissions import IsAdminRole
-from customers.gdpr import customer_erase, customer_gdpr_export
 from customers.models import Customer
+from tickets.gdpr import customer_erase, customer_gdpr_export
 
 
 class CustomerGdprExportView(APIView):

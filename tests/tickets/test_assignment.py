@@ -1,4 +1,4 @@
-"""Assignment strategies (agents/assignment.py) and the services that use them:
+"""Assignment strategies (tickets/assignment.py) and the services that use them:
 auto-assignment in ticket_create and ticket_assign_by_strategy."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from model_bakery import baker
 
-from agents.assignment import choose_round_robin, eligible_agents, pick_agent
 from agents.models import Agent, AssignmentStrategy, Role, Team
 from config.exceptions import ApplicationError
 from notifications.models import OutboxEvent
 from tickets import services
+from tickets.assignment import choose_round_robin, eligible_agents, pick_agent
 from tickets.models import EventKind, Priority, Status, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,155 @@
+"""The conversation: replies, internal notes and attachments, written through the same rules as
+every ticket change (lock, event, outbox; a customer reply reopens a waiting ticket)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+import notifications
+from agents.selectors import is_agent
+from config.exceptions import ApplicationError
+from customers.models import Customer
+from tickets import validators
+from tickets.audit import actor_id, event_record, ticket_lock, ticket_save
+from tickets.events import ticket_payload
+from tickets.models import (
+    Attachment,
+    Channel,
+    Comment,
+    EventKind,
+    Status,
+    Ticket,
+)
+from tickets.services import ticket_change_status
+
+Actor = AbstractBaseUser | None
+
+# Fields ticket_update may change; status goes through ticket_change_status, the assignee
+# through ticket_assign.
+
+# --- comments and attachments ------------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_add(
+    *,
+    ticket: Ticket,
+    body: str,
+    actor: Actor = None,
+    customer: Customer | None = None,
+    is_internal: bool = False,
+    channel: str = Channel.WEB,
+    email_message_id: str = "",
+    files: Sequence[UploadedFile] = (),
+) -> Comment:
+    """Add a public reply or an internal note, with its files (`files`: each checked against the
+    size and type limits first, so one bad file refuses the whole message, naming the file).
+
+    - `actor` an agent: an agent reply (or note). `customer` (with or without a portal `actor`):
+      a customer reply, never internal.
+    - A customer reply on a pending or resolved ticket reopens it.
+    - The outbox event lists the files, so a public reply's email carries them.
+    """
+    try:
+        body = validators.validate_body(body)
+    except ValidationError as exc:
+        raise ValidationError({"body": exc.messages}) from exc
+    validators.validate_attachments(files)
+    from_agent = customer is None and is_agent(actor)
+    if customer is None and not from_agent:
+        raise ApplicationError("Only agents or the ticket's customer can comment.", code="forbidden", http_status=403)
+    if is_internal and not from_agent:
+        raise ValidationError({"is_internal": ["Customers cannot write internal notes."]}, code="internal_by_customer")
+
+    ticket = ticket_lock(ticket)
+    comment = Comment.objects.create(
+        ticket=ticket,
+        author=actor if actor is not None and actor.is_authenticated else None,
+        customer=customer,
+        body=body,
+        is_internal=is_internal,
+        channel=channel,
+        email_message_id=email_message_id,
+    )
+    event_record(
+        ticket,
+        actor=actor,
+        kind=EventKind.COMMENTED,
+        new={"comment_id": comment.pk, "is_internal": is_internal},
+    )
+    attachments = []
+    for upload in files:
+        try:
+            attachments.append(attachment_add(ticket=ticket, file=upload, actor=actor, comment=comment))
+        except ValidationError as exc:
+            raise ValidationError({"files": [f"{upload.name}: {' '.join(exc.messages)}"]}) from exc
+    fields: list[str] = []
+    if from_agent and not is_internal and ticket.first_responded_at is None:
+        ticket.first_responded_at = comment.created_at
+        fields.append("first_responded_at")
+    if fields:
+        ticket_save(ticket, fields)
+    else:
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    notifications.publish(
+        "ticket.comment_added",
+        {
+            "ticket": ticket_payload(ticket),
+            "comment": {
+                "id": comment.pk,
+                "body": comment.body,
+                "is_internal": comment.is_internal,
+                "author_id": comment.author_id,
+                "customer_id": comment.customer_id,
+                "from_customer": customer is not None,
+                "channel": comment.channel,
+                "created_at": comment.created_at,
+                "attachments": [attachment_payload(a) for a in attachments],
+            },
+            "actor_id": actor_id(actor),
+        },
+    )
+    if customer is not None and ticket.status in (Status.PENDING, Status.RESOLVED):
+        ticket_change_status(ticket=ticket, actor=actor, status=Status.OPEN, note="Reopened by a customer reply.")
+    return comment
+
+
+@transaction.atomic
+def attachment_add(*, ticket: Ticket, file: UploadedFile, actor: Actor, comment: Comment | None = None) -> Attachment:
+    content_type = getattr(file, "content_type", None) or "application/octet-stream"
+    try:
+        validators.validate_attachment(size=file.size or 0, content_type=content_type)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    attachment = Attachment.objects.create(
+        ticket=ticket,
+        comment=comment,
+        file=file,
+        filename=(file.name or "file")[:255],
+        content_type=content_type,
+        size=file.size or 0,
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    event_record(
+        ticket, actor=actor, kind=EventKind.ATTACHED, new={"attachment_id": attachment.pk, "name": attachment.filename}
+    )
+    return attachment
+
+
+def attachment_payload(attachment: Attachment) -> dict[str, Any]:
+    """An attachment in outbox events: `file` is its name on the default storage (the email
+    sender reads it from there)."""
+    return {
+        "id": attachment.pk,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "file": attachment.file.name,
+    }

@@ -1,0 +1,70 @@
+"""The tickets app's models, one module per concept: tickets.py (tickets, their conversation and
+audit trail, categories, the lifecycle), jobs.py (export and bulk jobs), sla.py (calendars,
+policies), macros.py (canned responses that act), presence.py (who has a ticket page open).
+Invariants that need no other model live there as constraints and choices; every
+state change goes through the services."""
+
+from agents.models import Priority
+from tickets.models.jobs import (
+    BackgroundJob,
+    BulkUpdateJob,
+    ExportFormat,
+    ExportJob,
+    JobStatus,
+)
+from tickets.models.macros import Macro, Visibility
+from tickets.models.presence import TicketPresence
+from tickets.models.sla import (
+    BusinessCalendar,
+    Holiday,
+    SLAPolicy,
+    SLATarget,
+    _validate_time_zone,  # noqa: F401 - referenced by migration 0004
+    _validate_working_hours,  # noqa: F401 - referenced by migration 0004
+    default_working_hours,
+)
+from tickets.models.tickets import (
+    ACTIVE_STATUSES,
+    ALLOWED_TRANSITIONS,
+    DONE_STATUSES,
+    NEXT_PRIORITY,
+    PRIORITY_RANK,
+    Attachment,
+    Category,
+    Channel,
+    Comment,
+    EventKind,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "ALLOWED_TRANSITIONS",
+    "DONE_STATUSES",
+    "NEXT_PRIORITY",
+    "PRIORITY_RANK",
+    "Attachment",
+    "BackgroundJob",
+    "BulkUpdateJob",
+    "BusinessCalendar",
+    "Category",
+    "Channel",
+    "Comment",
+    "EventKind",
+    "ExportFormat",
+    "ExportJob",
+    "Holiday",
+    "JobStatus",
+    "Macro",
+    "Priority",
+    "SLAPolicy",
+    "SLATarget",
+    "Status",
+    "Ticket",
+    "TicketEvent",
+    "TicketPresence",
+    "Visibility",
+    "default_working_hours",
+]

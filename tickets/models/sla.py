@@ -1,0 +1,133 @@
+"""The SLA engine's configuration (tickets/sla/, tickets/admin/sla.py): calendars, holidays,
+policies and their targets."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from agents.models import Priority
+from customers.models import Tier
+from tickets.business_time import DEFAULT_WORKING_HOURS, validate_time_zone, validate_working_hours
+
+# --- SLA engine (tickets/sla/, tickets/admin/sla.py) -----------------
+
+
+def default_working_hours() -> dict[str, list[list[str]]]:
+    return {day: [list(pair) for pair in pairs] for day, pairs in DEFAULT_WORKING_HOURS.items()}
+
+
+def _validate_time_zone(value: str) -> None:
+    validate_time_zone(value)
+
+
+def _validate_working_hours(value: object) -> None:
+    validate_working_hours(value)
+
+
+class BusinessCalendar(models.Model):
+    """When the SLA clock runs: a time zone, weekly working hours and holidays, or 24x7."""
+
+    name = models.CharField(max_length=100, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[_validate_time_zone])
+    is_24x7 = models.BooleanField(
+        "24x7", default=False, help_text="Business time is wall-clock time: working hours and holidays are ignored."
+    )
+    working_hours = models.JSONField(
+        default=default_working_hours,
+        blank=True,
+        validators=[_validate_working_hours],
+        help_text='Per weekday, [start, end] local times: {"mon": [["09:00", "17:00"]], ..., "sun": []}. '
+        "An end before its start runs past midnight.",
+    )
+    holiday_country = models.CharField(
+        max_length=10, blank=True, help_text="ISO country code (optionally -SUBDIVISION) to import holidays from."
+    )
+    is_default = models.BooleanField(default=False, help_text="Used by policies without a calendar.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_business_calendar"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="holiday_calendar_date_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}".strip()
+
+
+class SLAPolicy(models.Model):
+    """Targets for first response and resolution (SLATarget rows) measured on a calendar. A ticket
+    gets the policy of its team, else the default policy."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="policies",
+        help_text="Empty: the default calendar.",
+    )
+    teams = models.ManyToManyField("agents.Team", blank=True, related_name="sla_policies")
+    is_default = models.BooleanField(default=False, help_text="Applies to tickets whose team has no policy.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=models.Q(is_default=True), name="one_default_sla_policy"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SLATarget(models.Model):
+    """One row of a policy: business minutes for a priority, optionally for one customer tier
+    (a tier-specific row wins over the tier-less one). Empty minutes: no target."""
+
+    policy = models.ForeignKey(SLAPolicy, on_delete=models.CASCADE, related_name="targets")
+    priority = models.CharField(max_length=20, choices=Priority.choices)
+    tier = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[("", "Any tier"), *Tier.choices],
+        help_text="Empty: every tier without a row of its own.",
+    )
+    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["policy", "tier", "priority"]
+        verbose_name = "SLA target"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "priority", "tier"], name="slatarget_policy_priority_tier_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(priority__in=Priority.values), name="slatarget_priority_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy}: {self.priority}{f' ({self.tier})' if self.tier else ''}"

@@ -1,0 +1,154 @@
+"""Who gets which email for a ticket event, registered with notifications (notifications/recipients.py)
+in TicketsConfig.ready. Reads the Ticket (with its customer, assignee and team lead, in one
+query) to find current addresses and names.
+
+Essential vs non-essential mail (``Customer.email_opt_out`` stops the non-essential ones):
+
+- essential: an agent's public reply to the customer (it is the answer to the customer's own
+  request; suppressing it would break the support conversation), and every mail to staff
+  (assignment, customer reply, SLA warning/breach, escalation).
+- non-essential: automatic notices to the customer (ticket received, status changed).
+
+Internal notes never produce customer mail. Erased customers (GDPR) get no mail at all."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from notifications import recipients
+from notifications.recipients import Mail
+from tickets.models import Status, Ticket
+
+# event -> the templates it may produce (for documentation and the admin)
+EMAIL_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "ticket.created": ("ticket_created",),
+    "ticket.comment_added": ("agent_reply", "customer_reply"),
+    "ticket.status_changed": ("status_changed",),
+    "ticket.assigned": ("assigned",),
+    "ticket.sla_warning": ("sla_warning",),
+    "ticket.sla_breached": ("sla_breached",),
+    "ticket.escalated": ("escalated",),
+}
+NON_ESSENTIAL_TEMPLATES = frozenset({"ticket_created", "status_changed"})
+SLA_TEMPLATES = {
+    "ticket.sla_warning": "sla_warning",
+    "ticket.sla_breached": "sla_breached",
+    "ticket.escalated": "escalated",
+}
+
+
+def _ticket(ticket_id: int | None):
+    if not ticket_id:
+        return None
+    return Ticket.objects.select_related("customer", "assignee", "team__lead").filter(pk=ticket_id).first()
+
+
+def _user(user_id: int | None, *known: Any):
+    if not user_id:
+        return None
+    for candidate in known:
+        if candidate is not None and candidate.pk == user_id:
+            return candidate
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+
+def _customer_mail(template: str, ticket: Any, context: dict[str, Any]) -> list[Mail]:
+    customer = ticket.customer
+    if not customer.email or customer.erased_at is not None:
+        return []
+    essential = template not in NON_ESSENTIAL_TEMPLATES
+    if customer.email_opt_out and not essential:
+        return []
+    return [
+        Mail(
+            template=template,
+            recipient=customer.email,
+            recipient_name=customer.name or customer.email,
+            essential=essential,
+            ticket_id=ticket.pk,
+            context=context,
+        )
+    ]
+
+
+def _staff_mail(template: str, user: Any, ticket: Any, context: dict[str, Any]) -> list[Mail]:
+    if user is None or not user.email or not user.is_active:
+        return []
+    return [
+        Mail(
+            template=template,
+            recipient=user.email,
+            recipient_name=user.get_full_name(),
+            essential=True,
+            ticket_id=ticket.pk,
+            context=context,
+        )
+    ]
+
+
+def ticket_email_recipients(event: str, payload: dict[str, Any]) -> list[Mail]:
+    """The mails a ticket event promises."""
+    if event not in EMAIL_TEMPLATES:
+        return []
+    ticket = _ticket((payload.get("ticket") or {}).get("id"))
+    if ticket is None:  # deleted since: nothing to tell anyone
+        return []
+    context: dict[str, Any] = {"ticket": ticket, "payload": payload}
+    actor_id = payload.get("actor_id")
+
+    if event == "ticket.created":
+        return _customer_mail("ticket_created", ticket, context)
+    if event == "ticket.status_changed":
+        labels = dict(Status.choices)
+        context.update(
+            old_status=labels.get(payload.get("old_status"), payload.get("old_status")),
+            new_status=labels.get(payload.get("new_status"), payload.get("new_status")),
+        )
+        customer_user_id = ticket.customer.user_id
+        by_customer = actor_id is not None and actor_id == customer_user_id
+        reopened_by_reply = actor_id is None and payload.get("new_status") == Status.OPEN
+        if by_customer or reopened_by_reply:  # the customer knows: they did it (or replied)
+            return []
+        return _customer_mail("status_changed", ticket, context)
+    if event == "ticket.comment_added":
+        comment = payload.get("comment") or {}
+        context["comment"] = comment
+        if comment.get("is_internal"):
+            return []  # internal notes never reach customers
+        if comment.get("from_customer"):
+            if ticket.assignee is not None:
+                return _staff_mail("customer_reply", ticket.assignee, ticket, context)
+            team = ticket.team
+            if team is not None and team.email:
+                return [
+                    Mail("customer_reply", team.email, team.name, True, ticket.pk, context),
+                ]
+            return []
+        files = tuple(
+            {"file": a["file"], "filename": a.get("filename") or "file", "content_type": a.get("content_type", "")}
+            for a in comment.get("attachments") or ()
+            if isinstance(a, dict) and a.get("file")
+        )
+        return [replace(mail, attachments=files) for mail in _customer_mail("agent_reply", ticket, context)]
+    if event == "ticket.assigned":
+        assignee_id = payload.get("assignee_id")
+        if not assignee_id or assignee_id == actor_id:  # unassigned, or took it themselves
+            return []
+        return _staff_mail("assigned", _user(assignee_id, ticket.assignee), ticket, context)
+    # SLA warning, breach and escalation: to the team lead named in the payload, else the ticket team's.
+    team = ticket.team
+    lead_id = payload.get("team_lead_id") or (team.lead_id if team is not None else None)
+    reason = payload.get("reason") or ""
+    if not reason and payload.get("target"):
+        reason = f"{str(payload['target']).replace('_', ' ')} due at {payload.get('due_at') or '?'}"
+    context["reason"] = reason
+    return _staff_mail(SLA_TEMPLATES[event], _user(lead_id, team.lead if team else None), ticket, context)
+
+
+def register() -> None:
+    """Route every ticket event that sends email through ticket_email_recipients."""
+    for event in EMAIL_TEMPLATES:
+        recipients.register(event, ticket_email_recipients)
