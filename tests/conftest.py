@@ -1,17 +1,72 @@
-"""Shared fixtures: people of every role, two organisations with a customer each, and clients."""
+"""Shared fixtures: people of every role, two organisations with a customer each, and clients.
+Also the suite-wide rules: the `postgres` marker and the guard that keeps tests on loopback."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Callable
 
 import pytest
 from model_bakery import baker
+from pytest_socket import SocketBlockedError
 
 from agents.models import Agent, Role
 from agents.services import agent_create
 from customers.models import Customer, Organization
 
 PASSWORD = "correct-horse-battery-staple"
+
+# Names a test may look up: pytest-socket (`--allow-hosts` in pytest.ini) refuses connections to
+# anything but loopback, and this refuses DNS lookups of anything else (a lookup leaves the machine too).
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """`@pytest.mark.postgres(reason=...)`: the test needs PostgreSQL; on any other database it is
+    skipped, naming what it needs. The one place the marker is implemented."""
+    from django.db import connections
+
+    vendor = connections["default"].vendor
+    if vendor == "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgres")
+        if marker is not None:
+            needs = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+            reason = f"needs PostgreSQL ({needs})" if needs else "needs PostgreSQL"
+            item.add_marker(pytest.mark.skip(reason=f"{reason}; the database is {vendor}"))
+
+
+def _is_loopback_or_literal(host) -> bool:
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode("idna")
+    host = str(host).rstrip(".").lower()
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        try:
+            socket.inet_aton(host)  # the numeric IPv4 forms getaddrinfo also reads: "2130706433", "127.1"
+        except OSError:
+            return False
+    return True  # an address literal needs no lookup; connecting to it is pytest-socket's call
+
+
+@pytest.fixture(autouse=True)
+def _no_dns_beyond_loopback(monkeypatch) -> None:
+    """A test that looks up a real host name fails instead of asking a DNS server."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if not _is_loopback_or_literal(host):
+            raise SocketBlockedError(f"A test tried to resolve {host!r}; tests stay on loopback.")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
 
 
 @pytest.fixture(autouse=True)
@@ -139,6 +194,14 @@ def api_client_for(db) -> Callable:
         return client
 
     return _make
+
+
+@pytest.fixture
+def admin_token(admin_agent) -> str:
+    """A JWT access token of an admin agent, for clients other than DRF's (schemathesis)."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    return str(AccessToken.for_user(admin_agent.user))
 
 
 @pytest.fixture

@@ -264,7 +264,7 @@ AUTO_RESOLVE_PENDING_DAYS = env.int("AUTO_RESOLVE_PENDING_DAYS", default=14)
 # The quick start needs no broker server: kombu's filesystem transport keeps the queue in
 # var/broker. Production sets CELERY_BROKER_URL to Redis or RabbitMQ.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://localhost/")
-BROKER_DIR = BASE_DIR / "var" / "broker"
+BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
 CELERY_TASK_ACKS_LATE = True
 # Late acks alone still lose a task whose worker process is killed: reject it back to the queue.
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

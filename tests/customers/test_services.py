@@ -1,7 +1,10 @@
 """Customer and organisation services: validation naming fields, domain matching, duplicates, races."""
 
+import threading
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from model_bakery import baker
 
 from customers import services
@@ -71,24 +74,36 @@ def test_get_or_create_finds_case_insensitively(customer_a):
     assert new.name == "New"
 
 
+@pytest.mark.postgres(reason="a second connection committing while ours is in a transaction")
+@pytest.mark.django_db(transaction=True)
 def test_get_or_create_survives_losing_the_race(monkeypatch):
-    """Another request commits the customer between our lookup (which missed it) and our insert:
-    the insert hits the unique constraint and the existing row is returned."""
-    other = baker.make_recipe("tests.customers.customer", email="race@example.com", name="The other request")
-    real_filter = Customer.objects.filter
-    calls = []
+    """Another request commits the same customer, on its own connection, after our lookup missed it
+    and before our insert: the insert hits the unique constraint, its savepoint rolls back (no event
+    of ours is left), and the row the other request committed is returned."""
+    real_organization_for_email = services.organization_for_email
+    committed = []
 
-    class LateLookup:
-        def filter(self, *args, **kwargs):
-            calls.append(kwargs)
-            qs = real_filter(*args, **kwargs)
-            return qs.none() if len(calls) == 1 else qs  # the first lookup ran before the other commit
+    def other_request() -> None:
+        try:
+            committed.append(Customer.objects.create(email="race@example.com", name="Other", metadata={}).pk)
+        finally:
+            connection.close()
 
-    monkeypatch.setattr(services.Customer, "objects", LateLookup())
-    customer, created = services.customer_get_or_create(email="Race@example.com")
-    assert (customer, created) == (other, False)
-    assert len(calls) == 2
-    assert real_filter(email="race@example.com").count() == 1
+    def the_other_request_commits_first(email):
+        # Runs inside customer_create, after customer_get_or_create's lookup found nothing.
+        if not committed:
+            thread = threading.Thread(target=other_request)
+            thread.start()
+            thread.join(timeout=10)
+        return real_organization_for_email(email)
+
+    monkeypatch.setattr(services, "organization_for_email", the_other_request_commits_first)
+
+    customer, created = services.customer_get_or_create(email="Race@example.com", name="Ours")
+
+    assert (customer.pk, customer.name, created) == (committed[0], "Other", False)
+    assert Customer.objects.filter(email__iexact="race@example.com").count() == 1
+    assert not OutboxEvent.objects.filter(event="customer.created").exists()
 
 
 def test_get_or_create_reraises_when_nothing_was_created(monkeypatch):

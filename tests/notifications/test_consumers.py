@@ -186,7 +186,7 @@ def test_consumer_runs_admin_lists_searches_and_is_read_only(client, admin_agent
     assert client.get(f"{base}add/").status_code == 403
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgres(reason="row locks")
 @pytest.mark.django_db(transaction=True)
 def test_a_run_locked_by_another_worker_is_skipped_then_run_once(recorder):
     event = OutboxEvent.objects.create(event=EVENT, payload={"id": 2})

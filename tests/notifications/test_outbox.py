@@ -165,11 +165,9 @@ def test_celery_tasks_call_the_services(subscribe, httpserver):
     assert old.status == "dispatched"
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="row locks; SQLite serialises writers")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_dispatches_of_one_event_send_one_mail(agent, customer_a, mailoutbox):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks (SQLite serialises writers)")
     with transaction.atomic():
         ticket = baker.make_recipe("tests.tickets.ticket", customer=customer_a, organization=customer_a.organization)
         event = OutboxEvent.objects.create(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from model_bakery import baker
 
 from agents.models import AssignmentStrategy, Team
@@ -19,12 +19,8 @@ from tickets import services
 from tickets.models import EventKind, Priority, Ticket, TicketEvent
 
 pytestmark = [
-    pytest.mark.postgres,
+    pytest.mark.postgres(reason="row locks (SELECT ... FOR NO KEY UPDATE) between parallel transactions"),
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: row locks (SELECT ... FOR NO KEY UPDATE) between parallel transactions",
-    ),
 ]
 
 WORKERS = 10

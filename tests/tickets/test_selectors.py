@@ -13,7 +13,7 @@ from tickets.selectors import comment_list, event_list, ticket_get, ticket_list,
 
 pytestmark = pytest.mark.django_db
 
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (full-text search)")
+postgres_only = pytest.mark.postgres(reason="full-text search")
 
 
 @pytest.fixture

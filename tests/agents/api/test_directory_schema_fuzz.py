@@ -30,13 +30,6 @@ def _keep_test_connection():
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def admin_token(admin_agent) -> str:
-    from rest_framework_simplejwt.tokens import AccessToken
-
-    return str(AccessToken.for_user(admin_agent.user))
-
-
 @schema.parametrize()
 @settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_directory_endpoints_never_fail_and_match_the_schema(case, admin_token, customer_a, agent, org_a):

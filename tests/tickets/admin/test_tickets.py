@@ -138,7 +138,7 @@ def test_paginator_uses_the_estimate_only_unfiltered_and_on_big_tables(customer_
     assert filtered.count == 3
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (pg_class estimate)")
+@pytest.mark.postgres(reason="pg_class estimate")
 def test_paginator_reads_the_planner_estimate_on_postgres(customer_a, django_assert_num_queries, monkeypatch):
     _make_tickets(3, customer_a)
     with connection.cursor() as cursor:
@@ -468,7 +468,7 @@ def test_change_page_lists_attachments_read_only(client, login, ticket, agent):
     assert "text/plain" in page
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (pg_class estimate)")
+@pytest.mark.postgres(reason="pg_class estimate")
 def test_unfiltered_changelist_runs_no_count_on_a_big_table(client, login, customer_a, monkeypatch):
     from django.test.utils import CaptureQueriesContext
 
@@ -489,7 +489,7 @@ def test_unfiltered_changelist_runs_no_count_on_a_big_table(client, login, custo
 # --- counts and deep pages at scale (EstimatedCountPaginator) ----------------------------------
 
 
-postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (planner estimates)")
+postgres_only = pytest.mark.postgres(reason="planner estimates")
 
 
 def test_filtered_count_is_exact_up_to_the_cap(customer_a, django_assert_num_queries):

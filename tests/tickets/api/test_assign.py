@@ -22,12 +22,12 @@ def team(db):
 
 
 @pytest.fixture
-def make_ticket(customer_a, team):
+def make_ticket(make_ticket, team):
+    """The shared factory, with tickets in the team by default."""
+
     def _make(**kwargs) -> Ticket:
         kwargs.setdefault("team", team)
-        return baker.make_recipe(
-            "tests.tickets.ticket", customer=customer_a, organization=customer_a.organization, **kwargs
-        )
+        return make_ticket(**kwargs)
 
     return _make
 

@@ -119,11 +119,9 @@ def test_unique_constraint_guards_the_key(agent):
         IdempotencyKey.objects.create(user=agent.user, key="k", method="POST", path=URL, fingerprint="a")
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="real concurrent transactions")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_create_one_ticket(api_client_for, make_agent):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: real concurrent transactions")
     agent = make_agent()
     barrier = threading.Barrier(4)
     statuses: list[int] = []

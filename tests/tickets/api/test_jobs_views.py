@@ -146,14 +146,6 @@ def test_who_may_request_an_export(request, client_name, expected, django_captur
     assert response.status_code == expected
 
 
-def test_export_list_query_count_is_bounded(api_agent, agent, django_assert_max_num_queries):
-    for n in (3, 30):
-        baker.make(ExportJob, requested_by=agent.user, format="csv", _quantity=n)
-        with django_assert_max_num_queries(6):
-            response = api_agent.get(EXPORTS, {"page_size": 100})
-        assert response.status_code == 200
-
-
 # --- bulk updates -------------------------------------------------------------------------------
 
 

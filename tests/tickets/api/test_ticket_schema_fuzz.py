@@ -31,13 +31,6 @@ def _keep_test_connection():
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application).include(path_regex="^/api/v1/tickets")
 
 
-@pytest.fixture
-def admin_token(admin_agent) -> str:
-    from rest_framework_simplejwt.tokens import AccessToken
-
-    return str(AccessToken.for_user(admin_agent.user))
-
-
 @schema.parametrize()
 @settings(
     max_examples=8,

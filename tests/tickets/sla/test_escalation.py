@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from notifications.models import OutboxEvent
-from tests.tickets.sla.test_scans import NOW, build_mix, make, wall_clock  # noqa: F401 - fixture
+from tests.tickets.sla.test_scans import NOW, build_mix, make
 from tickets import comments, services
 from tickets.models import EventKind, Status, Ticket, TicketEvent
 from tickets.sla import scans
@@ -27,7 +27,7 @@ def run_beat(now) -> dict[str, int]:
         return scans.sla_escalate()
 
 
-def test_realistic_mix_escalates_once(wall_clock, customer_a, agent):  # noqa: F811
+def test_realistic_mix_escalates_once(wall_clock, customer_a, agent):
     mix = build_mix(customer_a, agent.user)
 
     first = run_beat(NOW)
@@ -88,7 +88,7 @@ def test_unassigned_rule_escalates_open_unassigned_tickets_past_the_threshold(se
     assert event.note == "Escalated (unassigned): Open and unassigned for more than 1 hours."
 
 
-def test_a_later_breach_is_a_new_reason(wall_clock, customer_a, agent):  # noqa: F811
+def test_a_later_breach_is_a_new_reason(wall_clock, customer_a, agent):
     """Escalated as unassigned on day 3; its resolution target breaches later: escalated again."""
     ticket = make(customer_a, "low", 73)
     with freeze_time(NOW - timedelta(hours=72, minutes=59)):
@@ -106,7 +106,7 @@ def test_a_later_breach_is_a_new_reason(wall_clock, customer_a, agent):  # noqa:
     assert run_beat(NOW + timedelta(hours=97)) == {"sla_breached": 0, "unassigned": 0}
 
 
-def test_escalation_notifies_the_team_lead(wall_clock, customer_a, agent, senior_agent):  # noqa: F811
+def test_escalation_notifies_the_team_lead(wall_clock, customer_a, agent, senior_agent):
     team = baker.make_recipe("tests.agents.team", lead=senior_agent.user, auto_assign_priorities=[])
     with freeze_time(NOW - timedelta(hours=2)):
         ticket = services.ticket_create(actor=None, title="Down", customer=customer_a, priority="high", team=team)
@@ -126,7 +126,7 @@ def test_escalation_notifies_the_team_lead(wall_clock, customer_a, agent, senior
     assert payload["ticket"]["priority"] == "critical"
 
 
-def test_done_tickets_are_not_escalated(wall_clock, customer_a, agent):  # noqa: F811
+def test_done_tickets_are_not_escalated(wall_clock, customer_a, agent):
     ticket = make(customer_a, "critical", 3)
     with freeze_time(NOW - timedelta(hours=1)):
         scans.sla_breach_scan()
@@ -135,7 +135,7 @@ def test_done_tickets_are_not_escalated(wall_clock, customer_a, agent):  # noqa:
     assert run_beat(NOW) == {"sla_breached": 0, "unassigned": 0}
 
 
-def test_the_beat_task_runs_escalation(wall_clock, customer_a):  # noqa: F811
+def test_the_beat_task_runs_escalation(wall_clock, customer_a):
     make(customer_a, "high", 5)
     with freeze_time(NOW):
         scans.sla_breach_scan()

@@ -13,24 +13,13 @@ from model_bakery import baker
 
 from notifications.models import OutboxEvent
 from tickets import comments, services
-from tickets.models import BusinessCalendar, EventKind, SLAPolicy, Status, Ticket, TicketEvent
+from tickets.models import EventKind, Status, Ticket, TicketEvent
 from tickets.sla import rules, scans
-from tickets.sla import services as sla_services
 from tickets.tasks import sla_breach_scan_task
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)  # a Monday
-
-
-@pytest.fixture
-def wall_clock(db) -> SLAPolicy:
-    """The default policy on the 24x7 calendar: the hours below are wall-clock hours."""
-    sla_services.sla_defaults_ensure()
-    policy = SLAPolicy.objects.get(is_default=True)
-    policy.calendar = BusinessCalendar.objects.get(name="24x7")
-    policy.save()
-    return policy
 
 
 def make(customer, priority: str, hours_old: float, title: str | None = None) -> Ticket:
@@ -180,10 +169,8 @@ def test_scan_query_count_does_not_grow_with_tickets(customer_a, django_assert_m
     assert counts[0] == counts[1]
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="EXPLAIN of partial indexes")
 def test_breach_scan_reads_an_index_not_the_table():
-    if connection.vendor != "postgresql":
-        pytest.skip("EXPLAIN of partial indexes is PostgreSQL's")
     from django.db.models import Q
 
     unstamped = Q(sla_breached_at__isnull=True)
@@ -199,13 +186,11 @@ def test_breach_scan_reads_an_index_not_the_table():
     assert "Seq Scan" not in plan
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="row locks with SKIP LOCKED")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_scans_skip_rows_another_run_holds(customer_a):
     """A second scan running while another holds some rows skips them (SKIP LOCKED) instead of
     waiting or stamping them twice; the rows are stamped once, by whoever holds them."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks with SKIP LOCKED need PostgreSQL")
     import threading
 
     from django.db import connections, transaction

@@ -25,16 +25,6 @@ def at(base: datetime, **delta: float) -> datetime:
     return base + timedelta(**delta)
 
 
-@pytest.fixture
-def wall_clock(db) -> SLAPolicy:
-    """The default policy measured on the 24x7 calendar: hours are wall-clock hours."""
-    sla_services.sla_defaults_ensure()
-    policy = SLAPolicy.objects.get(is_default=True)
-    policy.calendar = BusinessCalendar.objects.get(name="24x7")
-    policy.save()
-    return policy
-
-
 def create(customer, priority="medium", **kwargs) -> Ticket:
     return services.ticket_create(actor=None, title="Help", customer=customer, priority=priority, **kwargs)
 

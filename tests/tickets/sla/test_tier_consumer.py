@@ -3,17 +3,18 @@ outbox consumer registry (customers/ never imports tickets/)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from freezegun import freeze_time
 
 from customers import services as customer_services
-from customers.models import Tier
+from customers.models import Customer, Tier
 from notifications import dispatch
 from notifications.models import ConsumerRun, ConsumerRunStatus, OutboxEvent, OutboxStatus
 from tickets import merge, services
-from tickets.models import BusinessCalendar, SLAPolicy, SLATarget, Status, Ticket
+from tickets.models import SLAPolicy, SLATarget, Status, Ticket
 from tickets.sla import services as sla_services
 
 pytestmark = pytest.mark.django_db
@@ -22,12 +23,9 @@ MONDAY_10 = datetime(2025, 1, 6, 10, tzinfo=UTC)
 
 
 @pytest.fixture
-def enterprise_policy(db) -> SLAPolicy:
+def enterprise_policy(wall_clock) -> SLAPolicy:
     """The default policy on the 24x7 calendar, with a tighter enterprise target for high."""
-    sla_services.sla_defaults_ensure()
-    policy = SLAPolicy.objects.get(is_default=True)
-    policy.calendar = BusinessCalendar.objects.get(name="24x7")
-    policy.save()
+    policy = wall_clock
     SLATarget.objects.create(
         policy=policy, priority="high", tier=Tier.ENTERPRISE, first_response_minutes=60, resolution_minutes=240
     )
@@ -120,8 +118,31 @@ def test_other_changes_do_not_recompute(tickets, customer_a, django_capture_on_c
     assert ConsumerRun.objects.get(consumer="tickets.sla_on_customer_updated").status == ConsumerRunStatus.DONE
 
 
-def test_a_customer_deleted_before_dispatch_is_skipped(customer_a):
-    sla_services.sla_on_customer_updated({"id": customer_a.pk + 10_000, "changed": ["tier"]})
+def test_a_customer_deleted_before_dispatch_is_skipped(tickets, customer_a, monkeypatch, caplog):
+    """The event names a customer that is gone by the time it is consumed: nothing is recomputed,
+    nothing raises (the consumer run would fail and retry forever), nothing is logged as done."""
+    recomputed = []
+    real = sla_services.tickets_sla_recompute_for_customer
+
+    def spy(**kwargs):
+        recomputed.append(kwargs["customer"].pk)
+        return real(**kwargs)
+
+    monkeypatch.setattr(sla_services, "tickets_sla_recompute_for_customer", spy)
+    gone = customer_a.pk + 10_000
+    assert not Customer.objects.filter(pk=gone).exists()
+    Customer.objects.filter(pk=customer_a.pk).update(tier=Tier.ENTERPRISE)
+
+    with caplog.at_level(logging.INFO):
+        assert sla_services.sla_on_customer_updated({"id": gone, "changed": ["tier"]}) is None
+
+    assert recomputed == []
+    assert not [r for r in caplog.records if "recomputed" in r.getMessage()]
+    assert dues(tickets["active"][0]) == (MONDAY_10 + timedelta(hours=4), MONDAY_10 + timedelta(hours=24))
+    # The same event for a customer that exists does recompute: the skip above is the missing row's.
+    sla_services.sla_on_customer_updated({"id": customer_a.pk, "changed": ["tier"]})
+    assert recomputed == [customer_a.pk]
+    assert_enterprise_targets(tickets)
 
 
 def test_merge_recomputes_the_moved_tickets_for_the_target_tier(enterprise_policy, customer_a, customer_b, agent):

@@ -59,11 +59,9 @@ def _wait_for(predicate, worker: subprocess.Popen, log: Path, what: str) -> None
 
 
 @pytest.mark.integration
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="a worker process cannot see the SQLite in-memory test database")
 @pytest.mark.django_db(transaction=True)
 def test_breach_scan_runs_in_a_real_celery_worker(tmp_path, customer_a):
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process cannot see the SQLite in-memory test database; run with DATABASE_URL")
     ticket = baker.make_recipe(
         "tests.tickets.ticket",
         customer=customer_a,
