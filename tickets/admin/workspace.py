@@ -150,6 +150,7 @@ class TicketWorkspaceMixin:
             "opts": Ticket._meta,
             "title": f"{ticket.reference} {ticket.title}",
             "ticket": ticket,
+            "original": ticket,
             "customer": customer,
             "organization": ticket.organization,
             "entries": entries,
