@@ -64,7 +64,7 @@ ADMIN_CONFIG_MODELS: tuple[str, ...] = (
     "django_celery_beat.clockedschedule",
 )
 # Append-only records written by services: admins may read them, nobody edits them.
-ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry",)
+ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry", "tickets.slascanrun")
 
 
 def _perms(models: tuple[str, ...], *actions: str) -> set[str]:

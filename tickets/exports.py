@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from config.db_router import reporting_reads
 from tickets.jobs import (
     job_claim,
     job_enqueue_on_commit,
@@ -114,10 +115,11 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
         return job_refuse(job, refusal)
     try:
         chunk_size = max(1, int(settings.EXPORT_CHUNK_SIZE))
-        queryset = export_queryset(job)
-        total = queryset.count()
         written = 0
-        with tempfile.TemporaryFile() as raw:
+        # The tickets are read from the replica when one is configured (config/db_router.py).
+        with reporting_reads(), tempfile.TemporaryFile() as raw:
+            queryset = export_queryset(job)
+            total = queryset.count()
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             writer = csv.writer(text) if job.format == ExportFormat.CSV else None
             if writer is not None:

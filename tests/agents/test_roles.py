@@ -35,6 +35,7 @@ EXPECTED: dict[str, tuple[set[str], set[str], set[str], set[str]]] = {
     "django_celery_beat.intervalschedule": (set(), set(), set(), {V, A, C, D}),
     "customers.gdprauditentry": (set(), set(), set(), {V}),
     "tickets.macro": ({V}, {V, A, C}, {V, A, C}, {V, A, C, D}),
+    "tickets.slascanrun": (set(), set(), set(), {V}),
 }
 
 CASES = [

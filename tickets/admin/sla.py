@@ -1,5 +1,6 @@
-"""The SLA pages of the admin (policies with their targets, calendars with their holidays) and
-the SLA column and filter of the ticket changelist (wired into TicketAdmin in tickets/admin/tickets.py).
+"""The SLA pages of the admin (policies with their targets, calendars with their holidays, the log
+of SLA scan runs with their lateness) and the SLA column and filter of the ticket changelist (wired
+into TicketAdmin in tickets/admin/tickets.py).
 
 The column reads only the ticket's own fields (due times, stamps): no query per row. The filter
 is the same rule as the breach scan (tickets/sla/ breached_q / at_risk_q), on indexed columns."""
@@ -15,7 +16,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from tickets.models import ACTIVE_STATUSES, BusinessCalendar, Holiday, SLAPolicy, SLATarget, Ticket
+from config.admin_tools import ReadOnlyAdminMixin
+from tickets.models import ACTIVE_STATUSES, BusinessCalendar, Holiday, SLAPolicy, SLAScanRun, SLATarget, Ticket
 from tickets.sla import rules
 from tickets.sla.calendars import calendar_import_holidays
 
@@ -134,3 +136,23 @@ class HolidayAdmin(admin.ModelAdmin):
     list_filter = ("calendar",)
     date_hierarchy = "date"
     search_fields = ("name",)
+
+
+@admin.register(SLAScanRun)
+class SLAScanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every breach-scan and escalation run with its lateness: where an operator checks that the
+    SLA clock keeps time (metrics: helpdesk_sla_scan_lateness_seconds)."""
+
+    deletable = False
+    list_display = ("started_at", "kind", "lateness", "duration", "result")
+    list_filter = ("kind",)
+    date_hierarchy = "started_at"
+    show_full_result_count = False
+
+    @admin.display(description="lateness (s)")
+    def lateness(self, obj: SLAScanRun) -> str:
+        return f"{obj.lateness_seconds:.1f}"
+
+    @admin.display(description="duration (s)")
+    def duration(self, obj: SLAScanRun) -> str:
+        return f"{(obj.finished_at - obj.started_at).total_seconds():.1f}"

@@ -1,7 +1,7 @@
 """The tickets app's models, one module per concept: tickets.py (tickets, their conversation and
 audit trail, categories, the lifecycle), jobs.py (export and bulk jobs), sla.py (calendars,
-policies), macros.py (canned responses that act), presence.py (who has a ticket page open).
-Invariants that need no other model live there as constraints and choices; every
+policies, the log of SLA scan runs), macros.py (canned responses that act), presence.py (who has a
+ticket page open). Invariants that need no other model live there as constraints and choices; every
 state change goes through the services."""
 
 from agents.models import Priority
@@ -18,6 +18,8 @@ from tickets.models.sla import (
     BusinessCalendar,
     Holiday,
     SLAPolicy,
+    SLAScanKind,
+    SLAScanRun,
     SLATarget,
     _validate_time_zone,  # noqa: F401 - referenced by migration 0004
     _validate_working_hours,  # noqa: F401 - referenced by migration 0004
@@ -60,6 +62,8 @@ __all__ = [
     "Macro",
     "Priority",
     "SLAPolicy",
+    "SLAScanKind",
+    "SLAScanRun",
     "SLATarget",
     "Status",
     "Ticket",

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agents', '0002_add_idempotency_key'),
-        ('tickets', '0007_sla_filter_indexes'),
+        ('tickets', '0008_sla_scan_runs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
