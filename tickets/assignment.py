@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from agents.models import Agent, AssignmentStrategy, Role, Team
-from tickets.models import ACTIVE_STATUSES, Ticket
+from tickets.models import Ticket
 
 CRITICAL = "critical"
 # Seniority: who sees a critical ticket first. Agents not listed (plain agents) come after.
@@ -90,7 +90,7 @@ STRATEGIES: dict[str, Callable[..., Agent | None]] = {
 
 
 def _open_ticket_counts(user_ids: list[int], *, exclude_ticket_id: int | None) -> dict[int, int]:
-    qs = Ticket.objects.filter(assignee_id__in=user_ids, status__in=sorted(ACTIVE_STATUSES))
+    qs = Ticket.objects.active().filter(assignee_id__in=user_ids)
     if exclude_ticket_id is not None:
         qs = qs.exclude(pk=exclude_ticket_id)
     rows = qs.order_by().values("assignee_id").annotate(n=Count("pk")).values_list("assignee_id", "n")

@@ -94,11 +94,6 @@ def normalize_text(value: str | None) -> str:
     return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def sanitize_html(value: str) -> str:
-    """Rich text that will be rendered as HTML (email bodies, the admin): safe tags only."""
-    return nh3.clean(value or "")
-
-
 def validate_attachment(*, size: int, content_type: str) -> None:
     if size > settings.ATTACHMENT_MAX_BYTES:
         raise ValidationError(

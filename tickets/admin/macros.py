@@ -12,15 +12,19 @@ from django.http import HttpRequest
 
 from agents.models import Role
 from agents.selectors import user_role
+from config.admin_tools import CommaSeparatedListField
 from tickets import validators
-from tickets.admin.tickets import TagsField
 from tickets.macros.services import macro_save, validate_macro_body
 from tickets.models.macros import Macro
 
 
 class MacroForm(forms.ModelForm):
-    add_tags = TagsField(required=False, help_text="Comma-separated tags to add.")
-    remove_tags = TagsField(required=False, help_text="Comma-separated tags to remove.")
+    add_tags = CommaSeparatedListField(
+        required=False, normalize=validators.normalize_tags, help_text="Comma-separated tags to add."
+    )
+    remove_tags = CommaSeparatedListField(
+        required=False, normalize=validators.normalize_tags, help_text="Comma-separated tags to remove."
+    )
 
     class Meta:
         model = Macro

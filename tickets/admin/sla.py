@@ -11,13 +11,13 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
 from config.admin_tools import ReadOnlyAdminMixin
-from tickets.models import ACTIVE_STATUSES, BusinessCalendar, Holiday, SLAPolicy, SLAScanRun, SLATarget, Ticket
+from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLAScanRun, SLATarget, Ticket, active_q
 from tickets.sla import rules
 from tickets.sla.calendars import calendar_import_holidays
 
@@ -77,9 +77,7 @@ class SLAStatusFilter(admin.SimpleListFilter):
         if value == "at_risk":
             return queryset.filter(rules.at_risk_q(now))
         if value == "ok":
-            return queryset.filter(
-                Q(status__in=sorted(ACTIVE_STATUSES)) & ~rules.breached_q(now) & ~rules.at_risk_q(now)
-            )
+            return queryset.filter(active_q() & ~rules.breached_q(now) & ~rules.at_risk_q(now))
         return queryset
 
 

@@ -6,7 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from tickets.api.attachments import AttachmentDownloadView, TicketAttachmentsView
 from tickets.api.gdpr import gdpr_urlpatterns
-from tickets.api.job_views import job_urlpatterns
+from tickets.api.jobs import job_urlpatterns
 from tickets.api.macros import ApplyMacroView, MacroPreviewView, MacroViewSet
 from tickets.api.views import CommentViewSet, TicketEventViewSet, TicketViewSet
 

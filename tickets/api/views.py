@@ -44,9 +44,6 @@ from tickets.api.serializers import (
 from tickets.filters import TicketFilter
 from tickets.models import Channel, Ticket
 
-ETAG_HEADER = OpenApiParameter(
-    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, description='`"<id>-<version>"` of the ticket.'
-)
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,

@@ -39,6 +39,9 @@ from tickets.models.tickets import (
     Status,
     Ticket,
     TicketEvent,
+    TicketQuerySet,
+    active_q,
+    urgent_q,
 )
 
 __all__ = [
@@ -69,6 +72,9 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketPresence",
+    "TicketQuerySet",
     "Visibility",
+    "active_q",
     "default_working_hours",
+    "urgent_q",
 ]
