@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 import notifications
+from agents.models import User
 from agents.selectors import is_agent
 from config.exceptions import ApplicationError
 from customers.models import Customer
@@ -29,7 +29,7 @@ from tickets.models import (
 )
 from tickets.services import ticket_change_status
 
-Actor = AbstractBaseUser | None
+Actor = User | None
 
 # Fields ticket_update may change; status goes through ticket_change_status, the assignee
 # through ticket_assign.

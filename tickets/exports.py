@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
@@ -20,6 +19,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from agents.models import User
 from config.db_router import reporting_reads
 from tickets.jobs import (
     job_claim,
@@ -69,7 +69,7 @@ EXPORT_COLUMNS: dict[str, str] = {
 
 
 @transaction.atomic
-def export_job_create(*, actor: AbstractBaseUser, format: str, filters: dict[str, Any] | None = None) -> ExportJob:
+def export_job_create(*, actor: User, format: str, filters: dict[str, Any] | None = None) -> ExportJob:
     """Record an export request and enqueue it after commit. Filters are validated now so a typo
     is a 400, not a failed job later."""
     job_require_agent(actor, write=False)

@@ -133,7 +133,7 @@ class ExportJobViewSet(
     filter_backends: list[Any] = []
     ordering = ("-created_at", "-id")
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return ExportJob.objects.filter(requested_by=self.request.user)
 
     @extend_schema(request=ExportRequestSerializer, responses={202: ExportJobSerializer})
@@ -168,7 +168,7 @@ class BulkUpdateJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAgentRole]
     filter_backends: list[Any] = []
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return BulkUpdateJob.objects.filter(requested_by=self.request.user)
 
 

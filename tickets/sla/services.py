@@ -257,7 +257,8 @@ def sla_on_customer_updated(payload: dict[str, Any]) -> None:
     Reads the customer's tier now, so a late or replayed event applies the current tier."""
     if "tier" not in (payload.get("changed") or []):
         return
-    customer = Customer.objects.filter(pk=payload.get("id")).first()
+    customer_id: Any = payload.get("id")
+    customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:  # deleted (or merged away) since: nothing to recompute
         return
     changed = tickets_sla_recompute_for_customer(customer=customer)
