@@ -15,10 +15,11 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 
 from agents import services
 from agents.models import Agent, ApiKey, Role, Team, User
+from config.admin_tools import CommaSeparatedListField, ServiceErrorsMixin
 
 # --- users -----------------------------------------------------------------------------------
 
@@ -65,23 +66,12 @@ class UserAdmin(DjangoUserAdmin):
 # --- agents ----------------------------------------------------------------------------------
 
 
-class SkillsField(forms.CharField):
-    """Skills (category slugs) edited as "billing, technical"."""
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return ", ".join(value)
-        return value
-
-    def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value)
-        return list(dict.fromkeys(s.strip().lower() for s in text.split(",") if s.strip()))
-
-
 class AgentChangeForm(forms.ModelForm):
     name = forms.CharField(max_length=150, required=False)
     is_active = forms.BooleanField(required=False, help_text="Untick to disable the login.")
-    skills = SkillsField(required=False, help_text="Category slugs, comma-separated, e.g. billing, technical.")
+    skills = CommaSeparatedListField(
+        required=False, help_text="Category slugs, comma-separated, e.g. billing, technical."
+    )
 
     class Meta:
         model = Agent
@@ -100,26 +90,13 @@ class AgentCreationForm(forms.ModelForm):
     password = forms.CharField(
         widget=forms.PasswordInput, required=False, help_text="Optional: without one the agent cannot log in yet."
     )
-    skills = SkillsField(required=False, help_text="Category slugs, comma-separated, e.g. billing, technical.")
+    skills = CommaSeparatedListField(
+        required=False, help_text="Category slugs, comma-separated, e.g. billing, technical."
+    )
 
     class Meta:
         model = Agent
         fields = ("role", "teams", "skills", "max_open_tickets", "is_available")
-
-
-class ServiceErrorsMixin:
-    """A rule only the service checks (a duplicate email, a second default team) rolls the save
-    back and comes back as an error message naming the field."""
-
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-        except ValidationError as exc:
-            text = "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items())
-            self.message_user(request, f"Not saved: {text}", messages.ERROR)  # type: ignore[attr-defined]
-            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Agent)

@@ -69,7 +69,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 class JWTAuthenticationWithClearErrors(JWTAuthentication):
     """simplejwt, but an expired token says so in `detail` (simplejwt buries it in `messages`)."""
 
-    def get_validated_token(self, raw_token: bytes):  # type: ignore[no-untyped-def]
+    def get_validated_token(self, raw_token: bytes):
         try:
             return super().get_validated_token(raw_token)
         except InvalidToken as exc:
@@ -83,7 +83,7 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "agents.authentication.ApiKeyAuthentication"
     name = "ApiKeyAuth"
 
-    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+    def get_security_definition(self, auto_schema):
         return {
             "type": "apiKey",
             "in": "header",
@@ -96,5 +96,5 @@ class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "agents.authentication.JWTAuthenticationWithClearErrors"
     name = "jwtAuth"
 
-    def get_security_definition(self, auto_schema):  # type: ignore[no-untyped-def]
+    def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

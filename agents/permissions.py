@@ -12,7 +12,7 @@ from typing import Any
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from agents.models import Role
-from agents.selectors import CUSTOMER_ROLE, user_role
+from agents.selectors import user_role
 
 AGENT_ROLES = frozenset(Role.values)  # every staff role, viewer included
 WRITER_ROLES = frozenset({Role.ADMIN, Role.SENIOR_AGENT, Role.AGENT})
@@ -77,11 +77,6 @@ class ReadOnlyForViewer(BasePermission):
         return request.method in SAFE_METHODS or request_role(request) != Role.VIEWER
 
 
-class IsCustomerRole(RolePermission):
-    read_roles = frozenset({CUSTOMER_ROLE})
-    write_roles = frozenset({CUSTOMER_ROLE})
-
-
 class AgentsReadAdminWrite(RolePermission):
     """Directory data (organisations, agents, teams): agents read, admins write."""
 
@@ -95,10 +90,3 @@ class AgentsReadSeniorWriteAdminDelete(RolePermission):
     read_roles = AGENT_ROLES
     write_roles = SENIOR_ROLES
     delete_roles = ADMIN_ROLES
-
-
-class IsAuthenticatedWithRole(RolePermission):
-    """Anybody with a role (any agent or a portal customer); views narrow it further."""
-
-    read_roles = AGENT_ROLES | {CUSTOMER_ROLE}
-    write_roles = AGENT_ROLES | {CUSTOMER_ROLE}

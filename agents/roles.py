@@ -68,7 +68,7 @@ ADMIN_CONFIG_MODELS: tuple[str, ...] = (
     "tickets.allowedfolloweraddress",
 )
 # Append-only records written by services: admins may read them, nobody edits them.
-ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry",)
+ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry", "tickets.slascanrun")
 
 
 def _perms(models: tuple[str, ...], *actions: str) -> set[str]:
@@ -80,7 +80,12 @@ def _view() -> set[str]:
 
 
 _VIEWER = _view() | _perms(SLA_MODELS + NOTIFICATION_LOG_MODELS + JOB_MODELS, "view")
+_VIEWER |= {"tickets.view_macro"}
+# Macros: agents keep personal ones (the admin limits them to their own); senior agents and admins
+# also edit the shared ones.
 _AGENT = _VIEWER | {
+    "tickets.add_macro",
+    "tickets.change_macro",
     "tickets.add_ticket",
     "tickets.change_ticket",
     "tickets.add_comment",
@@ -96,6 +101,7 @@ _ADMIN = (
     | _perms(VIEWABLE_MODELS + SLA_MODELS + ADMIN_CONFIG_MODELS, "view", "add", "change", "delete")
     | _perms(NOTIFICATION_LOG_MODELS + JOB_MODELS, "view", "delete")
     | _perms(ADMIN_READ_ONLY_MODELS, "view")
+    | {"tickets.delete_macro"}
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -38,7 +38,3 @@ def user_role(user: AbstractBaseUser | None) -> str | None:
 
 def is_agent(user: AbstractBaseUser | None) -> bool:
     return user_role(user) in Role.values
-
-
-def agent_list():
-    return Agent.objects.select_related("user").prefetch_related("teams")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -91,11 +91,12 @@ def _team_clean(data: dict, *, team: Team | None) -> dict:
 
     errors: dict[str, list[str]] = {}
     cleaned = dict(data)
+    team_pk: Any = getattr(team, "pk", None)  # None for a new team: excludes nothing
     if "name" in cleaned:
         cleaned["name"] = (cleaned["name"] or "").strip()
         if not cleaned["name"]:
             errors["name"] = ["This field may not be blank."]
-        elif Team.objects.filter(name__iexact=cleaned["name"]).exclude(pk=getattr(team, "pk", None)).exists():
+        elif Team.objects.filter(name__iexact=cleaned["name"]).exclude(pk=team_pk).exists():
             errors["name"] = ["A team with this name already exists."]
     if "assignment_strategy" in cleaned and cleaned["assignment_strategy"] not in AssignmentStrategy.values:
         errors["assignment_strategy"] = [f"Use one of: {', '.join(AssignmentStrategy.values)}."]
@@ -103,10 +104,7 @@ def _team_clean(data: dict, *, team: Team | None) -> dict:
         values = cleaned["auto_assign_priorities"]
         if not isinstance(values, list) or any(v not in Priority.values for v in values):
             errors["auto_assign_priorities"] = [f"A list of priorities: {', '.join(Priority.values)}."]
-    if (
-        cleaned.get("is_default")
-        and Team.objects.filter(is_default=True).exclude(pk=getattr(team, "pk", None)).exists()
-    ):
+    if cleaned.get("is_default") and Team.objects.filter(is_default=True).exclude(pk=team_pk).exists():
         errors["is_default"] = ["Another team is already the default team."]
     if errors:
         raise ValidationError(errors)
@@ -159,7 +157,8 @@ def api_key_create(
         errors["role"] = [f"'{role}' is not a valid role; use one of: {', '.join(Role.values)}."]
     if errors:
         raise ValidationError(errors)
-    api_key, plain_key = ApiKey.objects.create_key(name=name[:50], role=role, created_by=actor, expiry_date=expiry_date)
+    created, plain_key = ApiKey.objects.create_key(name=name[:50], role=role, created_by=actor, expiry_date=expiry_date)
+    api_key = cast(ApiKey, created)  # the library types its manager with the abstract model
     user = User.objects.create_user(
         email=f"api-key-{api_key.prefix.lower()}@api-keys.invalid",
         password=None,
@@ -239,14 +238,8 @@ def _apply_role(user: AbstractBaseUser, role: str) -> None:
 AGENT_UPDATABLE_FIELDS = ("name", "role", "teams", "skills", "max_open_tickets", "is_available", "is_active")
 
 
-@transaction.atomic
-def agent_update(*, agent: Agent, data: dict[str, Any], actor: AbstractBaseUser | None = None) -> Agent:
-    """Change an agent's profile (role, teams, skills, capacity, availability) or login (name,
-    is_active). A role change moves the user to the role's group and keeps `is_superuser` in step.
-    An admin cannot demote or deactivate themself (they would lock themselves out)."""
-    unknown = set(data) - set(AGENT_UPDATABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+def _agent_update_errors(*, agent: Agent, data: dict[str, Any], actor: AbstractBaseUser | None) -> dict[str, list[str]]:
+    """The field errors of an `agent_update` payload, all at once; {} when it is valid."""
     errors: dict[str, list[str]] = {}
     if "role" in data and data["role"] not in Role.values:
         errors["role"] = [f"'{data['role']}' is not a valid role; use one of: {', '.join(Role.values)}."]
@@ -261,6 +254,18 @@ def agent_update(*, agent: Agent, data: dict[str, Any], actor: AbstractBaseUser 
         errors["role"] = ["You cannot remove your own admin role."]
     if is_self and data.get("is_active") is False:
         errors["is_active"] = ["You cannot deactivate your own login."]
+    return errors
+
+
+@transaction.atomic
+def agent_update(*, agent: Agent, data: dict[str, Any], actor: AbstractBaseUser | None = None) -> Agent:
+    """Change an agent's profile (role, teams, skills, capacity, availability) or login (name,
+    is_active). A role change moves the user to the role's group and keeps `is_superuser` in step.
+    An admin cannot demote or deactivate themself (they would lock themselves out)."""
+    unknown = set(data) - set(AGENT_UPDATABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    errors = _agent_update_errors(agent=agent, data=data, actor=actor)
     if errors:
         raise ValidationError(errors)
 

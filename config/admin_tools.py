@@ -1,16 +1,23 @@
-"""Shared pieces of the agents' UI (the Django admin)."""
+"""Shared pieces of the agents' UI (the Django admin): read-only mixins, the one mixin that turns a
+service's refusal into an admin message, one comma-separated list field, and a paginator that
+never counts a million rows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from config.db import queryset_row_estimate, table_row_estimate
+from config.exceptions import ApplicationError
 
 
 class ReadOnlyAdminMixin:
@@ -44,6 +51,50 @@ class ReadOnlyInlineMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+SERVICE_ERRORS = (ValidationError, ApplicationError)
+
+
+def service_error_text(exc: Exception) -> str:
+    """A service's refusal as one line: `field: message; ...`, or the message alone."""
+    if isinstance(exc, ApplicationError):
+        return exc.message
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(getattr(exc, "messages", [str(exc)]))
+
+
+class ServiceErrorsMixin:
+    """A rule only the service checks (a concurrent change, a duplicate email, a second default
+    team) rolls the whole save back and comes back as an error message (field-level or not)."""
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except SERVICE_ERRORS as exc:
+            self.message_user(request, f"Not saved: {service_error_text(exc)}", messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class CommaSeparatedListField(forms.CharField):
+    """A list edited as "billing, vip": split on commas, blanks dropped, then `normalize`d (by
+    default lower-cased without duplicates)."""
+
+    def __init__(self, *, normalize: Callable[[list[str]], list[str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.normalize = normalize or (lambda items: list(dict.fromkeys(item.lower() for item in items)))
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value)
+        return self.normalize([item for item in (part.strip() for part in text.split(",")) if item])
 
 
 class EstimatedCountPaginator(Paginator):

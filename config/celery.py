@@ -6,12 +6,17 @@ import importlib
 import os
 
 from celery import Celery
+from django_structlog.celery.steps import DjangoStructLogInitStep
+
+import config.metrics  # noqa: F401  (connects the task metrics signal handlers)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Workers bind the request_id (and user_id) a task's message carries to everything it logs.
+app.steps["worker"].add(DjangoStructLogInitStep)
 
 
 def enqueue(task_name: str, *args: object, countdown: int | None = None) -> object:

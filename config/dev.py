@@ -28,7 +28,7 @@ def _say(message: str) -> None:
     print(f"==> {message}", flush=True)
 
 
-def _config_module(name: str):  # type: ignore[no-untyped-def]
+def _config_module(name: str):
     """config/<name>.py (standard library only), loaded by path: the config package needs Django."""
     spec = importlib.util.spec_from_file_location(f"_quick_start_{name}", ROOT / "config" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]

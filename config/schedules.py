@@ -94,6 +94,12 @@ SCHEDULES: list[Schedule] = [
         crontab={"minute": "15"},
         description="Forget API Idempotency-Keys older than their retention (IDEMPOTENCY_KEY_TTL_HOURS, 24 h).",
     ),
+    Schedule(
+        name="Ticket presence purge",
+        task="tickets.presence_purge",
+        crontab={"minute": "25"},
+        description="Forget who had a ticket page open more than an hour ago.",
+    ),
 ]
 
 

@@ -7,26 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 
-from config.admin_tools import ReadOnlyAdminMixin
+from config.admin_tools import ReadOnlyAdminMixin, ServiceErrorsMixin
 from config.validators import normalize_email
 from customers import services, validators
 from customers.models import Customer, GdprAuditEntry, Organization, OrganizationDomain
-
-
-def _not_saved(model_admin: admin.ModelAdmin, request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    text = (
-        "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items())
-        if hasattr(exc, "error_dict")
-        else " ".join(exc.messages)
-    )
-    model_admin.message_user(request, f"Not saved: {text}", messages.ERROR)
-    return HttpResponseRedirect(request.get_full_path())
-
 
 # --- customers -------------------------------------------------------------------------------
 
@@ -53,7 +42,7 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     form = CustomerAdminForm
     list_display = ("email", "name", "company", "organization", "tier", "created_at")
     list_filter = ("tier", "email_opt_out", ("email_undeliverable_at", admin.EmptyFieldListFilter))
@@ -94,14 +83,6 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         return super().get_queryset(request).select_related("organization", "user")
-
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:  # a rule only the service checks, e.g. a concurrent duplicate
-            return _not_saved(self, request, exc)
 
     def save_model(self, request: HttpRequest, obj: Customer, form: CustomerAdminForm, change: bool) -> None:
         data = form.cleaned_data
@@ -169,7 +150,7 @@ class OrganizationAdminForm(forms.ModelForm):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ServiceErrorsMixin, admin.ModelAdmin):
     form = OrganizationAdminForm
     list_display = ("name", "default_tier", "domain_list", "created_at")
     list_filter = ("default_tier",)
@@ -183,14 +164,6 @@ class OrganizationAdmin(admin.ModelAdmin):
     @admin.display(description="domains")
     def domain_list(self, obj: Organization) -> str:
         return ", ".join(d.domain for d in obj.domains.all())
-
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:  # e.g. a domain another organisation took meanwhile
-            return _not_saved(self, request, exc)
 
     def save_model(self, request: HttpRequest, obj: Organization, form: OrganizationAdminForm, change: bool) -> None:
         data = form.cleaned_data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -37,7 +38,7 @@ def organization_for_email(email: str) -> Organization | None:
     return match.organization if match else None
 
 
-CUSTOMER_FIELD_CHECKS = {
+CUSTOMER_FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
     "email": normalize_email,
     "phone": validators.normalize_phone,
     "name": validators.clean_plain_text,
@@ -293,8 +294,8 @@ def customer_personal_data_erase(*, customer: Customer) -> Customer:
     """Anonymise the customer's profile and portal login (deactivated, unusable password); the
     row stays, stamped `erased_at`, for the tickets that point to it."""
     now = timezone.now()
-    if customer.user_id:
-        user = customer.user
+    user = customer.user if customer.user_id else None
+    if user is not None:
         user.email = f"erased-user-{user.pk}@erased.invalid"
         user.name = ""
         user.is_active = False

@@ -15,3 +15,8 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # Infrastructure, not business logic: the beat schedule table exists after every migrate.
         post_migrate.connect(_setup_periodic_tasks, sender=self, dispatch_uid="helpdesk_setup_periodic_tasks")
+        # Outbox, email and webhook backlog gauges on /metrics (read at scrape time).
+        from config.metrics import register_collector
+        from notifications.metrics import NotificationsCollector
+
+        register_collector(NotificationsCollector())

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import emails
+from notifications import emails, metrics
 from notifications.models import (
     EmailLog,
     EmailStatus,
@@ -54,6 +54,7 @@ def email_send_pending(*, event_id: Any = None, limit: int | None = None) -> int
             html=log.body_html,
             message_id=log.message_id,
             headers=log.headers,
+            attachments=log.attachments,
         )
         for log in logs
     ]
@@ -74,6 +75,7 @@ def email_send_pending(*, event_id: Any = None, limit: int | None = None) -> int
         else:
             log.status = EmailStatus.PENDING
             log.next_attempt_at = now + timedelta(seconds=schedule[log.attempts - 1])
+        metrics.EMAIL_ATTEMPTS.labels(outcome=metrics.outcome(log.status)).inc()
         logger.info(
             "email %s to %s: %s via %s %s",
             log.template,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 
@@ -94,7 +95,14 @@ def render(mail: Mail, *, event_id: str) -> Rendered:
 
 
 def build_message(
-    *, recipient: str, subject: str, text: str, html: str, message_id: str, headers: dict[str, str]
+    *,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str,
+    headers: dict[str, str],
+    attachments: Sequence[dict[str, Any]] = (),
 ) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=subject,
@@ -105,6 +113,15 @@ def build_message(
     )
     if html:
         message.attach_alternative(html, "text/html")
+    for item in attachments:
+        # Files are read from the default storage when the mail is sent; a file erased since is left out.
+        try:
+            with default_storage.open(item["file"], "rb") as handle:
+                content = handle.read()
+        except (FileNotFoundError, OSError):
+            logger.warning("attachment %s is gone; the mail is sent without it", item.get("file"))
+            continue
+        message.attach(item.get("filename") or "file", content, item.get("content_type") or None)
     return message
 
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from agents.models import User
 from notifications import events as events_catalogue
 from notifications import signing, webhooks
 from notifications.models import (
@@ -40,7 +40,7 @@ def _clean_events(events: Any) -> list[str]:
 @transaction.atomic
 def webhook_subscription_create(
     *,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     url: str,
     events: list[str],
     description: str = "",
@@ -74,7 +74,7 @@ def webhook_subscription_create(
 
 @transaction.atomic
 def webhook_subscription_update(
-    *, subscription: WebhookSubscription, actor: AbstractBaseUser | None, data: dict[str, Any]
+    *, subscription: WebhookSubscription, actor: User | None, data: dict[str, Any]
 ) -> WebhookSubscription:
     """Change url, events, description, is_active or include_internal_notes. Re-enabling clears
     the failure count, and deliveries left pending while it was disabled resume."""
@@ -104,7 +104,7 @@ def webhook_subscription_update(
 
 @transaction.atomic
 def webhook_subscription_rotate_secret(
-    *, subscription: WebhookSubscription, actor: AbstractBaseUser | None, grace_seconds: int | None = None
+    *, subscription: WebhookSubscription, actor: User | None, grace_seconds: int | None = None
 ) -> WebhookSubscription:
     """A new secret; the old one keeps signing too (two signatures) for the grace period."""
     subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
@@ -117,12 +117,12 @@ def webhook_subscription_rotate_secret(
 
 
 @transaction.atomic
-def webhook_subscription_delete(*, subscription: WebhookSubscription, actor: AbstractBaseUser | None) -> None:
+def webhook_subscription_delete(*, subscription: WebhookSubscription, actor: User | None) -> None:
     subscription.delete()
 
 
 @transaction.atomic
-def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor: AbstractBaseUser | None) -> WebhookDelivery:
+def webhook_delivery_redeliver(*, delivery: WebhookDelivery, actor: User | None) -> WebhookDelivery:
     """Send a delivery again now (same webhook-id, so receivers can de-duplicate)."""
     delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
     delivery.status = DeliveryStatus.PENDING

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.celery import enqueue
-from notifications import signing, webhooks
+from notifications import metrics, signing, webhooks
 from notifications.email_delivery import email_send_pending
 from notifications.models import (
     DeliveryStatus,
@@ -128,6 +128,7 @@ def _attempt(delivery: WebhookDelivery) -> WebhookDelivery:
         next_attempt_at=delivery.next_attempt_at,
         delivered_at=delivery.delivered_at,
     )
+    metrics.WEBHOOK_ATTEMPTS.labels(outcome=metrics.outcome(delivery.status)).inc()
     if countdown is not None:
         webhook_attempt_enqueue(str(delivery.pk), countdown=countdown)
     return delivery

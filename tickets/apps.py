@@ -26,8 +26,10 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
+        from config.metrics import register_collector
         from notifications import consumers, events
         from tickets.events import EVENTS
+        from tickets.sla.metrics import SLACollector
 
         events.register(EVENTS)
         from tickets.sla.services import sla_on_customer_updated
@@ -41,6 +43,8 @@ class TicketsConfig(AppConfig):
         from tickets import recipients
 
         recipients.register()
+        # SLA gauges on /metrics (tickets breached and at risk, scan lateness), read at scrape time.
+        register_collector(SLACollector())
         # django-anymail's integration point for its ESP inbound webhooks (/anymail/<esp>/inbound/):
         # the receiver hands the message to tickets/inbound/services.py.
         from anymail.signals import inbound

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from agents.models import Agent, AssignmentStrategy, Role, Team
-from tickets.models import ACTIVE_STATUSES, Ticket
+from tickets.models import Ticket
 
 CRITICAL = "critical"
 # Seniority: who sees a critical ticket first. Agents not listed (plain agents) come after.
@@ -39,7 +39,8 @@ ASSIGNABLE_ROLES: tuple[str, ...] = (Role.ADMIN, Role.SENIOR_AGENT, Role.AGENT)
 
 def _load_key(agent: Agent) -> tuple[Fraction, int, int]:
     """Least loaded first: open tickets relative to capacity, then absolute, then oldest agent."""
-    return (Fraction(agent.open_tickets, agent.max_open_tickets), agent.open_tickets, agent.pk)
+    open_tickets: int = agent.open_tickets  # type: ignore[attr-defined]  # set by eligible_agents
+    return (Fraction(open_tickets, agent.max_open_tickets), open_tickets, agent.pk)
 
 
 def _least_loaded(candidates: Sequence[Agent]) -> Agent | None:
@@ -90,7 +91,7 @@ STRATEGIES: dict[str, Callable[..., Agent | None]] = {
 
 
 def _open_ticket_counts(user_ids: list[int], *, exclude_ticket_id: int | None) -> dict[int, int]:
-    qs = Ticket.objects.filter(assignee_id__in=user_ids, status__in=sorted(ACTIVE_STATUSES))
+    qs = Ticket.objects.active().filter(assignee_id__in=user_ids)
     if exclude_ticket_id is not None:
         qs = qs.exclude(pk=exclude_ticket_id)
     rows = qs.order_by().values("assignee_id").annotate(n=Count("pk")).values_list("assignee_id", "n")
@@ -110,8 +111,8 @@ def eligible_agents(*, team_id: int, exclude_ticket_id: int | None = None) -> li
     counts = _open_ticket_counts([agent.user_id for agent in agents], exclude_ticket_id=exclude_ticket_id)
     eligible = []
     for agent in agents:
-        agent.open_tickets = counts.get(agent.user_id, 0)
-        if agent.open_tickets < agent.max_open_tickets:
+        agent.open_tickets = counts.get(agent.user_id, 0)  # type: ignore[attr-defined]
+        if counts.get(agent.user_id, 0) < agent.max_open_tickets:
             eligible.append(agent)
     return eligible
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import F
 
+from agents.models import User
 from config.exceptions import ApplicationError
 from tickets.models import Ticket, TicketEvent
 
-Actor = AbstractBaseUser | None
+Actor = User | None
 
 
 def event_value(value: Any) -> Any:

@@ -8,12 +8,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from agents.models import Role
+from agents.models import Role, User
 from agents.selectors import user_role
 from config.exceptions import ApplicationError
 from config.validators import is_id
@@ -85,7 +84,7 @@ def _clean_changes(changes: Any) -> dict[str, Any]:
 @transaction.atomic
 def bulk_update_job_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     changes: dict[str, Any],
     ids: list[int] | None = None,
     filters: dict[str, Any] | None = None,

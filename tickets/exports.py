@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
@@ -20,6 +19,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from agents.models import User
+from config.db_router import reporting_reads
 from tickets.jobs import (
     job_claim,
     job_enqueue_on_commit,
@@ -68,7 +69,7 @@ EXPORT_COLUMNS: dict[str, str] = {
 
 
 @transaction.atomic
-def export_job_create(*, actor: AbstractBaseUser, format: str, filters: dict[str, Any] | None = None) -> ExportJob:
+def export_job_create(*, actor: User, format: str, filters: dict[str, Any] | None = None) -> ExportJob:
     """Record an export request and enqueue it after commit. Filters are validated now so a typo
     is a 400, not a failed job later."""
     job_require_agent(actor, write=False)
@@ -114,10 +115,11 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
         return job_refuse(job, refusal)
     try:
         chunk_size = max(1, int(settings.EXPORT_CHUNK_SIZE))
-        queryset = export_queryset(job)
-        total = queryset.count()
         written = 0
-        with tempfile.TemporaryFile() as raw:
+        # The tickets are read from the replica when one is configured (config/db_router.py).
+        with reporting_reads(), tempfile.TemporaryFile() as raw:
+            queryset = export_queryset(job)
+            total = queryset.count()
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             writer = csv.writer(text) if job.format == ExportFormat.CSV else None
             if writer is not None:

@@ -9,7 +9,7 @@ from typing import Any
 import django_filters
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -17,15 +17,9 @@ from rest_framework.exceptions import ValidationError
 from agents.permissions import request_role
 from agents.selectors import CUSTOMER_ROLE, user_role
 from config.api.filters import ChoiceInFilter, IdFilter, SafeIsoDateTimeFilter, StrictBooleanFilter
-from tickets.models import Priority, Status, Ticket
+from tickets.models import Priority, Status, Ticket, urgent_q
 from tickets.search import ticket_search
 from tickets.sla import rules
-
-URGENT_Q = Q(
-    status__in=[Status.OPEN, Status.PENDING],
-    assignee__isnull=True,
-    priority__in=[Priority.HIGH, Priority.CRITICAL],
-)
 
 
 def filter_tag(queryset: QuerySet[Ticket], tag: str) -> QuerySet[Ticket]:
@@ -102,7 +96,7 @@ class TicketFilter(django_filters.FilterSet):
         return filter_tag(queryset, value)
 
     def filter_urgent(self, queryset: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
-        return queryset.filter(URGENT_Q) if value else queryset.exclude(URGENT_Q)
+        return queryset.filter(urgent_q()) if value else queryset.exclude(urgent_q())
 
     def filter_breached(self, queryset: QuerySet[Ticket], name: str, value: bool) -> QuerySet[Ticket]:
         condition = rules.breached_q(timezone.now())

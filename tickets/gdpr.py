@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 import notifications
+from agents.models import User
 from customers.models import Customer, GdprAction, GdprAuditEntry
 from customers.services import ERASED_TEXT, customer_personal_data_erase
 from tickets.anonymisation import tickets_anonymise
@@ -22,7 +22,7 @@ from tickets.models import Comment, Ticket
 logger = logging.getLogger(__name__)
 
 
-def _actor(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def _actor(actor: User | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
 
 
@@ -64,7 +64,7 @@ def customer_gdpr_document(customer: Customer) -> dict[str, Any]:
             "tier": customer.tier,
             "organization": (
                 {"id": customer.organization_id, "name": customer.organization.name}
-                if customer.organization_id
+                if customer.organization is not None
                 else None
             ),
             "crm_id": customer.crm_id,
@@ -82,7 +82,7 @@ def customer_gdpr_document(customer: Customer) -> dict[str, Any]:
                 "description": ticket.description,
                 "status": ticket.status,
                 "priority": ticket.priority,
-                "category": ticket.category.slug if ticket.category_id else None,
+                "category": ticket.category.slug if ticket.category is not None else None,
                 "tags": ticket.tags,
                 "metadata": ticket.metadata,
                 "channel": ticket.channel,
@@ -109,7 +109,7 @@ def customer_gdpr_document(customer: Customer) -> dict[str, Any]:
 
 
 @transaction.atomic
-def customer_gdpr_export(*, customer: Customer, actor: AbstractBaseUser | None) -> dict[str, Any]:
+def customer_gdpr_export(*, customer: Customer, actor: User | None) -> dict[str, Any]:
     """The customer's data as a JSON-ready document; the export is recorded in the audit log."""
     customer = Customer.objects.select_related("organization").get(pk=customer.pk)
     document = customer_gdpr_document(customer)
@@ -129,7 +129,7 @@ def customer_gdpr_export(*, customer: Customer, actor: AbstractBaseUser | None) 
 
 
 @transaction.atomic
-def customer_erase(*, customer: Customer, actor: AbstractBaseUser | None) -> Customer:
+def customer_erase(*, customer: Customer, actor: User | None) -> Customer:
     """Erase a customer's personal data (GDPR art. 17) while keeping their tickets for statistics
     (status, priority, category, timestamps stay): the profile and portal login anonymised, their
     tickets anonymised like retention does (text, external id, attachments and their files; the
@@ -164,6 +164,6 @@ def customer_erase(*, customer: Customer, actor: AbstractBaseUser | None) -> Cus
     )
     notifications.publish(
         "customer.erased",
-        {"id": customer.pk, "actor_id": actor.pk if _actor(actor) else None},
+        {"id": customer.pk, "actor_id": getattr(_actor(actor), "pk", None)},
     )
     return customer

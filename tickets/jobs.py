@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agents.models import Role
+from agents.models import Role, User
 from agents.selectors import user_role
 from config.celery import enqueue
 from config.exceptions import ApplicationError
@@ -26,7 +26,8 @@ from tickets.models import (
 
 logger = logging.getLogger(__name__)
 
-WRITER_ROLES = frozenset({Role.ADMIN, Role.SENIOR_AGENT, Role.AGENT})
+WRITER_ROLES: frozenset[str] = frozenset({Role.ADMIN, Role.SENIOR_AGENT, Role.AGENT})
+Job = TypeVar("Job", bound=BackgroundJob)
 
 
 # --- jobs: shared bookkeeping ---------------------------------------------------------------------
@@ -49,14 +50,14 @@ def job_enqueue_on_commit(task_name: str, job_id: int) -> None:
     transaction.on_commit(lambda: _enqueue(task_name, job_id), robust=True)
 
 
-def job_claim(model: type[BackgroundJob], job_id: int) -> BackgroundJob | None:
+def job_claim(model: type[Job], job_id: int) -> Job | None:
     """Mark the job running, under a row lock, unless it completed or another run holds it
     (running for less than the lease). A job left running by a crashed worker (late ack,
     re-delivered, or found by the sweep) and a failed one are claimed again: every run starts
     from scratch or is a no-op for work already done."""
     now = timezone.now()
     with transaction.atomic():
-        job = model.objects.select_for_update().filter(pk=job_id).first()
+        job = model._default_manager.select_for_update().filter(pk=job_id).first()
         if job is None:
             logger.warning("%s %s does not exist; nothing to do", model.__name__, job_id)
             return None
@@ -104,7 +105,7 @@ def job_percent(done: int, total: int) -> int:
     return 100 if total == 0 else min(100, done * 100 // total)
 
 
-def job_require_agent(actor: AbstractBaseUser | None, *, write: bool) -> None:
+def job_require_agent(actor: User | None, *, write: bool) -> None:
     role = user_role(actor)
     allowed = WRITER_ROLES if write else frozenset(Role.values)
     if role not in allowed:
@@ -128,7 +129,7 @@ def job_requester_refusal(job: BackgroundJob, *, write: bool) -> str | None:
     return None
 
 
-def job_refuse(job: BackgroundJob, reason: str) -> BackgroundJob:
+def job_refuse(job: Job, reason: str) -> Job:
     """Fail the job for good (a retry would be refused the same way): nothing was changed."""
     logger.warning("%s %s refused: %s", type(job).__name__, job.pk, reason)
     job.status = JobStatus.FAILED

@@ -3,13 +3,13 @@ the layers, so the merge is orchestrated here and calls customers' own service).
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 import notifications
+from agents.models import User
 from customers.models import Customer
 from tickets.audit import actor_id
 from tickets.models import (
@@ -20,7 +20,7 @@ from tickets.models import (
 )
 from tickets.sla import services as sla_services
 
-Actor = AbstractBaseUser | None
+Actor = User | None
 
 # Fields ticket_update may change; status goes through ticket_change_status, the assignee
 # through ticket_assign.

@@ -13,6 +13,7 @@ Internal notes never produce customer mail. Erased customers (GDPR) get no mail 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -107,6 +108,58 @@ def _staff_mail(template: str, user: Any, ticket: Any, context: dict[str, Any]) 
     ]
 
 
+def _status_changed(ticket: Any, payload: dict[str, Any], context: dict[str, Any]) -> list[Mail]:
+    labels = dict(Status.choices)
+    context.update(
+        old_status=labels.get(payload.get("old_status"), payload.get("old_status")),
+        new_status=labels.get(payload.get("new_status"), payload.get("new_status")),
+    )
+    actor_id = payload.get("actor_id")
+    by_customer = actor_id is not None and actor_id == ticket.customer.user_id
+    reopened_by_reply = actor_id is None and payload.get("new_status") == Status.OPEN
+    if by_customer or reopened_by_reply:  # the customer knows: they did it (or replied)
+        return []
+    return _customer_mail("status_changed", ticket, context)
+
+
+def _comment_added(ticket: Any, payload: dict[str, Any], context: dict[str, Any]) -> list[Mail]:
+    comment = payload.get("comment") or {}
+    context["comment"] = comment
+    if comment.get("is_internal"):
+        return []  # internal notes never reach customers
+    if not comment.get("from_customer"):
+        files = tuple(
+            {"file": a["file"], "filename": a.get("filename") or "file", "content_type": a.get("content_type", "")}
+            for a in comment.get("attachments") or ()
+            if isinstance(a, dict) and a.get("file")
+        )
+        return [replace(mail, attachments=files) for mail in _customer_mail("agent_reply", ticket, context)]
+    if ticket.assignee is not None:
+        return _staff_mail("customer_reply", ticket.assignee, ticket, context)
+    team = ticket.team
+    if team is not None and team.email:
+        return [Mail("customer_reply", team.email, team.name, True, ticket.pk, context)]
+    return []
+
+
+def _assigned(ticket: Any, payload: dict[str, Any], context: dict[str, Any]) -> list[Mail]:
+    assignee_id = payload.get("assignee_id")
+    if not assignee_id or assignee_id == payload.get("actor_id"):  # unassigned, or took it themselves
+        return []
+    return _staff_mail("assigned", _user(assignee_id, ticket.assignee), ticket, context)
+
+
+def _sla_alert(event: str, ticket: Any, payload: dict[str, Any], context: dict[str, Any]) -> list[Mail]:
+    """SLA warning, breach and escalation: to the team lead named in the payload, else the ticket team's."""
+    team = ticket.team
+    lead_id = payload.get("team_lead_id") or (team.lead_id if team is not None else None)
+    reason = payload.get("reason") or ""
+    if not reason and payload.get("target"):
+        reason = f"{str(payload['target']).replace('_', ' ')} due at {payload.get('due_at') or '?'}"
+    context["reason"] = reason
+    return _staff_mail(SLA_TEMPLATES[event], _user(lead_id, team.lead if team else None), ticket, context)
+
+
 def ticket_email_recipients(event: str, payload: dict[str, Any]) -> list[Mail]:
     """The mails a ticket event promises."""
     if event not in EMAIL_TEMPLATES:
@@ -115,50 +168,15 @@ def ticket_email_recipients(event: str, payload: dict[str, Any]) -> list[Mail]:
     if ticket is None:  # deleted since: nothing to tell anyone
         return []
     context: dict[str, Any] = {"ticket": ticket, "payload": payload}
-    actor_id = payload.get("actor_id")
-
     if event == "ticket.created":
         return _customer_mail("ticket_created", ticket, context)
     if event == "ticket.status_changed":
-        labels = dict(Status.choices)
-        context.update(
-            old_status=labels.get(payload.get("old_status"), payload.get("old_status")),
-            new_status=labels.get(payload.get("new_status"), payload.get("new_status")),
-        )
-        customer_user_id = ticket.customer.user_id
-        by_customer = actor_id is not None and actor_id == customer_user_id
-        reopened_by_reply = actor_id is None and payload.get("new_status") == Status.OPEN
-        if by_customer or reopened_by_reply:  # the customer knows: they did it (or replied)
-            return []
-        return _customer_mail("status_changed", ticket, context)
+        return _status_changed(ticket, payload, context)
     if event == "ticket.comment_added":
-        comment = payload.get("comment") or {}
-        context["comment"] = comment
-        if comment.get("is_internal"):
-            return []  # internal notes never reach customers
-        if comment.get("from_customer"):
-            if ticket.assignee is not None:
-                return _staff_mail("customer_reply", ticket.assignee, ticket, context)
-            team = ticket.team
-            if team is not None and team.email:
-                return [
-                    Mail("customer_reply", team.email, team.name, True, ticket.pk, context),
-                ]
-            return []
-        return _customer_mail("agent_reply", ticket, context)
+        return _comment_added(ticket, payload, context)
     if event == "ticket.assigned":
-        assignee_id = payload.get("assignee_id")
-        if not assignee_id or assignee_id == actor_id:  # unassigned, or took it themselves
-            return []
-        return _staff_mail("assigned", _user(assignee_id, ticket.assignee), ticket, context)
-    # SLA warning, breach and escalation: to the team lead named in the payload, else the ticket team's.
-    team = ticket.team
-    lead_id = payload.get("team_lead_id") or (team.lead_id if team is not None else None)
-    reason = payload.get("reason") or ""
-    if not reason and payload.get("target"):
-        reason = f"{str(payload['target']).replace('_', ' ')} due at {payload.get('due_at') or '?'}"
-    context["reason"] = reason
-    return _staff_mail(SLA_TEMPLATES[event], _user(lead_id, team.lead if team else None), ticket, context)
+        return _assigned(ticket, payload, context)
+    return _sla_alert(event, ticket, payload, context)
 
 
 def register() -> None:

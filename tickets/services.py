@@ -3,16 +3,15 @@ validates, saves, records a TicketEvent and publishes to the outbox in one trans
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import notifications
-from agents.models import AssignmentStrategy, Team
+from agents.models import AssignmentStrategy, Team, User
 from agents.selectors import is_agent
 from config.exceptions import ApplicationError
 from customers.models import Customer
@@ -31,7 +30,7 @@ from tickets.models import (
 )
 from tickets.sla import services as sla_services
 
-Actor = AbstractBaseUser | None
+Actor = User | None
 
 # Fields ticket_update may change; status goes through ticket_change_status, the assignee
 # through ticket_assign.
@@ -81,12 +80,13 @@ def ticket_create(
     organisation by email domain); the organisation is copied from the customer for scoping."""
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
-    for field, check, value in (
+    checks: tuple[tuple[str, Callable[[Any], Any], Any], ...] = (
         ("title", validators.validate_title, title),
         ("priority", validators.validate_priority, priority),
         ("tags", validators.normalize_tags, tags),
         ("metadata", validators.validate_metadata, metadata),
-    ):
+    )
+    for field, check, value in checks:
         try:
             cleaned[field] = check(value)
         except ValidationError as exc:
@@ -107,10 +107,11 @@ def ticket_create(
         errors["external_id"] = [f"A ticket with external id '{external_id}' already exists."]
     if errors:
         raise ValidationError(errors)
+    assert customer is not None  # given, found or created; otherwise customer_email was an error above
 
     ticket = Ticket(
         title=cleaned["title"],
-        description=(description or "").strip(),
+        description=validators.normalize_text(description),
         priority=cleaned["priority"],
         category=cleaned["category"],
         tags=cleaned["tags"],
@@ -158,7 +159,7 @@ def ticket_update(
         "tags": validators.normalize_tags,
         "metadata": validators.validate_metadata,
         "category": _resolve_category,
-        "description": lambda v: (v or "").strip(),
+        "description": validators.normalize_text,
         "external_id": lambda v: v or None,
         "team": lambda v: v,
     }
@@ -243,7 +244,7 @@ def ticket_assign(
     *,
     ticket: Ticket,
     actor: Actor,
-    assignee: AbstractBaseUser | None,
+    assignee: User | None,
     note: str = "",
     expected_version: int | Collection[int] | None = None,
 ) -> Ticket:
@@ -299,7 +300,7 @@ def ticket_assign_by_strategy(
         team_id=ticket.team_id,
         strategy=strategy,
         priority=ticket.priority,
-        category_slug=ticket.category.slug if ticket.category_id else None,
+        category_slug=ticket.category.slug if ticket.category is not None else None,
         ticket_id=ticket.pk,
     )
     if agent is None:
@@ -320,12 +321,12 @@ def _auto_assign(ticket: Ticket) -> Ticket:
     Nobody available leaves the ticket in the queue. The system is the actor."""
     team = ticket.team
     priorities = team.auto_assign_priorities if team is not None else None
-    if not isinstance(priorities, list) or ticket.priority not in priorities:
+    if team is None or not isinstance(priorities, list) or ticket.priority not in priorities:
         return ticket
     agent = pick_agent(
         team_id=team.pk,
         priority=ticket.priority,
-        category_slug=ticket.category.slug if ticket.category_id else None,
+        category_slug=ticket.category.slug if ticket.category is not None else None,
     )
     if agent is None:
         return ticket

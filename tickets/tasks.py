@@ -3,7 +3,9 @@ twice (the services are idempotent); retries live here."""
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
+
+from config.metrics import published_at
 
 # --- background jobs (tickets/jobs.py) ----------------------------------------------------------
 
@@ -47,20 +49,28 @@ def retention_run_task(dry_run: bool = False) -> int:
 # --- SLA engine (tickets/sla/); beat entries in config/schedules.py -------------------
 
 
-@shared_task(name="tickets.sla_breach_scan")
-def sla_breach_scan_task() -> dict[str, int]:
-    """Beat, every minute: stamp SLA breaches and 80% warnings (idempotent)."""
+@shared_task(name="tickets.sla_breach_scan", bind=True)
+def sla_breach_scan_task(self: Task) -> dict[str, int]:
+    """Beat, every minute: stamp SLA breaches and 80% warnings (idempotent); each run is recorded
+    with its lateness (tickets/sla/runs.py)."""
+    from tickets.models import SLAScanKind
+    from tickets.sla.runs import sla_scan_run_timed
     from tickets.sla.scans import sla_breach_scan
 
-    return sla_breach_scan()
+    return sla_scan_run_timed(
+        kind=SLAScanKind.BREACH_SCAN, published_at=published_at(self.request), scan=sla_breach_scan
+    )
 
 
-@shared_task(name="tickets.sla_escalate")
-def sla_escalate_task() -> dict[str, int]:
-    """Beat, every 5 minutes: escalate breached and long-unassigned tickets one priority."""
+@shared_task(name="tickets.sla_escalate", bind=True)
+def sla_escalate_task(self: Task) -> dict[str, int]:
+    """Beat, every 5 minutes: escalate breached and long-unassigned tickets one priority (recorded
+    like the breach scan)."""
+    from tickets.models import SLAScanKind
+    from tickets.sla.runs import sla_scan_run_timed
     from tickets.sla.scans import sla_escalate
 
-    return sla_escalate()
+    return sla_scan_run_timed(kind=SLAScanKind.ESCALATION, published_at=published_at(self.request), scan=sla_escalate)
 
 
 @shared_task(name="tickets.auto_close")
@@ -99,3 +109,15 @@ def inbound_raw_purge_task() -> int:
     from tickets.inbound.polling import inbound_raw_purge
 
     return inbound_raw_purge()
+
+
+# --- ticket page presence (tickets/live/) ----------------------------------------------------------
+
+
+@shared_task(name="tickets.presence_purge")
+def presence_purge_task() -> int:
+    """Beat, hourly: forget who viewed which ticket more than an hour ago (presence rows stop
+    counting after PRESENCE_TTL anyway; this keeps the table small)."""
+    from tickets.live.services import presence_purge
+
+    return presence_purge()

@@ -105,23 +105,23 @@ class AgentViewSet(ServiceModelViewSet):
     lookup_url_kwarg = "pk"
     ordering = ("-id",)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return (
             Agent.objects.filter(user__api_key__isnull=True)
             .select_related("user")
             .prefetch_related(Prefetch("teams", queryset=Team.objects.only("pk")))
         )
 
-    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create(self, request, *args, **kwargs):
         agent = services.agent_create(actor=request.user, **self.validated(request, partial=False))
         return self.respond(agent, status.HTTP_201_CREATED)
 
-    def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def partial_update(self, request, *args, **kwargs):
         agent = self.get_object()
         agent = services.agent_update(agent=agent, data=self.validated(request, partial=True), actor=request.user)
         return self.respond(agent)
 
-    def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def destroy(self, request, *args, **kwargs):
         services.agent_deactivate(agent=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -133,19 +133,19 @@ class TeamViewSet(ServiceModelViewSet):
     write_serializer_class = TeamWriteSerializer
     ordering = ("name",)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return Team.objects.all()
 
-    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create(self, request, *args, **kwargs):
         team = services.team_create(actor=request.user, **self.validated(request, partial=False))
         return self.respond(team, status.HTTP_201_CREATED)
 
-    def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def partial_update(self, request, *args, **kwargs):
         team = self.get_object()
         team = services.team_update(team=team, data=self.validated(request, partial=True), actor=request.user)
         return self.respond(team)
 
-    def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def destroy(self, request, *args, **kwargs):
         services.team_delete(team=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -176,19 +176,19 @@ class ApiKeyViewSet(
     ordering = ("-created",)
     lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return ApiKey.objects.all()
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self):
         return ApiKeyCreateSerializer if self.action == "create" else ApiKeySerializer
 
-    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create(self, request, *args, **kwargs):
         serializer = ApiKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         api_key, plain_key = services.api_key_create(actor=request.user, **serializer.validated_data)
         api_key.key = plain_key
         return Response(ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
 
-    def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def destroy(self, request, *args, **kwargs):
         services.api_key_revoke(api_key=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -8,6 +8,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from config import web_address
+from config.logs import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -51,6 +52,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# Reports and exports may read from a replica (config/db_router.py); off while unset.
+# Behind PgBouncer in transaction mode server-side cursors cannot work (README "Production").
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", default=False)
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+# The cache (readiness probe, throttling): local memory unless CACHE_URL names Redis.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # --- applications ---------------------------------------------------------------------------
 DJANGO_APPS = [
@@ -71,6 +83,8 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "anymail",
+    "django_prometheus",
+    "django_structlog",
 ]
 LOCAL_APPS = [
     "config.api",
@@ -82,6 +96,8 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    "config.health.ProbeMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 TEMPLATES = [
@@ -366,13 +384,15 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- logging --------------------------------------------------------------------------------
+# --- logging, metrics (config/logs.py, config/metrics.py; README "Production") ----------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+LOG_FORMAT = env("LOG_FORMAT", default="plain")  # plain | json
+LOGGING = build_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
+DJANGO_STRUCTLOG_CELERY_ENABLED = True  # request_id travels into the tasks a request enqueues
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # no personal data in logs
+# Take the request id from X-Request-ID (only behind a proxy that always sets it itself).
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.bool("TRUST_UPSTREAM_REQUEST_ID", default=False)
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it answers 401 to everyone.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)  # a worker's own metrics page; 0 = off
+PROMETHEUS_EXPORT_MIGRATIONS = False

@@ -41,20 +41,20 @@ class CustomerViewSet(ServiceModelViewSet):
     filterset_class = CustomerFilter
     ordering = ("-created_at", "-id")
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return Customer.objects.all()
 
-    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create(self, request, *args, **kwargs):
         customer = services.customer_create(actor=request.user, **self.validated(request, partial=False))
         return self.respond(customer, status.HTTP_201_CREATED)
 
-    def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def partial_update(self, request, *args, **kwargs):
         customer = self.get_object()
         data = self.validated(request, partial=True)
         customer = services.customer_update(customer=customer, data=data, actor=request.user)
         return self.respond(customer)
 
-    def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def destroy(self, request, *args, **kwargs):
         services.customer_delete(customer=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -68,7 +68,7 @@ class CustomerViewSet(ServiceModelViewSet):
     @action(
         detail=True, methods=["post"], url_path="portal-access", permission_classes=[IsAdminRole], filterset_class=None
     )
-    def portal_access(self, request, pk=None):  # type: ignore[no-untyped-def]
+    def portal_access(self, request, pk=None):
         customer = self.get_object()
         serializer = PortalAccessSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -106,21 +106,21 @@ class OrganizationViewSet(ServiceModelViewSet):
     filterset_class = OrganizationFilter
     ordering = ("name",)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return Organization.objects.prefetch_related(
             Prefetch("domains", queryset=OrganizationDomain.objects.order_by("domain"))
         )
 
-    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create(self, request, *args, **kwargs):
         organization = services.organization_create(**self.validated(request, partial=False))
         return self.respond(organization, status.HTTP_201_CREATED)
 
-    def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def partial_update(self, request, *args, **kwargs):
         organization = self.get_object()
         data = self.validated(request, partial=True)
         organization = services.organization_update(organization=organization, data=data, actor=request.user)
         return self.respond(organization)
 
-    def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def destroy(self, request, *args, **kwargs):
         services.organization_delete(organization=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

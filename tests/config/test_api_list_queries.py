@@ -12,6 +12,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from model_bakery import baker
@@ -19,7 +20,7 @@ from model_bakery import baker
 from agents.models import Role
 from agents.services import api_key_create
 from tickets.comments import comment_add
-from tickets.models import BulkUpdateJob, ExportJob, InboundMessage, Mailbox, TicketFollower
+from tickets.models import BulkUpdateJob, ExportJob, InboundMessage, Macro, Mailbox, TicketFollower
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +93,20 @@ def _exports(world, n: int) -> None:
     baker.make(ExportJob, requested_by=world.agent.user, format="csv", _quantity=n)
 
 
+def _macros(world, n: int) -> None:
+    team = baker.make_recipe("tests.agents.team")
+    for i in range(n):
+        Macro.objects.create(name=f"macro {i}", body="x", set_team=team, set_assignee=world.agent.user)
+    Macro.objects.create(name="someone else's", body="x", owner=baker.make("agents.User", email="o@x.example"))
+
+
+def _attachments(world, n: int) -> None:
+    _tickets(world, 1)
+    for i in range(n):
+        upload = SimpleUploadedFile(f"f{i}.txt", b"x", content_type="text/plain")
+        comment_add(ticket=world.first, body=f"file {i}", actor=world.agent.user, files=[upload])
+
+
 def _bulk_job(world, n: int) -> None:
     world.first = baker.make(
         BulkUpdateJob, requested_by=world.agent.user, ticket_ids=list(range(1, n + 1)), changes={"priority": "high"}
@@ -154,6 +169,10 @@ ENDPOINTS: list[tuple[str, str, str, Callable, int | dict[str, int], str | None]
     ("inbound-messages", "/api/v1/inbound-messages/", "api_admin", _inbound_messages, 3, "inbound-message-list"),
     # + the ticket (scoped), + the followers (unpaged: a ticket has a handful)
     ("followers", "/api/v1/tickets/{first}/followers/", "api_agent", _followers, 4, "ticket-followers"),
+    # + the macros the caller may use (team, assignee and owner joined); one list, no pagination
+    ("macros", "/api/v1/macros/", "api_agent", _macros, 3, "macro-list"),
+    # + the ticket (scoped), + its files (each with its message, for the internal-note rule)
+    ("attachments", "/api/v1/tickets/{first}/attachments/", "api_agent", _attachments, 4, None),
     # + the job (bulk jobs have no list: a job is polled at the URL its POST returned)
     ("bulk-job", "/api/v1/bulk-jobs/{first}/", "api_agent", _bulk_job, 3, None),
 ]

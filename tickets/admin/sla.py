@@ -1,5 +1,6 @@
-"""The SLA pages of the admin (policies with their targets, calendars with their holidays) and
-the SLA column and filter of the ticket changelist (wired into TicketAdmin in tickets/admin/tickets.py).
+"""The SLA pages of the admin (policies with their targets, calendars with their holidays, the log
+of SLA scan runs with their lateness) and the SLA column and filter of the ticket changelist (wired
+into TicketAdmin in tickets/admin/tickets.py).
 
 The column reads only the ticket's own fields (due times, stamps): no query per row. The filter
 is the same rule as the breach scan (tickets/sla/ breached_q / at_risk_q), on indexed columns."""
@@ -10,12 +11,13 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from tickets.models import ACTIVE_STATUSES, BusinessCalendar, Holiday, SLAPolicy, SLATarget, Ticket
+from config.admin_tools import ReadOnlyAdminMixin
+from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLAScanRun, SLATarget, Ticket, active_q
 from tickets.sla import rules
 from tickets.sla.calendars import calendar_import_holidays
 
@@ -75,9 +77,7 @@ class SLAStatusFilter(admin.SimpleListFilter):
         if value == "at_risk":
             return queryset.filter(rules.at_risk_q(now))
         if value == "ok":
-            return queryset.filter(
-                Q(status__in=sorted(ACTIVE_STATUSES)) & ~rules.breached_q(now) & ~rules.at_risk_q(now)
-            )
+            return queryset.filter(active_q() & ~rules.breached_q(now) & ~rules.at_risk_q(now))
         return queryset
 
 
@@ -134,3 +134,23 @@ class HolidayAdmin(admin.ModelAdmin):
     list_filter = ("calendar",)
     date_hierarchy = "date"
     search_fields = ("name",)
+
+
+@admin.register(SLAScanRun)
+class SLAScanRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every breach-scan and escalation run with its lateness: where an operator checks that the
+    SLA clock keeps time (metrics: helpdesk_sla_scan_lateness_seconds)."""
+
+    deletable = False
+    list_display = ("started_at", "kind", "lateness", "duration", "result")
+    list_filter = ("kind",)
+    date_hierarchy = "started_at"
+    show_full_result_count = False
+
+    @admin.display(description="lateness (s)")
+    def lateness(self, obj: SLAScanRun) -> str:
+        return f"{obj.lateness_seconds:.1f}"
+
+    @admin.display(description="duration (s)")
+    def duration(self, obj: SLAScanRun) -> str:
+        return f"{(obj.finished_at - obj.started_at).total_seconds():.1f}"

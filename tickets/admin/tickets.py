@@ -1,6 +1,6 @@
 """The agents' working UI: the ticket queue (changelist) and the ticket page (conversation and history).
 
-Thin, as the rest of the codebase: every write goes through tickets/services.py (status through
+Thin, as the rest of the codebase: every write goes through the ticket services (status through
 ticket_change_status, fields through ticket_update, replies and notes through comment_add), so
 the admin writes the same events and outbox rows as the API. Built for a million tickets: the
 changelist joins what it shows, never counts the whole table (PostgreSQL's estimate instead),
@@ -13,183 +13,40 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 
-from agents.models import Agent
 from agents.selectors import agent_for_user
-from config.admin_tools import EstimatedCountPaginator, ReadOnlyInlineMixin
-from config.exceptions import ApplicationError
-from tickets import comments, services, validators
+from config.admin_tools import (
+    SERVICE_ERRORS,
+    EstimatedCountPaginator,
+    ServiceErrorsMixin,
+    service_error_text,
+)
+from tickets import comments, services
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
 from tickets.admin.sla import SLAStatusFilter, sla_badge
-from tickets.models import Attachment, Channel, Comment, Priority, Status, Ticket, TicketEvent
+from tickets.admin.ticket_page import (
+    AssigneeFilter,
+    AttachmentInline,
+    CommentInline,
+    TicketActionForm,
+    TicketAdminForm,
+    TicketEventInline,
+)
+from tickets.admin.workspace import TicketWorkspaceMixin, apply_macro
+from tickets.concurrency import ticket_lock_fresh
+from tickets.models import Channel, Comment, Priority, Status, Ticket
 from tickets.search import ticket_search
-
-# --- filters ---------------------------------------------------------------------------------
-
-
-class AssigneeFilter(admin.SimpleListFilter):
-    title = "assignee"
-    parameter_name = "assignee"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        # People only: API-key service users have an agent profile but no admin login.
-        agents = (
-            Agent.objects.select_related("user")
-            .filter(user__is_active=True, user__is_staff=True)
-            .order_by("user__email")
-        )
-        return [("me", "Mine"), ("none", "Unassigned"), *((str(a.user_id), str(a.user)) for a in agents)]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-        value = self.value()
-        if value == "me":
-            return queryset.filter(assignee=request.user)
-        if value == "none":
-            return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(assignee_id=int(value))
-        return queryset
-
-
-# --- forms -----------------------------------------------------------------------------------
-
-
-class TicketActionForm(helpers.ActionForm):
-    """The action bar: pick an action and, for "change status/priority", the new value."""
-
-    status = forms.ChoiceField(choices=[("", "— new status —"), *Status.choices], required=False)
-    priority = forms.ChoiceField(choices=[("", "— new priority —"), *Priority.choices], required=False)
-
-
-class TagsField(forms.CharField):
-    """Tags edited as "billing, vip"; validated and normalised by the shared validator."""
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return ", ".join(value)
-        return value
-
-    def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value)
-        return validators.normalize_tags([t for t in (p.strip() for p in text.split(",")) if t])
-
-
-class TicketAdminForm(forms.ModelForm):
-    tags = TagsField(required=False, help_text="Comma-separated, e.g. billing, vip.")
-
-    class Meta:
-        model = Ticket
-        fields = (
-            "title",
-            "description",
-            "status",
-            "priority",
-            "category",
-            "tags",
-            "customer",
-            "team",
-            "assignee",
-            "external_id",
-            "metadata",
-        )
-
-    def clean_title(self) -> str:
-        return validators.validate_title(self.cleaned_data["title"])
-
-    def clean_priority(self) -> str:
-        return validators.validate_priority(self.cleaned_data["priority"])
-
-    def clean_status(self) -> str:
-        # Before _post_clean, self.instance still holds the saved status (open for a new ticket).
-        return validators.validate_transition(self.instance.status, self.cleaned_data["status"])
-
-    def clean_metadata(self) -> dict:
-        return validators.validate_metadata(self.cleaned_data["metadata"])
-
-    def clean_external_id(self) -> str | None:
-        return self.cleaned_data["external_id"] or None
-
-
-class CommentInlineForm(forms.ModelForm):
-    class Meta:
-        model = Comment
-        fields = ("body", "is_internal")
-        widgets = {"body": forms.Textarea(attrs={"rows": 4, "cols": 80})}
-        labels = {"body": "Message", "is_internal": "Internal note (agents only)"}
-
-    def clean_body(self) -> str:
-        return validators.validate_body(self.cleaned_data["body"])
-
-
-# --- inlines ---------------------------------------------------------------------------------
-
-
-class CommentInline(admin.StackedInline):
-    """The conversation. Existing messages are read-only; the empty form at the bottom writes a
-    public reply or, ticked, an internal note, through comment_add."""
-
-    model = Comment
-    form = CommentInlineForm
-    fields = ("body", "is_internal", "author", "customer", "channel", "created_at")
-    readonly_fields = ("author", "customer", "channel", "created_at")
-    extra = 1
-    can_delete = False
-    verbose_name = "message"
-    verbose_name_plural = "conversation (write a reply or an internal note below)"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
-        return super().get_queryset(request).select_related("author", "customer")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class AttachmentInline(ReadOnlyInlineMixin, admin.TabularInline):
-    """Files on the ticket, read-only (uploads arrive through the API and inbound email)."""
-
-    model = Attachment
-    fields = ("filename", "content_type", "size", "comment", "uploaded_by", "created_at")
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
-        return super().get_queryset(request).select_related("uploaded_by", "comment")
-
-
-class TicketEventInline(ReadOnlyInlineMixin, admin.TabularInline):
-    """The audit trail, read-only."""
-
-    model = TicketEvent
-    fields = ("created_at", "actor", "kind", "field", "old_value", "new_value", "note")
-    readonly_fields = fields
-    verbose_name = "event"
-    verbose_name_plural = "history"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[TicketEvent]:
-        return super().get_queryset(request).select_related("actor")
-
 
 # --- tickets ---------------------------------------------------------------------------------
 
-SERVICE_ERRORS = (ValidationError, ApplicationError)
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ApplicationError):
-        return exc.message
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
-    return " ".join(getattr(exc, "messages", [str(exc)]))
-
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(TicketWorkspaceMixin, ServiceErrorsMixin, admin.ModelAdmin):
+    """The form validates what it can (title, priority, transition); a rule only the service can
+    check (a concurrent change) rolls the whole save back and is shown as an error."""
+
     form = TicketAdminForm
     action_form = TicketActionForm
     list_display = ("id", "title", "customer", "priority", "status", sla_badge, "assignee", "team", "updated_at")
@@ -223,6 +80,7 @@ class TicketAdmin(admin.ModelAdmin):
         "change_status",
         "change_priority",
         "close_tickets",
+        apply_macro,
         export_tickets_csv,
         export_tickets_jsonl,
         retention_dry_run,
@@ -273,20 +131,14 @@ class TicketAdmin(admin.ModelAdmin):
 
     # --- writes through the services ---------------------------------------------------------
 
-    def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        """The form validates what it can (title, priority, transition); a rule only the service
-        can check (a concurrent change) rolls the whole save back and is shown as an error."""
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except SERVICE_ERRORS as exc:
-            self.message_user(request, f"Not saved: {_error_text(exc)}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
     def save_model(self, request: HttpRequest, obj: Ticket, form: TicketAdminForm, change: bool) -> None:
         data = form.cleaned_data
         if change:
+            # The form carries the version it was rendered with: a stale save is refused (and
+            # rolled back) with what changed and who changed it.
+            version = request.POST.get("_version")
+            if version is not None and version.isdigit():
+                ticket_lock_fresh(ticket=obj, expected_version=int(version))
             updatable = {*services.UPDATABLE_FIELDS, "status", "assignee"}
             changes = {field: data[field] for field in form.changed_data if field in updatable}
             if changes:
@@ -358,7 +210,7 @@ class TicketAdmin(admin.ModelAdmin):
             try:
                 change(ticket)
             except SERVICE_ERRORS as exc:
-                failures.append(f"#{ticket.pk}: {_error_text(exc)}")
+                failures.append(f"#{ticket.pk}: {service_error_text(exc)}")
             else:
                 done += 1
         if done:

@@ -36,6 +36,7 @@ from tickets.api.serializers import (
     TicketCreateSerializer,
     TicketCustomerCreateSerializer,
     TicketCustomerUpdateSerializer,
+    TicketDetailSerializer,
     TicketEventSerializer,
     TicketSerializer,
     TicketUpdateSerializer,
@@ -43,9 +44,6 @@ from tickets.api.serializers import (
 from tickets.filters import TicketFilter
 from tickets.models import Channel, Ticket
 
-ETAG_HEADER = OpenApiParameter(
-    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, description='`"<id>-<version>"` of the ticket.'
-)
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -100,7 +98,7 @@ def _ticket_response(ticket: Ticket, *, status_code: int = status.HTTP_200_OK, *
     list=extend_schema(summary="List tickets in your scope", responses={200: TicketSerializer(many=True), **ERRORS}),
     retrieve=extend_schema(
         summary="Read a ticket",
-        responses={200: TicketSerializer, 304: OpenApiResponse(description="Not modified"), **ERRORS},
+        responses={200: TicketDetailSerializer, 304: OpenApiResponse(description="Not modified"), **ERRORS},
     ),
     create=extend_schema(
         summary="Open a ticket",
@@ -150,10 +148,10 @@ class TicketViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = "[^/]+"  # any id reaches the view: malformed ones get a JSON 404
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.ticket_list(user=self.request.user)
 
-    def get_permissions(self):  # type: ignore[no-untyped-def]
+    def get_permissions(self):
         if self.action == "destroy":
             return [AdminOnlyScopeFirst()]
         if self.action == "assign":
@@ -166,7 +164,7 @@ class TicketViewSet(
     def is_customer(self) -> bool:
         return request_role(self.request) == CUSTOMER_ROLE
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self):
         if self.action == "create":
             return TicketCustomerCreateSerializer if self.is_customer else TicketCreateSerializer
         if self.action == "partial_update":
@@ -175,16 +173,18 @@ class TicketViewSet(
             return TicketAssignSerializer
         return TicketSerializer
 
-    def retrieve(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def retrieve(self, request, *args, **kwargs):
         ticket = self.get_object()
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match and ticket_etag(ticket) in _etags(if_none_match):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
             response["ETag"] = ticket_etag(ticket)
             return response
-        return _ticket_response(ticket)
+        response = Response(TicketDetailSerializer(ticket, context={"request": request}).data)
+        response["ETag"] = ticket_etag(ticket)
+        return response
 
-    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create(self, request, *args, **kwargs):
         return idempotent(request, lambda: self._create(request))
 
     def _create(self, request: Any) -> Response:
@@ -200,7 +200,7 @@ class TicketViewSet(
         location = reverse("ticket-detail", kwargs={"pk": ticket.pk})
         return _ticket_response(ticket, status_code=status.HTTP_201_CREATED, Location=location)
 
-    def partial_update(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def partial_update(self, request, *args, **kwargs):
         ticket = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -212,7 +212,7 @@ class TicketViewSet(
         )
         return _ticket_response(self._reload(ticket.pk))
 
-    def destroy(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def destroy(self, request, *args, **kwargs):
         ticket = self.get_object()
         services.ticket_delete(ticket=ticket, actor=request.user, expected_version=expected_versions(request, ticket))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -231,7 +231,7 @@ class TicketViewSet(
         },
     )
     @action(detail=True, methods=["post"])
-    def assign(self, request, pk=None):  # type: ignore[no-untyped-def]
+    def assign(self, request, pk=None):
         ticket = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -291,17 +291,17 @@ class CommentViewSet(_TicketChildMixin, mixins.ListModelMixin, mixins.CreateMode
     filter_backends: list[Any] = []
     ordering = ("created_at", "id")
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.comment_list(ticket=self.get_ticket(), user=self.request.user)
 
-    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+    def get_serializer_class(self):
         if self.action == "create":
             if request_role(self.request) == CUSTOMER_ROLE:
                 return CustomerCommentCreateSerializer
             return CommentCreateSerializer
         return CommentSerializer
 
-    def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def create(self, request, *args, **kwargs):
         ticket = self.get_ticket()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -338,11 +338,11 @@ class TicketEventViewSet(_TicketChildMixin, mixins.ListModelMixin, viewsets.Gene
     filter_backends: list[Any] = []
     ordering = ("created_at", "id")
 
-    def list(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def list(self, request, *args, **kwargs):
         self.get_ticket()  # 404 first when the ticket is out of the caller's scope
         if request_role(request) == CUSTOMER_ROLE:
             self.permission_denied(request, message="You do not have permission to read the audit trail.")
         return super().list(request, *args, **kwargs)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return selectors.event_list(ticket=self.get_ticket())

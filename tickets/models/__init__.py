@@ -1,6 +1,7 @@
 """The tickets app's models, one module per concept: tickets.py (tickets, their conversation and
 audit trail, categories, the lifecycle), jobs.py (export and bulk jobs), sla.py (calendars,
-policies). Invariants that need no other model live there as constraints and choices; every
+policies, the log of SLA scan runs), macros.py (canned responses that act), presence.py (who has a
+ticket page open). Invariants that need no other model live there as constraints and choices; every
 state change goes through the services."""
 
 from agents.models import Priority
@@ -13,10 +14,14 @@ from tickets.models.jobs import (
     ExportJob,
     JobStatus,
 )
+from tickets.models.macros import Macro, Visibility
+from tickets.models.presence import TicketPresence
 from tickets.models.sla import (
     BusinessCalendar,
     Holiday,
     SLAPolicy,
+    SLAScanKind,
+    SLAScanRun,
     SLATarget,
     _validate_time_zone,  # noqa: F401 - referenced by migration 0004
     _validate_working_hours,  # noqa: F401 - referenced by migration 0004
@@ -36,6 +41,9 @@ from tickets.models.tickets import (
     Status,
     Ticket,
     TicketEvent,
+    TicketQuerySet,
+    active_q,
+    urgent_q,
 )
 
 __all__ = [
@@ -60,13 +68,21 @@ __all__ = [
     "InboundMessage",
     "InboundStatus",
     "JobStatus",
+    "Macro",
     "Mailbox",
     "Priority",
     "SLAPolicy",
+    "SLAScanKind",
+    "SLAScanRun",
     "SLATarget",
     "Status",
     "Ticket",
     "TicketEvent",
     "TicketFollower",
+    "TicketPresence",
+    "TicketQuerySet",
+    "Visibility",
+    "active_q",
     "default_working_hours",
+    "urgent_q",
 ]

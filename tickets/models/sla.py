@@ -131,3 +131,35 @@ class SLATarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy}: {self.priority}{f' ({self.tier})' if self.tier else ''}"
+
+
+class SLAScanKind(models.TextChoices):
+    BREACH_SCAN = "breach_scan", "Breach scan"
+    ESCALATION = "escalation", "Escalation"
+
+
+class SLAScanRun(models.Model):
+    """One run of a periodic SLA job: when beat published it, when a worker started and finished it,
+    and what it stamped. Lateness (started - scheduled) is the SLA clock falling behind; the metrics
+    page shows the last run's and how long ago it started (tickets/sla/runs.py, tickets/sla/metrics.py)."""
+
+    kind = models.CharField(max_length=20, choices=SLAScanKind.choices)
+    scheduled_at = models.DateTimeField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    result = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = "SLA scan run"
+        indexes = [models.Index(fields=["kind", "-started_at"], name="slascanrun_kind_started_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=SLAScanKind.values), name="slascanrun_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def lateness_seconds(self) -> float:
+        return max(0.0, (self.started_at - self.scheduled_at).total_seconds())

@@ -80,6 +80,28 @@ def _priority_rank_expression() -> models.Case:
     )
 
 
+# "Urgent": open or pending, unassigned, high or critical (the API's `urgent` filter, `is_urgent`).
+URGENT_STATUSES: tuple[str, ...] = (Status.OPEN, Status.PENDING)
+URGENT_PRIORITIES: tuple[str, ...] = (Priority.HIGH, Priority.CRITICAL)
+
+
+def active_q() -> models.Q:
+    """Tickets still being worked on (not resolved or closed)."""
+    return models.Q(status__in=sorted(ACTIVE_STATUSES))
+
+
+def urgent_q() -> models.Q:
+    return models.Q(status__in=URGENT_STATUSES, assignee__isnull=True, priority__in=URGENT_PRIORITIES)
+
+
+class TicketQuerySet(models.QuerySet):
+    def active(self) -> TicketQuerySet:
+        return self.filter(active_q())
+
+    def urgent(self) -> TicketQuerySet:
+        return self.filter(urgent_q())
+
+
 class Ticket(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -152,6 +174,8 @@ class Ticket(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -265,11 +289,7 @@ class Ticket(models.Model):
     @property
     def is_urgent(self) -> bool:
         """Open or pending, unassigned, high or critical. Resolved/closed tickets never are."""
-        return (
-            self.status in (Status.OPEN, Status.PENDING)
-            and self.assignee_id is None
-            and self.priority in (Priority.HIGH, Priority.CRITICAL)
-        )
+        return self.status in URGENT_STATUSES and self.assignee_id is None and self.priority in URGENT_PRIORITIES
 
     def can_transition_to(self, status: str) -> bool:
         return status in ALLOWED_TRANSITIONS.get(self.status, frozenset())

@@ -50,14 +50,6 @@ def default_policy(calendar: Calendar | None = None) -> PolicySpec:
     )
 
 
-def calculate_sla_hours(priority: str) -> int:
-    """The default first-response target of a priority, in hours (critical 1, high 4, medium 24, low 72)."""
-    try:
-        return DEFAULT_FIRST_RESPONSE_MINUTES[priority] // 60
-    except KeyError:
-        raise ValueError(f"Unknown priority '{priority}'; use one of: {', '.join(PRIORITIES)}.") from None
-
-
 @dataclass(frozen=True)
 class DueTimes:
     first_response_due_at: datetime | None

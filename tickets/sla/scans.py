@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 import notifications
@@ -47,7 +48,7 @@ def _payloads(ids: list[int], extra: dict[int, dict[str, Any]]) -> list[dict[str
     return [
         {
             "ticket": ticket_payload(t),
-            "team_lead_id": t.team.lead_id if t.team_id else None,
+            "team_lead_id": t.team.lead_id if t.team is not None else None,
             "actor_id": None,
             **extra.get(t.pk, {}),
         }
@@ -274,7 +275,7 @@ def _auto_transition(
     *,
     now: datetime,
     limit: int,
-    condition: Q,
+    condition: Q | Combinable,
     old: str,
     new: str,
     changes: dict[str, Any],

@@ -23,7 +23,6 @@ from agents.selectors import is_agent
 from customers.models import Customer
 from tickets import business_time
 from tickets.models import (
-    ACTIVE_STATUSES,
     BusinessCalendar,
     SLAPolicy,
     Status,
@@ -233,9 +232,7 @@ def tickets_sla_recompute_for_customer(*, customer: Customer) -> int:
     after the customer's transaction committed, whichever path changed the tier (API, admin, CRM
     sync). `tickets.merge.customer_merge` calls it directly for the target. One policy load
     per team, one bulk UPDATE; returns the tickets changed."""
-    tickets = list(
-        Ticket.objects.select_for_update().filter(customer=customer, status__in=sorted(ACTIVE_STATUSES)).order_by("pk")
-    )
+    tickets = list(Ticket.objects.active().select_for_update().filter(customer=customer).order_by("pk"))
     specs: dict[int | None, policies.PolicySpec] = {}
     changed: list[Ticket] = []
     fields: set[str] = set()
@@ -260,7 +257,8 @@ def sla_on_customer_updated(payload: dict[str, Any]) -> None:
     Reads the customer's tier now, so a late or replayed event applies the current tier."""
     if "tier" not in (payload.get("changed") or []):
         return
-    customer = Customer.objects.filter(pk=payload.get("id")).first()
+    customer_id: Any = payload.get("id")
+    customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:  # deleted (or merged away) since: nothing to recompute
         return
     changed = tickets_sla_recompute_for_customer(customer=customer)

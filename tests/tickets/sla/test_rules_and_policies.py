@@ -35,24 +35,6 @@ MON = (2025, 1, 6)
 
 
 @pytest.mark.parametrize(
-    ("priority", "hours"),
-    [
-        pytest.param("critical", 1, id="critical"),
-        pytest.param("high", 4, id="high"),
-        pytest.param("medium", 24, id="medium"),
-        pytest.param("low", 72, id="low"),
-    ],
-)
-def test_sla_hours_by_priority(priority, hours):
-    assert policies.calculate_sla_hours(priority) == hours
-
-
-def test_sla_hours_of_an_unknown_priority_names_the_choices():
-    with pytest.raises(ValueError, match="critical"):
-        policies.calculate_sla_hours("urgent")
-
-
-@pytest.mark.parametrize(
     ("calendar", "start", "end", "minutes"),
     [
         pytest.param(BUSINESS, utc(*MON, 9), utc(2025, 1, 7, 9), 480, id="monday-9-to-tuesday-9-is-8h"),

@@ -1,4 +1,4 @@
-"""Export and bulk-update endpoints (tickets/api/job_views.py)."""
+"""Export and bulk-update endpoints (tickets/api/jobs.py)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('agents', '0003_move_idempotency_key_to_api'),
         ('customers', '0003_customer_email_bounces'),
-        ('tickets', '0007_sla_filter_indexes'),
+        ('tickets', '0009_macros_and_presence'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,4 +1,4 @@
-"""Background-job endpoints (issue 8), wired into tickets/api/urls.py by `job_urlpatterns`:
+"""Background-job endpoints and their serializers, wired into tickets/api/urls.py by `job_urlpatterns`:
 
 - `POST /api/v1/exports/` {"format": "csv"|"jsonl", "filters": {...}} -> 202 with the job;
   `GET /api/v1/exports/` the caller's exports; `GET /api/v1/exports/{id}/` status, progress,
@@ -9,13 +9,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import FileResponse
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,13 +25,102 @@ from rest_framework.views import APIView
 from agents.permissions import IsAgentRole, IsWritingAgent
 from config.exceptions import ApplicationError
 from tickets import bulk, exports
-from tickets.api.job_serializers import (
-    BulkUpdateJobSerializer,
-    BulkUpdateRequestSerializer,
-    ExportJobSerializer,
-    ExportRequestSerializer,
-)
 from tickets.models import BulkUpdateJob, ExportFormat, ExportJob, JobStatus
+
+MAX_ID = 2**63 - 1
+
+
+def _validate_filters(value: dict[str, Any]) -> dict[str, Any]:
+    # PostgreSQL cannot store NUL characters in text or jsonb: refuse them here, not with a 500.
+    if "\\u0000" in json.dumps(value):
+        raise serializers.ValidationError("Must not contain NUL characters.")
+    return value
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=ExportFormat.choices)
+    filters = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text='The ticket list filters, e.g. {"status": "open,pending"}; "ids": [...] narrows to those tickets.',
+    )
+
+    def validate_filters(self, value: dict[str, Any]) -> dict[str, Any]:
+        return _validate_filters(value)
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "format",
+            "filters",
+            "status",
+            "progress",
+            "row_count",
+            "error",
+            "download_url",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_download_url(self, job: ExportJob) -> str | None:
+        if job.status != JobStatus.COMPLETED or not job.file:
+            return None
+        url = reverse("export-download", kwargs={"pk": job.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class BulkUpdateRequestSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, allow_empty=False
+    )
+    filters = serializers.DictField(required=False, help_text="The ticket list filters (instead of ids).")
+    changes = serializers.DictField(help_text="Any of status, priority, assignee (user id or null), tags.")
+
+    def validate_filters(self, value: dict[str, Any]) -> dict[str, Any]:
+        return _validate_filters(value)
+
+    def validate_changes(self, value: dict[str, Any]) -> dict[str, Any]:
+        return _validate_filters(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("ids" in attrs) == ("filters" in attrs):
+            raise serializers.ValidationError({"ids": ["Give either 'ids' or 'filters', not both and not neither."]})
+        return attrs
+
+
+class BulkUpdateJobSerializer(serializers.ModelSerializer):
+    failed = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = BulkUpdateJob
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "total",
+            "processed",
+            "succeeded",
+            "failed",
+            "failures",
+            "changes",
+            "filters",
+            "ticket_ids",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
 
 CONTENT_TYPES = {ExportFormat.CSV: "text/csv", ExportFormat.JSONL: "application/x-ndjson"}
 
@@ -43,7 +133,7 @@ class ExportJobViewSet(
     filter_backends: list[Any] = []
     ordering = ("-created_at", "-id")
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return ExportJob.objects.filter(requested_by=self.request.user)
 
     @extend_schema(request=ExportRequestSerializer, responses={202: ExportJobSerializer})
@@ -78,7 +168,7 @@ class BulkUpdateJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAgentRole]
     filter_backends: list[Any] = []
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return BulkUpdateJob.objects.filter(requested_by=self.request.user)
 
 
