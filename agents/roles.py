@@ -26,6 +26,7 @@ VIEWABLE_MODELS: tuple[str, ...] = (
     "tickets.attachment",
     "tickets.ticketevent",
     "tickets.category",
+    "tickets.ticketfollower",
     "customers.customer",
     "customers.organization",
     "customers.organizationdomain",
@@ -48,6 +49,7 @@ NOTIFICATION_LOG_MODELS: tuple[str, ...] = (
     "notifications.emaillog",
     "notifications.webhookdelivery",
     "notifications.consumerrun",
+    "tickets.inboundmessage",
 )
 # Background jobs an agent starts for themselves (the admin and API scope them to their owner).
 JOB_MODELS: tuple[str, ...] = (
@@ -66,6 +68,8 @@ ADMIN_CONFIG_MODELS: tuple[str, ...] = (
     "django_celery_beat.crontabschedule",
     "django_celery_beat.solarschedule",
     "django_celery_beat.clockedschedule",
+    "tickets.mailbox",
+    "tickets.allowedfolloweraddress",
 )
 # Append-only records written by services: admins may read them, nobody edits them.
 ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry", "tickets.slascanrun")
@@ -79,15 +83,22 @@ def _view() -> set[str]:
     return _perms(VIEWABLE_MODELS, "view")
 
 
-_VIEWER = _view() | _perms(SLA_MODELS + JOB_MODELS + PERSONAL_MODELS, "view")
+# Operations tables (the outbox, deliveries, the email log) are for admins only.
+_VIEWER = _view() | _perms(SLA_MODELS + JOB_MODELS + PERSONAL_MODELS, "view") | {"tickets.view_macro"}
+# Macros: agents keep personal ones (the admin limits them to their own); senior agents and admins
+# also edit the shared ones.
 _AGENT = (
     _VIEWER
     | _perms(PERSONAL_MODELS, "add", "change", "delete")
     | {
+        "tickets.add_macro",
+        "tickets.change_macro",
         "tickets.add_ticket",
         "tickets.change_ticket",
         "tickets.add_comment",
         "tickets.add_attachment",
+        "tickets.add_ticketfollower",
+        "tickets.delete_ticketfollower",
         "tickets.add_exportjob",
         "tickets.add_bulkupdatejob",
     }
@@ -98,6 +109,7 @@ _ADMIN = (
     | _perms(VIEWABLE_MODELS + SLA_MODELS + ADMIN_CONFIG_MODELS, "view", "add", "change", "delete")
     | _perms(NOTIFICATION_LOG_MODELS + JOB_MODELS, "view", "delete")
     | _perms(ADMIN_READ_ONLY_MODELS, "view")
+    | {"tickets.delete_macro"}
 )
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

@@ -41,6 +41,18 @@ SCHEDULES: list[Schedule] = [
         "NOTIFICATIONS_RETENTION_DAYS (90); pending ones are kept.",
     ),
     Schedule(
+        name="Mailbox polling",
+        task="tickets.inbound_poll_all",
+        every_seconds=60,
+        description="Poll every active mailbox over IMAP (one task per mailbox, leased, failing ones back off).",
+    ),
+    Schedule(
+        name="Inbound email purge",
+        task="tickets.inbound_raw_purge",
+        crontab={"minute": "30", "hour": "3"},
+        description="Delete raw inbound messages older than INBOUND_RAW_RETENTION_DAYS (failed ones are kept).",
+    ),
+    Schedule(
         name="SLA breach scan",
         task="tickets.sla_breach_scan",
         every_seconds=60,
@@ -81,6 +93,12 @@ SCHEDULES: list[Schedule] = [
         task="agents.idempotency_key_purge",
         crontab={"minute": "15"},
         description="Forget API Idempotency-Keys older than their retention (IDEMPOTENCY_KEY_TTL_HOURS, 24 h).",
+    ),
+    Schedule(
+        name="Ticket presence purge",
+        task="tickets.presence_purge",
+        crontab={"minute": "25"},
+        description="Forget who had a ticket page open more than an hour ago.",
     ),
 ]
 

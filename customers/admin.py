@@ -46,19 +46,41 @@ class CustomerAdminForm(forms.ModelForm):
 class CustomerAdmin(ServiceErrorsMixin, ModelAdmin):
     form = CustomerAdminForm
     list_display = ("email", "name", "company", "organization", "tier", "created_at")
-    list_filter = ("tier", "email_opt_out")
+    list_filter = ("tier", "email_opt_out", ("email_undeliverable_at", admin.EmptyFieldListFilter))
     list_select_related = ("organization",)
     search_fields = ("email", "name", "company", "crm_id")
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     autocomplete_fields = ("organization",)
-    readonly_fields = ("crm_id", "user", "erased_at", "created_at", "updated_at")
+    readonly_fields = (
+        "crm_id",
+        "user",
+        "erased_at",
+        "created_at",
+        "updated_at",
+        "email_undeliverable_at",
+        "email_undeliverable_reason",
+        "email_soft_bounces",
+    )
     fieldsets = (
         (None, {"fields": ("email", "name", "company", "phone", "tier", "organization", "email_opt_out")}),
+        (
+            "Email delivery (bounces)",
+            {"fields": ("email_undeliverable_at", "email_undeliverable_reason", "email_soft_bounces")},
+        ),
         ("Integration", {"fields": ("crm_id", "user", "metadata"), "classes": ("collapse",)}),
         (None, {"fields": ("erased_at", "created_at", "updated_at")}),
     )
     inlines: tuple = ()
+    actions = ("clear_undeliverable",)
+
+    @admin.action(description="Clear 'undeliverable' (the address works again)", permissions=["change"])
+    def clear_undeliverable(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
+        cleared = 0
+        for customer in queryset.filter(email_undeliverable_at__isnull=False):
+            services.customer_email_clear_undeliverable(customer=customer, actor=request.user)
+            cleared += 1
+        self.message_user(request, f"{cleared} address(es) cleared: mail to them resumes.")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Customer]:
         return super().get_queryset(request).select_related("organization", "user")

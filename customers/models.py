@@ -71,6 +71,12 @@ class Customer(models.Model):
         help_text="Portal login, when the customer has one.",
     )
     email_opt_out = models.BooleanField(default=False, help_text="No non-essential mail.")
+    # Bounces (tickets/inbound/bounces.py): a hard bounce stops all mail to the address until cleared.
+    email_undeliverable_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set by a hard bounce: no mail is sent until this is cleared."
+    )
+    email_undeliverable_reason = models.CharField(max_length=500, blank=True)
+    email_soft_bounces = models.PositiveIntegerField(default=0, help_text="Temporary delivery failures seen.")
     erased_at = models.DateTimeField(null=True, blank=True, help_text="When personal data was erased (GDPR).")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

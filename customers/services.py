@@ -267,6 +267,19 @@ def organization_delete(*, organization: Organization, actor: AbstractBaseUser |
     organization.delete()
 
 
+@transaction.atomic
+def customer_email_clear_undeliverable(*, customer: Customer, actor: Any = None) -> Customer:
+    """An admin confirmed the address works again (after a hard bounce): mail resumes, the
+    bounce counters reset."""
+    customer.email_undeliverable_at = None
+    customer.email_undeliverable_reason = ""
+    customer.email_soft_bounces = 0
+    customer.save(
+        update_fields=["email_undeliverable_at", "email_undeliverable_reason", "email_soft_bounces", "updated_at"]
+    )
+    return customer
+
+
 # --- GDPR erasure of the profile (tickets/gdpr.py orchestrates the whole erasure) ----------------
 
 ERASED_TEXT = "[erased]"

@@ -84,6 +84,7 @@ def _plan(event: OutboxEvent) -> None:
                 body_text=rendered.text,
                 body_html=rendered.html,
                 headers=rendered.headers,
+                attachments=list(mail.attachments),
                 message_id=rendered.message_id,
             )
         )

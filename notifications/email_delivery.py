@@ -54,6 +54,7 @@ def email_send_pending(*, event_id: Any = None, limit: int | None = None) -> int
             html=log.body_html,
             message_id=log.message_id,
             headers=log.headers,
+            attachments=log.attachments,
         )
         for log in logs
     ]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 
@@ -35,6 +36,7 @@ SUBJECTS: dict[str, str] = {
     "escalated": "Escalated: {title}",
 }
 TEMPLATE_DIR = "notifications/email"
+AUTO_REPLY_TEMPLATES = frozenset({"ticket_created"})  # sent automatically in answer to a message
 
 
 def _domain() -> str:
@@ -76,6 +78,10 @@ def render(mail: Mail, *, event_id: str) -> Rendered:
     text = render_to_string(f"{TEMPLATE_DIR}/{mail.template}.txt", context)
     html = render_to_string(f"{TEMPLATE_DIR}/{mail.template}.html", context)
     headers: dict[str, str] = {}
+    if mail.context.get("reply_to"):
+        headers["Reply-To"] = str(mail.context["reply_to"])
+    if mail.template in AUTO_REPLY_TEMPLATES:  # RFC 3834: an automatic answer to the customer's mail
+        headers["Auto-Submitted"] = "auto-replied"
     if mail.ticket_id and mail.template == "ticket_created":
         message_id = thread_root_id(mail.ticket_id)
     else:
@@ -84,22 +90,38 @@ def render(mail: Mail, *, event_id: str) -> Rendered:
         )
         if mail.ticket_id:
             root = thread_root_id(mail.ticket_id)
-            headers = {"In-Reply-To": root, "References": root}
+            headers.update({"In-Reply-To": root, "References": root})
     return Rendered(subject=subject, text=text, html=html, message_id=message_id, headers=headers)
 
 
 def build_message(
-    *, recipient: str, subject: str, text: str, html: str, message_id: str, headers: dict[str, str]
+    *,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str,
+    headers: dict[str, str],
+    attachments: Sequence[dict[str, Any]] = (),
 ) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient],
-        headers={"Message-ID": message_id, **headers, "Auto-Submitted": "auto-generated"},
+        headers={"Message-ID": message_id, "Auto-Submitted": "auto-generated", **headers},
     )
     if html:
         message.attach_alternative(html, "text/html")
+    for item in attachments:
+        # Files are read from the default storage when the mail is sent; a file erased since is left out.
+        try:
+            with default_storage.open(item["file"], "rb") as handle:
+                content = handle.read()
+        except (FileNotFoundError, OSError):
+            logger.warning("attachment %s is gone; the mail is sent without it", item.get("file"))
+            continue
+        message.attach(item.get("filename") or "file", content, item.get("content_type") or None)
     return message
 
 

@@ -68,6 +68,11 @@ class EmailLog(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
+    attachments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Files sent with the mail: [{"file": <storage name>, "filename", "content_type"}, ...].',
+    )
     message_id = models.CharField(max_length=255, help_text="The RFC 5322 Message-ID header we set.")
     status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)

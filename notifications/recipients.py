@@ -23,6 +23,8 @@ class Mail:
     essential: bool
     ticket_id: int | None
     context: dict[str, Any] = field(default_factory=dict)
+    # Files on the default storage to attach: [{"file": name, "filename", "content_type"}, ...].
+    attachments: tuple[dict[str, Any], ...] = ()
 
 
 Resolver = Callable[[str, dict[str, Any]], list[Mail]]

@@ -3,6 +3,9 @@ every ticket change (lock, event, outbox; a customer reply reopens a waiting tic
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -44,17 +47,21 @@ def comment_add(
     is_internal: bool = False,
     channel: str = Channel.WEB,
     email_message_id: str = "",
+    files: Sequence[UploadedFile] = (),
 ) -> Comment:
-    """Add a public reply or an internal note.
+    """Add a public reply or an internal note, with its files (`files`: each checked against the
+    size and type limits first, so one bad file refuses the whole message, naming the file).
 
     - `actor` an agent: an agent reply (or note). `customer` (with or without a portal `actor`):
       a customer reply, never internal.
     - A customer reply on a pending or resolved ticket reopens it.
+    - The outbox event lists the files, so a public reply's email carries them.
     """
     try:
         body = validators.validate_body(body)
     except ValidationError as exc:
         raise ValidationError({"body": exc.messages}) from exc
+    validators.validate_attachments(files)
     from_agent = customer is None and is_agent(actor)
     if customer is None and not from_agent:
         raise ApplicationError("Only agents or the ticket's customer can comment.", code="forbidden", http_status=403)
@@ -77,6 +84,12 @@ def comment_add(
         kind=EventKind.COMMENTED,
         new={"comment_id": comment.pk, "is_internal": is_internal},
     )
+    attachments = []
+    for upload in files:
+        try:
+            attachments.append(attachment_add(ticket=ticket, file=upload, actor=actor, comment=comment))
+        except ValidationError as exc:
+            raise ValidationError({"files": [f"{upload.name}: {' '.join(exc.messages)}"]}) from exc
     fields: list[str] = []
     if from_agent and not is_internal and ticket.first_responded_at is None:
         ticket.first_responded_at = comment.created_at
@@ -98,6 +111,7 @@ def comment_add(
                 "from_customer": customer is not None,
                 "channel": comment.channel,
                 "created_at": comment.created_at,
+                "attachments": [attachment_payload(a) for a in attachments],
             },
             "actor_id": actor_id(actor),
         },
@@ -127,3 +141,15 @@ def attachment_add(*, ticket: Ticket, file: UploadedFile, actor: Actor, comment:
         ticket, actor=actor, kind=EventKind.ATTACHED, new={"attachment_id": attachment.pk, "name": attachment.filename}
     )
     return attachment
+
+
+def attachment_payload(attachment: Attachment) -> dict[str, Any]:
+    """An attachment in outbox events: `file` is its name on the default storage (the email
+    sender reads it from there)."""
+    return {
+        "id": attachment.pk,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "file": attachment.file.name,
+    }

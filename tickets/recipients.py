@@ -13,13 +13,14 @@ Internal notes never produce customer mail. Erased customers (GDPR) get no mail 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth import get_user_model
 
 from notifications import recipients
 from notifications.recipients import Mail
-from tickets.models import Status, Ticket
+from tickets.models import Mailbox, Status, Ticket
 
 # event -> the templates it may produce (for documentation and the admin)
 EMAIL_TEMPLATES: dict[str, tuple[str, ...]] = {
@@ -54,23 +55,42 @@ def _user(user_id: int | None, *known: Any):
     return get_user_model().objects.filter(pk=user_id, is_active=True).first()
 
 
+def _deliverable(customer: Any) -> bool:
+    """Erased customers (GDPR) and hard-bounced addresses (until an admin clears them) get no mail."""
+    return bool(customer.email) and customer.erased_at is None and customer.email_undeliverable_at is None
+
+
+def _reply_to(ticket: Any, context: dict[str, Any]) -> None:
+    """Replies go to the mailbox the ticket came in through (its address is the Reply-To)."""
+    mailbox_id = ((ticket.metadata or {}).get("email") or {}).get("mailbox_id")
+    if mailbox_id and "reply_to" not in context:
+        context["reply_to"] = Mailbox.objects.filter(pk=mailbox_id).values_list("address", flat=True).first() or ""
+
+
 def _customer_mail(template: str, ticket: Any, context: dict[str, Any]) -> list[Mail]:
     customer = ticket.customer
-    if not customer.email or customer.erased_at is not None:
-        return []
     essential = template not in NON_ESSENTIAL_TEMPLATES
-    if customer.email_opt_out and not essential:
-        return []
-    return [
-        Mail(
-            template=template,
-            recipient=customer.email,
-            recipient_name=customer.name or customer.email,
-            essential=essential,
-            ticket_id=ticket.pk,
-            context=context,
+    if template == "ticket_created" and ((ticket.metadata or {}).get("email") or {}).get("acknowledge") is False:
+        return []  # the mailbox it came through sends no acknowledgement
+    mails: list[Mail] = []
+    _reply_to(ticket, context)
+    if _deliverable(customer) and not (customer.email_opt_out and not essential):
+        mails.append(
+            Mail(
+                template=template,
+                recipient=customer.email,
+                recipient_name=customer.name or customer.email,
+                essential=essential,
+                ticket_id=ticket.pk,
+                context=context,
+            )
         )
-    ]
+    if template == "agent_reply":  # followers receive the public replies too
+        for follower in ticket.followers.select_related("customer"):
+            if follower.email == customer.email or (follower.customer and not _deliverable(follower.customer)):
+                continue
+            mails.append(Mail(template, follower.email, follower.email, True, ticket.pk, context))
+    return mails
 
 
 def _staff_mail(template: str, user: Any, ticket: Any, context: dict[str, Any]) -> list[Mail]:
@@ -108,7 +128,12 @@ def _comment_added(ticket: Any, payload: dict[str, Any], context: dict[str, Any]
     if comment.get("is_internal"):
         return []  # internal notes never reach customers
     if not comment.get("from_customer"):
-        return _customer_mail("agent_reply", ticket, context)
+        files = tuple(
+            {"file": a["file"], "filename": a.get("filename") or "file", "content_type": a.get("content_type", "")}
+            for a in comment.get("attachments") or ()
+            if isinstance(a, dict) and a.get("file")
+        )
+        return [replace(mail, attachments=files) for mail in _customer_mail("agent_reply", ticket, context)]
     if ticket.assignee is not None:
         return _staff_mail("customer_reply", ticket.assignee, ticket, context)
     team = ticket.team

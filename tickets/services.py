@@ -111,7 +111,7 @@ def ticket_create(
 
     ticket = Ticket(
         title=cleaned["title"],
-        description=(description or "").strip(),
+        description=validators.normalize_text(description),
         priority=cleaned["priority"],
         category=cleaned["category"],
         tags=cleaned["tags"],
@@ -159,7 +159,7 @@ def ticket_update(
         "tags": validators.normalize_tags,
         "metadata": validators.validate_metadata,
         "category": _resolve_category,
-        "description": lambda v: (v or "").strip(),
+        "description": validators.normalize_text,
         "external_id": lambda v: v or None,
         "team": lambda v: v,
     }

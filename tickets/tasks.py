@@ -79,3 +79,45 @@ def auto_close_task() -> dict[str, int]:
     from tickets.sla.scans import tickets_auto_close
 
     return tickets_auto_close()
+
+
+# --- inbound email (tickets/inbound/polling.py) ---------------------------------------------------
+
+
+@shared_task(name="tickets.inbound_poll_all")
+def inbound_poll_all_task() -> int:
+    """Beat, every minute: one poll task per active mailbox that is due (not backing off, not leased)."""
+    from tickets.inbound.polling import mailboxes_due
+
+    ids = mailboxes_due()
+    for mailbox_id in ids:
+        inbound_poll_mailbox_task.delay(mailbox_id)
+    return len(ids)
+
+
+@shared_task(name="tickets.inbound_poll_mailbox", soft_time_limit=240, time_limit=280)
+def inbound_poll_mailbox_task(mailbox_id: int) -> int:
+    """Poll one mailbox (the lease keeps a second worker out; failures back off on the row)."""
+    from tickets.inbound.polling import mailbox_poll
+
+    return mailbox_poll(mailbox_id=mailbox_id).processed
+
+
+@shared_task(name="tickets.inbound_raw_purge")
+def inbound_raw_purge_task() -> int:
+    """Beat, daily: delete raw inbound messages past INBOUND_RAW_RETENTION_DAYS (failed ones are kept)."""
+    from tickets.inbound.polling import inbound_raw_purge
+
+    return inbound_raw_purge()
+
+
+# --- ticket page presence (tickets/live/) ----------------------------------------------------------
+
+
+@shared_task(name="tickets.presence_purge")
+def presence_purge_task() -> int:
+    """Beat, hourly: forget who viewed which ticket more than an hour ago (presence rows stop
+    counting after PRESENCE_TTL anyway; this keeps the table small)."""
+    from tickets.live.services import presence_purge
+
+    return presence_purge()

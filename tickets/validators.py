@@ -82,10 +82,16 @@ def validate_metadata(value: Any) -> dict[str, Any]:
 
 
 def validate_body(value: str) -> str:
-    body = (value or "").strip()
+    body = normalize_text(value)
     if not body:
         raise ValidationError("The message must not be empty.", code="required")
     return body
+
+
+def normalize_text(value: str | None) -> str:
+    """Multi-line text as stored: line endings as `\n` (browsers post `\r\n`), outer whitespace
+    trimmed. Comparing normalised values is what keeps an untouched save from writing a change."""
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def validate_attachment(*, size: int, content_type: str) -> None:
@@ -107,3 +113,16 @@ def validate_transition(old: str, new: str) -> str:
             f"Cannot change status from '{old}' to '{new}'; allowed: {allowed}.", code="invalid_transition"
         )
     return new
+
+
+def validate_attachments(files: Any) -> None:
+    """Every file within the limits, or one error naming each bad file (field `files`)."""
+    errors = []
+    for upload in files:
+        content_type = getattr(upload, "content_type", None) or "application/octet-stream"
+        try:
+            validate_attachment(size=upload.size or 0, content_type=content_type)
+        except ValidationError as exc:
+            errors.append(f"{upload.name}: {' '.join(exc.messages)}")
+    if errors:
+        raise ValidationError({"files": errors}, code="invalid_file")

@@ -293,6 +293,18 @@ ATTACHMENT_ALLOWED_TYPES = env.list(
     ],
 )
 
+# --- inbound email (tickets/inbound/) -------------------------------------------------------
+# Fernet key(s) for secrets stored in the database (mailbox passwords, OAuth2 tokens); comma-separated,
+# the first encrypts, all decrypt (rotation). Unset: derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+INBOUND_RATE_LIMIT = env.int("INBOUND_RATE_LIMIT", default=20)  # messages per sender per window
+INBOUND_RATE_WINDOW_SECONDS = env.int("INBOUND_RATE_WINDOW_SECONDS", default=600)
+INBOUND_POLL_BATCH = env.int("INBOUND_POLL_BATCH", default=50)  # messages per mailbox per poll
+INBOUND_POLL_LEASE_SECONDS = env.int("INBOUND_POLL_LEASE_SECONDS", default=300)
+INBOUND_MAX_ATTEMPTS = env.int("INBOUND_MAX_ATTEMPTS", default=5)  # automatic tries of a failing message
+INBOUND_IMAP_TIMEOUT = env.float("INBOUND_IMAP_TIMEOUT", default=30.0)
+INBOUND_RAW_RETENTION_DAYS = env.int("INBOUND_RAW_RETENTION_DAYS", default=90)
+
 # --- background jobs (tickets/jobs.py, tickets/gdpr.py, customers/crm.py) ------------------
 # Closed tickets older than RETENTION_DAYS are deleted (or anonymised, RETENTION_MODE) by a daily beat job.
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=730)

@@ -79,6 +79,22 @@ class CustomerViewSet(ServiceModelViewSet):
             {"customer": customer.pk, "email": customer.email, "role": CUSTOMER_ROLE}, status=status.HTTP_201_CREATED
         )
 
+    @extend_schema(
+        summary="Clear a hard-bounced address (admins): mail to it resumes",
+        request=None,
+        responses={200: CustomerSerializer, **ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="clear-undeliverable",
+        permission_classes=[IsAdminRole],
+        filterset_class=None,
+    )
+    def clear_undeliverable(self, request, pk=None):  # type: ignore[no-untyped-def]
+        customer = services.customer_email_clear_undeliverable(customer=self.get_object(), actor=request.user)
+        return Response(CustomerSerializer(customer).data)
+
 
 @crud_schema(
     noun="an organisation", plural="organisations", read=OrganizationSerializer, create=OrganizationWriteSerializer

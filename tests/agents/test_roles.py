@@ -35,6 +35,7 @@ EXPECTED: dict[str, tuple[set[str], set[str], set[str], set[str]]] = {
     "django_celery_beat.crontabschedule": (set(), set(), set(), {V, A, C, D}),
     "django_celery_beat.intervalschedule": (set(), set(), set(), {V, A, C, D}),
     "customers.gdprauditentry": (set(), set(), set(), {V}),
+    "tickets.macro": ({V}, {V, A, C}, {V, A, C}, {V, A, C, D}),
     "tickets.slascanrun": (set(), set(), set(), {V}),
 }
 
@@ -69,7 +70,7 @@ def test_every_project_model_is_covered_by_the_admin_role():
     """A model added later without a line in agents/roles.py fails here."""
     from django.apps import apps
 
-    ignored = {"api.idempotencykey"}  # internal plumbing, no admin page
+    ignored = {"api.idempotencykey", "tickets.ticketpresence"}  # internal plumbing, no admin page
     project = {
         m._meta.label_lower
         for m in apps.get_models()

@@ -52,7 +52,30 @@ def _user(make_agent) -> models.Model:
     return make_agent().user
 
 
+def _mailbox(make_agent) -> models.Model:
+    from tickets.models import Mailbox
+
+    return Mailbox.objects.create(name="Smoke", address="smoke@helpdesk.test", imap_host="imap", username="u")
+
+
+def _inbound_message(make_agent) -> models.Model:
+    return baker.make("tickets.InboundMessage", status="failed", message_id="<smoke@x>", reason="smoke")
+
+
+def _follower(make_agent) -> models.Model:
+    ticket = baker.make_recipe("tests.tickets.ticket")
+    return baker.make("tickets.TicketFollower", ticket=ticket, email="f@acme.example")
+
+
+def _allowed_follower(make_agent) -> models.Model:
+    return baker.make("tickets.AllowedFollowerAddress", pattern="@partner.example")
+
+
 BUILDERS: dict[str, Callable[..., models.Model]] = {
+    "tickets.Mailbox": _mailbox,
+    "tickets.InboundMessage": _inbound_message,
+    "tickets.TicketFollower": _follower,
+    "tickets.AllowedFollowerAddress": _allowed_follower,
     "agents.Agent": _agent,
     "agents.User": _user,
     "agents.ApiKey": _api_key,

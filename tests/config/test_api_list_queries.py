@@ -12,6 +12,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from model_bakery import baker
@@ -19,7 +20,7 @@ from model_bakery import baker
 from agents.models import Role
 from agents.services import api_key_create
 from tickets.comments import comment_add
-from tickets.models import BulkUpdateJob, ExportJob
+from tickets.models import BulkUpdateJob, ExportJob, InboundMessage, Macro, Mailbox, TicketFollower
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +93,20 @@ def _exports(world, n: int) -> None:
     baker.make(ExportJob, requested_by=world.agent.user, format="csv", _quantity=n)
 
 
+def _macros(world, n: int) -> None:
+    team = baker.make_recipe("tests.agents.team")
+    for i in range(n):
+        Macro.objects.create(name=f"macro {i}", body="x", set_team=team, set_assignee=world.agent.user)
+    Macro.objects.create(name="someone else's", body="x", owner=baker.make("agents.User", email="o@x.example"))
+
+
+def _attachments(world, n: int) -> None:
+    _tickets(world, 1)
+    for i in range(n):
+        upload = SimpleUploadedFile(f"f{i}.txt", b"x", content_type="text/plain")
+        comment_add(ticket=world.first, body=f"file {i}", actor=world.agent.user, files=[upload])
+
+
 def _bulk_job(world, n: int) -> None:
     world.first = baker.make(
         BulkUpdateJob, requested_by=world.agent.user, ticket_ids=list(range(1, n + 1)), changes={"priority": "high"}
@@ -110,6 +125,20 @@ def _view_tickets(world, n: int) -> None:
 
     baker.make_recipe("tests.tickets.ticket", customer=world.customer_a, _quantity=n)
     world.first = saved_view_create(actor=world.agent.user, name="all active work")
+
+
+def _mailboxes(world, n: int) -> None:
+    for i in range(n):
+        Mailbox.objects.create(name=f"box {i}", address=f"box{i}@helpdesk.test", imap_host="imap", username="u")
+
+
+def _inbound_messages(world, n: int) -> None:
+    baker.make(InboundMessage, status="ticket", message_id=iter(f"<m{i}@x>" for i in range(n)), _quantity=n)
+
+
+def _followers(world, n: int) -> None:
+    _tickets(world, 1)
+    baker.make(TicketFollower, ticket=world.first, email=iter(f"f{i}@acme.example" for i in range(n)), _quantity=n)
 
 
 # (id, url, client fixture, setup, exact queries, list route name or None for a detail page).
@@ -153,6 +182,15 @@ ENDPOINTS: list[tuple[str, str, str, Callable, int | dict[str, int], str | None]
     ("saved-views", "/api/v1/views/", "api_agent", _views, 3, "savedview-list"),
     # + the view (scoped), + the page of its tickets
     ("saved-view-tickets", "/api/v1/views/{first}/tickets/", "api_agent", _view_tickets, 4, "savedview-tickets"),
+    # + the page
+    ("mailboxes", "/api/v1/mailboxes/", "api_admin", _mailboxes, 3, "mailbox-list"),
+    ("inbound-messages", "/api/v1/inbound-messages/", "api_admin", _inbound_messages, 3, "inbound-message-list"),
+    # + the ticket (scoped), + the followers (unpaged: a ticket has a handful)
+    ("followers", "/api/v1/tickets/{first}/followers/", "api_agent", _followers, 4, "ticket-followers"),
+    # + the macros the caller may use (team, assignee and owner joined); one list, no pagination
+    ("macros", "/api/v1/macros/", "api_agent", _macros, 3, "macro-list"),
+    # + the ticket (scoped), + its files (each with its message, for the internal-note rule)
+    ("attachments", "/api/v1/tickets/{first}/attachments/", "api_agent", _attachments, 4, None),
     # + the job (bulk jobs have no list: a job is polled at the URL its POST returned)
     ("bulk-job", "/api/v1/bulk-jobs/{first}/", "api_agent", _bulk_job, 3, None),
 ]

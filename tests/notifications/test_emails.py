@@ -293,8 +293,9 @@ def test_recipients_are_found_in_one_query(event, extra, agent, team, ticket, dj
     ticket.team = team
     ticket.save(update_fields=["assignee", "team"])
     payload = {"ticket": {"id": ticket.pk}, "actor_id": None, **extra}
+    agent_reply = extra.get("comment", {}).get("is_internal") is False  # + the ticket's followers
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2 if agent_reply else 1):
         mails = email_recipients(event, payload)
 
     assert len(mails) == 1

@@ -107,3 +107,22 @@ def test_bulk_tickets_get_the_due_times_ticket_sla_apply_gives():
     for ticket in bulk:
         stored = {name: getattr(ticket, name) for name in sla_services.DUE_FIELDS}
         assert sla_services.ticket_sla_apply(ticket=ticket) == [], (ticket.pk, stored)
+
+
+def test_demo_desk_has_macros_files_and_every_sla_state():
+    from django.utils import timezone
+
+    from tickets.models import Attachment
+    from tickets.models.macros import Macro
+    from tickets.sla import rules
+
+    _seed("--email", "boss@helpdesk.local", "--password", "s3cret-demo-pass")
+
+    assert Macro.objects.filter(owner__isnull=True).count() == 4
+    assert Macro.objects.filter(owner__email="boss@helpdesk.local").count() == 1
+    assert set(Attachment.objects.values_list("filename", flat=True)) == {"export-worker.log", "screenshot.png"}
+    assert Attachment.objects.filter(comment__is_internal=True).exists()
+    now = timezone.now()
+    states = {rules.sla_state(t, now=now) for t in Ticket.objects.all()}
+    assert {"ok", "at_risk", "breached"} <= states
+    assert Ticket.objects.filter(status=Status.PENDING, sla_paused_at__isnull=False).exists()

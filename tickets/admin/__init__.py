@@ -7,9 +7,21 @@ export/bulk jobs (jobs.py), and the ticket lists on the customer and organisatio
 
 from django.contrib import admin
 
-from tickets.admin import categories, customers, jobs, saved_views, sla, tickets
+from tickets.admin import categories, customers, jobs, macros, saved_views, sla, tickets
+from tickets.followers import admin as followers_admin
+from tickets.inbound import admin as inbound_admin
 
-__all__ = ["categories", "customers", "jobs", "saved_views", "sla", "tickets"]
+__all__ = [
+    "categories",
+    "customers",
+    "followers_admin",
+    "inbound_admin",
+    "jobs",
+    "macros",
+    "saved_views",
+    "sla",
+    "tickets",
+]
 
 # The home page is the dashboard (UNFOLD["DASHBOARD_CALLBACK"] fills it: tickets/admin/dashboard.py).
 admin.site.index_template = "tickets/admin/dashboard.html"

@@ -1,19 +1,17 @@
-"""The queue's filters (status with "active work" as the default, assignee) and the action bar's
-extra fields. The paginator that never counts a million rows is config/admin_tools.py's."""
+"""The queue's status filter (with "active work" as the default) and queue links. The assignee
+filter and the action bar's fields are the ticket page's (ticket_page.py); the paginator that never
+counts a million rows is config/admin_tools.py's."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
-from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
-from agents.models import Agent
-from tickets.models import ACTIVE_STATUSES, Priority, Status, Ticket
+from tickets.models import Status, Ticket
 
 # The position of the SLA column in TicketAdmin.list_display (the admin's `o=` is 1-based).
 SLA_COLUMN = "8"
@@ -27,30 +25,6 @@ def queue_url(**params: str) -> str:
 
 
 # --- filters ---------------------------------------------------------------------------------
-
-
-class AssigneeFilter(admin.SimpleListFilter):
-    title = "assignee"
-    parameter_name = "assignee"
-
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        # People only: API-key service users have an agent profile but no admin login.
-        agents = (
-            Agent.objects.select_related("user")
-            .filter(user__is_active=True, user__is_staff=True)
-            .order_by("user__email")
-        )
-        return [("me", "Mine"), ("none", "Unassigned"), *((str(a.user_id), str(a.user)) for a in agents)]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-        value = self.value()
-        if value == "me":
-            return queryset.filter(assignee=request.user)
-        if value == "none":
-            return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(assignee_id=int(value))
-        return queryset
 
 
 class QueueStatusFilter(admin.SimpleListFilter):
@@ -93,14 +67,4 @@ class QueueStatusFilter(admin.SimpleListFilter):
             return queryset
         if value in Status.values:
             return queryset.filter(status=value)
-        return queryset.filter(status__in=sorted(ACTIVE_STATUSES))
-
-
-# --- forms -----------------------------------------------------------------------------------
-
-
-class TicketActionForm(helpers.ActionForm):
-    """The action bar: pick an action and, for "change status/priority", the new value."""
-
-    status = forms.ChoiceField(choices=[("", "— new status —"), *Status.choices], required=False)
-    priority = forms.ChoiceField(choices=[("", "— new priority —"), *Priority.choices], required=False)
+        return queryset.active()

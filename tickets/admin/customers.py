@@ -118,7 +118,7 @@ admin.site.unregister(Organization)
 @admin.register(Customer)
 class CustomerAdmin(customers_admin.CustomerAdmin):
     inlines = (*customers_admin.CustomerAdmin.inlines, CustomerTicketInline)
-    actions = (gdpr_export, gdpr_erase)
+    actions = (*customers_admin.CustomerAdmin.actions, gdpr_export, gdpr_erase)
 
 
 @admin.register(Organization)

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from unfold.admin import StackedInline, TabularInline
 
 from agents.models import Agent
 from config.admin_tools import (
@@ -17,7 +18,7 @@ from config.admin_tools import (
     ReadOnlyInlineMixin,
 )
 from tickets import validators
-from tickets.models import Attachment, Comment, Priority, Status, Ticket, TicketEvent
+from tickets.models import Attachment, Comment, Macro, Priority, Status, Ticket, TicketEvent
 
 # --- filters ---------------------------------------------------------------------------------
 
@@ -54,6 +55,9 @@ class TicketActionForm(helpers.ActionForm):
 
     status = forms.ChoiceField(choices=[("", "— new status —"), *Status.choices], required=False)
     priority = forms.ChoiceField(choices=[("", "— new priority —"), *Priority.choices], required=False)
+    macro = forms.ModelChoiceField(
+        queryset=Macro.objects.filter(is_active=True, owner__isnull=True), required=False, empty_label="— macro —"
+    )
 
 
 class TicketAdminForm(forms.ModelForm):
@@ -108,7 +112,7 @@ class CommentInlineForm(forms.ModelForm):
 # --- inlines ---------------------------------------------------------------------------------
 
 
-class CommentInline(admin.StackedInline):
+class CommentInline(StackedInline):
     """The conversation. Existing messages are read-only; the empty form at the bottom writes a
     public reply or, ticked, an internal note, through comment_add."""
 
@@ -131,7 +135,7 @@ class CommentInline(admin.StackedInline):
         return False
 
 
-class AttachmentInline(ReadOnlyInlineMixin, admin.TabularInline):
+class AttachmentInline(ReadOnlyInlineMixin, TabularInline):
     """Files on the ticket, read-only (uploads arrive through the API and inbound email)."""
 
     model = Attachment
@@ -142,7 +146,7 @@ class AttachmentInline(ReadOnlyInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("uploaded_by", "comment")
 
 
-class TicketEventInline(ReadOnlyInlineMixin, admin.TabularInline):
+class TicketEventInline(ReadOnlyInlineMixin, TabularInline):
     """The audit trail, read-only."""
 
     model = TicketEvent

@@ -15,140 +15,37 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
-from unfold.admin import ModelAdmin, StackedInline, TabularInline
+from unfold.admin import ModelAdmin
 
-from config.admin_tools import EstimatedCountPaginator, ReadOnlyInlineMixin, ServiceErrorsMixin
-from tickets import comments, services, validators
+from config.admin_tools import EstimatedCountPaginator, ServiceErrorsMixin
+from tickets import comments, services
 from tickets.admin.actions import TicketBulkActionsMixin
 from tickets.admin.badges import sla_badge
-from tickets.admin.changelist import AssigneeFilter, QueueStatusFilter, TicketActionForm
+from tickets.admin.changelist import QueueStatusFilter
 from tickets.admin.columns import TicketColumnsMixin
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
 from tickets.admin.reports import reports_view
 from tickets.admin.saved_views import SavedViewFilter, current_view, save_as_view_url
 from tickets.admin.sla import SLAStatusFilter
-from tickets.models import Attachment, Channel, Comment, Ticket, TicketEvent
+from tickets.admin.ticket_page import (
+    AssigneeFilter,
+    AttachmentInline,
+    CommentInline,
+    TicketActionForm,
+    TicketAdminForm,
+    TicketEventInline,
+)
+from tickets.admin.workspace import TicketWorkspaceMixin, apply_macro
+from tickets.concurrency import ticket_lock_fresh
+from tickets.models import Channel, Comment, Ticket
 from tickets.saved_views import ORDERINGS
 from tickets.search import ticket_search
-
-# --- forms -----------------------------------------------------------------------------------
-
-
-class TagsField(forms.CharField):
-    """Tags edited as "billing, vip"; validated and normalised by the shared validator."""
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return ", ".join(value)
-        return value
-
-    def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value)
-        return validators.normalize_tags([t for t in (p.strip() for p in text.split(",")) if t])
-
-
-class TicketAdminForm(forms.ModelForm):
-    tags = TagsField(required=False, help_text="Comma-separated, e.g. billing, vip.")
-
-    class Meta:
-        model = Ticket
-        fields = (
-            "title",
-            "description",
-            "status",
-            "priority",
-            "category",
-            "tags",
-            "customer",
-            "team",
-            "assignee",
-            "external_id",
-            "metadata",
-        )
-
-    def clean_title(self) -> str:
-        return validators.validate_title(self.cleaned_data["title"])
-
-    def clean_priority(self) -> str:
-        return validators.validate_priority(self.cleaned_data["priority"])
-
-    def clean_status(self) -> str:
-        # Before _post_clean, self.instance still holds the saved status (open for a new ticket).
-        return validators.validate_transition(self.instance.status, self.cleaned_data["status"])
-
-    def clean_metadata(self) -> dict:
-        return validators.validate_metadata(self.cleaned_data["metadata"])
-
-    def clean_external_id(self) -> str | None:
-        return self.cleaned_data["external_id"] or None
-
-
-class CommentInlineForm(forms.ModelForm):
-    class Meta:
-        model = Comment
-        fields = ("body", "is_internal")
-        widgets = {"body": forms.Textarea(attrs={"rows": 4, "cols": 80})}
-        labels = {"body": "Message", "is_internal": "Internal note (agents only)"}
-
-    def clean_body(self) -> str:
-        return validators.validate_body(self.cleaned_data["body"])
-
-
-# --- inlines ---------------------------------------------------------------------------------
-
-
-class CommentInline(StackedInline):
-    """The conversation. Existing messages are read-only; the empty form at the bottom writes a
-    public reply or, ticked, an internal note, through comment_add."""
-
-    model = Comment
-    form = CommentInlineForm
-    fields = ("body", "is_internal", "author", "customer", "channel", "created_at")
-    readonly_fields = ("author", "customer", "channel", "created_at")
-    extra = 1
-    can_delete = False
-    verbose_name = "message"
-    verbose_name_plural = "conversation (write a reply or an internal note below)"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
-        return super().get_queryset(request).select_related("author", "customer")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class AttachmentInline(ReadOnlyInlineMixin, TabularInline):
-    """Files on the ticket, read-only (uploads arrive through the API and inbound email)."""
-
-    model = Attachment
-    fields = ("filename", "content_type", "size", "comment", "uploaded_by", "created_at")
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
-        return super().get_queryset(request).select_related("uploaded_by", "comment")
-
-
-class TicketEventInline(ReadOnlyInlineMixin, TabularInline):
-    """The audit trail, read-only."""
-
-    model = TicketEvent
-    fields = ("created_at", "actor", "kind", "field", "old_value", "new_value", "note")
-    readonly_fields = fields
-    verbose_name = "event"
-    verbose_name_plural = "history"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[TicketEvent]:
-        return super().get_queryset(request).select_related("actor")
-
 
 # --- tickets ---------------------------------------------------------------------------------
 
 
 @admin.register(Ticket)
-class TicketAdmin(TicketColumnsMixin, TicketBulkActionsMixin, ServiceErrorsMixin, ModelAdmin):
+class TicketAdmin(TicketWorkspaceMixin, TicketColumnsMixin, TicketBulkActionsMixin, ServiceErrorsMixin, ModelAdmin):
     """The form validates what it can (title, priority, transition); a rule only the service can
     check (a concurrent change) rolls the whole save back and is shown as an error."""
 
@@ -197,6 +94,7 @@ class TicketAdmin(TicketColumnsMixin, TicketBulkActionsMixin, ServiceErrorsMixin
         "change_status",
         "change_priority",
         "close_tickets",
+        apply_macro,
         export_tickets_csv,
         export_tickets_jsonl,
         retention_dry_run,
@@ -272,6 +170,11 @@ class TicketAdmin(TicketColumnsMixin, TicketBulkActionsMixin, ServiceErrorsMixin
     def save_model(self, request: HttpRequest, obj: Ticket, form: TicketAdminForm, change: bool) -> None:
         data = form.cleaned_data
         if change:
+            # The form carries the version it was rendered with: a stale save is refused (and
+            # rolled back) with what changed and who changed it.
+            version = request.POST.get("_version")
+            if version is not None and version.isdigit():
+                ticket_lock_fresh(ticket=obj, expected_version=int(version))
             updatable = {*services.UPDATABLE_FIELDS, "status", "assignee"}
             changes = {field: data[field] for field in form.changed_data if field in updatable}
             if changes:

@@ -14,9 +14,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.models import AssignmentStrategy, Team
+from agents.selectors import CUSTOMER_ROLE, user_role
 from config.api.serializers import StrictFieldsMixin
 from customers.models import Customer
 from tickets import validators
+from tickets.api.attachments import AttachmentSerializer
 from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent
 from tickets.sla import rules
 
@@ -116,6 +118,24 @@ class TicketSerializer(serializers.ModelSerializer):
         return None if remaining is None else math.floor(remaining.total_seconds())
 
 
+class TicketDetailSerializer(TicketSerializer):
+    """One ticket read on its own: with its files (a customer's without internal notes' files)."""
+
+    attachments = serializers.SerializerMethodField()
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "attachments"]
+        read_only_fields = fields
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, ticket: Ticket) -> list[dict[str, Any]]:
+        request = self.context.get("request")
+        rows = ticket.attachments.select_related("comment").order_by("created_at", "id")
+        if request is not None and user_role(request.user) == CUSTOMER_ROLE:
+            rows = rows.exclude(comment__is_internal=True)
+        return AttachmentSerializer(rows, many=True).data
+
+
 class _TicketWriteBase(StrictFieldsMixin, serializers.Serializer):
     # The shared rule runs here too, so every bad field is named in one 400 (the service re-checks).
     title = serializers.CharField(max_length=200, trim_whitespace=False, validators=[validators.validate_title])
@@ -197,6 +217,7 @@ class TicketAssignSerializer(StrictFieldsMixin, serializers.Serializer):
 class CommentSerializer(serializers.ModelSerializer):
     author_name = serializers.SerializerMethodField()
     from_customer = serializers.BooleanField(source="is_from_customer", read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Comment
@@ -210,6 +231,7 @@ class CommentSerializer(serializers.ModelSerializer):
             "customer",
             "from_customer",
             "channel",
+            "attachments",
             "created_at",
         ]
         read_only_fields = fields

@@ -4,15 +4,21 @@ then the router's."""
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from tickets.api.attachments import AttachmentDownloadView, TicketAttachmentsView
 from tickets.api.gdpr import gdpr_urlpatterns
 from tickets.api.jobs import job_urlpatterns
+from tickets.api.macros import ApplyMacroView, MacroPreviewView, MacroViewSet
 from tickets.api.reports import ReportDimensionView, ReportTotalsView
 from tickets.api.saved_views import SavedViewViewSet
 from tickets.api.views import CommentViewSet, TicketEventViewSet, TicketViewSet
+from tickets.inbound.api import FollowerViewSet, InboundMessageViewSet, MailboxViewSet
 
 router = SimpleRouter()
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("views", SavedViewViewSet, basename="savedview")
+router.register("mailboxes", MailboxViewSet, basename="mailbox")
+router.register("inbound-messages", InboundMessageViewSet, basename="inbound-message")
+router.register("macros", MacroViewSet, basename="macro")
 
 urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this list
     *job_urlpatterns,  # tickets/bulk/ before the router's tickets/{id}/; exports/, bulk-jobs/
@@ -22,7 +28,21 @@ urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this lis
         CommentViewSet.as_view({"get": "list", "post": "create"}),
         name="ticket-comments",
     ),
+    path("tickets/<str:ticket_pk>/attachments/", TicketAttachmentsView.as_view(), name="ticket-attachments"),
+    path("tickets/<str:ticket_pk>/apply-macro/", ApplyMacroView.as_view(), name="ticket-apply-macro"),
+    path("tickets/<str:ticket_pk>/macros/<int:pk>/preview/", MacroPreviewView.as_view(), name="ticket-macro-preview"),
+    path("attachments/<int:pk>/download/", AttachmentDownloadView.as_view(), name="attachment-download"),
     path("tickets/<str:ticket_pk>/events/", TicketEventViewSet.as_view({"get": "list"}), name="ticket-events"),
     path("reports/", ReportTotalsView.as_view(), name="reports-list"),
     path("reports/<str:dimension>/", ReportDimensionView.as_view(), name="report-dimension"),
+    path(
+        "tickets/<str:ticket_pk>/followers/",
+        FollowerViewSet.as_view({"get": "list", "post": "create"}),
+        name="ticket-followers",
+    ),
+    path(
+        "tickets/<str:ticket_pk>/followers/<int:pk>/",
+        FollowerViewSet.as_view({"delete": "destroy"}),
+        name="ticket-follower",
+    ),
 ] + router.urls

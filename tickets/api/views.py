@@ -36,6 +36,7 @@ from tickets.api.serializers import (
     TicketCreateSerializer,
     TicketCustomerCreateSerializer,
     TicketCustomerUpdateSerializer,
+    TicketDetailSerializer,
     TicketEventSerializer,
     TicketSerializer,
     TicketUpdateSerializer,
@@ -97,7 +98,7 @@ def _ticket_response(ticket: Ticket, *, status_code: int = status.HTTP_200_OK, *
     list=extend_schema(summary="List tickets in your scope", responses={200: TicketSerializer(many=True), **ERRORS}),
     retrieve=extend_schema(
         summary="Read a ticket",
-        responses={200: TicketSerializer, 304: OpenApiResponse(description="Not modified"), **ERRORS},
+        responses={200: TicketDetailSerializer, 304: OpenApiResponse(description="Not modified"), **ERRORS},
     ),
     create=extend_schema(
         summary="Open a ticket",
@@ -179,7 +180,9 @@ class TicketViewSet(
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
             response["ETag"] = ticket_etag(ticket)
             return response
-        return _ticket_response(ticket)
+        response = Response(TicketDetailSerializer(ticket, context={"request": request}).data)
+        response["ETag"] = ticket_etag(ticket)
+        return response
 
     def create(self, request, *args, **kwargs):
         return idempotent(request, lambda: self._create(request))

@@ -1,105 +1,318 @@
-"""Inbound email: an RFC 822 message becomes a customer reply on its ticket, or a new ticket.
+"""Processing one inbound message — the same for IMAP polling, the ESP webhook and
+`manage.py inbound_email`.
 
-Matching a reply to its ticket: ``[#123]`` in the subject, else ``<ticket-123...@EMAIL_MESSAGE_ID_DOMAIN>``
-in In-Reply-To/References (the ids our outgoing mail carries). A reply is added only when the
-sender is the ticket's customer; anybody else (or an unknown ticket) opens a new ticket, so nobody
-can write into someone else's conversation by guessing a number. Auto-replies (Auto-Submitted,
-Precedence: bulk/auto_reply/list) are dropped to avoid mail loops, and a Message-ID seen before is
-ignored (providers redeliver)."""
+Exactly once: the message's InboundMessage row (unique Message-ID, unique mailbox/UIDVALIDITY/UID)
+is written in the same transaction as the ticket or reply; a message already recorded is a
+duplicate and changes nothing. A message that cannot be processed is recorded as failed with its
+raw source and the reason (listed in the admin, retried from there) and the caller reports it
+upstream (IMAP leaves it unseen, the webhook answers 500, the pipe exits 75).
+
+Who is writing, on a thread (``[#id]`` in the subject, or our Message-ID in In-Reply-To/References):
+the ticket's customer or a follower → a public reply; an agent → a public reply by that agent
+(first line ``#note``: an internal note); anybody else → a new ticket. Bounces mark the address,
+auto-replies are recorded and never answered, a sender over the rate limit is stopped."""
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
-from email.message import EmailMessage
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from agents.selectors import is_agent
 from customers.models import Customer
-from notifications.mime import is_automatic, message_parse, message_sender, message_text
-from tickets.comments import comment_add
-from tickets.models import Channel, Comment, Ticket
+from tickets.comments import attachment_add, comment_add
+from tickets.followers.services import follower_add
+from tickets.inbound.bounces import bounce_apply, sender_over_rate_limit
+from tickets.inbound.parsing import ParsedMessage, message_parse_full, synthetic_message_id
+from tickets.models import Channel, Comment, EventKind, Ticket, TicketEvent
+from tickets.models.followers import FollowerSource, TicketFollower
+from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
 from tickets.services import ticket_create
 
 logger = logging.getLogger(__name__)
 
-SUBJECT_REFERENCE = re.compile(r"\[#(\d+)\]")
+NOTE_MARKER = "#note"
+MAX_FOLLOWERS_PER_MESSAGE = 20
+EXIT_TEMPFAIL = 75  # sysexits.h: the MTA keeps the message and retries
 
 
 @dataclass(frozen=True)
 class InboundResult:
-    action: str  # "reply", "ticket", "ignored"
+    action: str  # an InboundStatus value, or "duplicate"
     ticket_id: int | None = None
     comment_id: int | None = None
     reason: str = ""
+    record_id: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.action == InboundStatus.FAILED
 
 
-def _thread_reference(message: EmailMessage) -> int | None:
-    domain = re.escape(settings.EMAIL_MESSAGE_ID_DOMAIN)
-    pattern = re.compile(rf"<ticket-(\d+)(?:\.[^@>]*)?@{domain}>")
-    for header in ("In-Reply-To", "References"):
-        match = pattern.search(str(message.get(header, "")))
-        if match:
-            return int(match.group(1))
-    return None
+@dataclass
+class _Outcome:
+    status: str
+    ticket: Ticket | None = None
+    comment: Comment | None = None
+    reason: str = ""
 
 
-def _ticket_reference(message: EmailMessage) -> int | None:
-    match = SUBJECT_REFERENCE.search(str(message.get("Subject", "")))
-    if match:
-        return int(match.group(1))
-    return _thread_reference(message)
+def _own_addresses() -> set[str]:
+    from email.utils import parseaddr
+
+    addresses = {address.lower() for address in Mailbox.objects.values_list("address", flat=True)}
+    addresses.add(parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower())
+    return addresses
 
 
-def inbound_email_process(*, raw: bytes) -> InboundResult:
-    """Turn one raw message into a reply or a ticket (tickets.services does the writes)."""
-    message = message_parse(raw)
-    _name, sender = message_sender(message)
-    message_id = str(message.get("Message-ID", "")).strip()[:255]
-    if not sender or "@" not in sender:
-        return InboundResult("ignored", reason="no sender address")
-    if is_automatic(message):
-        return InboundResult("ignored", reason="automatic message")
-    if message_id and (
-        Comment.objects.filter(email_message_id=message_id).exists()
-        or Ticket.objects.filter(metadata__email_message_id=message_id).exists()
-    ):
-        return InboundResult("ignored", reason="already processed")
-    body = message_text(message)
-    subject = SUBJECT_REFERENCE.sub("", str(message.get("Subject", ""))).strip()
-    subject = re.sub(r"^((re|fwd?|aw|sv)\s*:\s*)+", "", subject, flags=re.IGNORECASE).strip()
+def _mailbox_for(parsed: ParsedMessage, mailbox: Mailbox | None) -> Mailbox | None:
+    """The receiving mailbox: the one polled, else the one whose address the message was sent to."""
+    if mailbox is not None or not parsed.to:
+        return mailbox
+    return Mailbox.objects.select_related("team", "category").filter(address__in=parsed.to).first()
 
-    ticket_id = _ticket_reference(message)
-    if ticket_id is not None:
-        ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
-        if ticket is not None and ticket.customer.email.lower() == sender:
-            if not body:
-                return InboundResult("ignored", ticket_id=ticket.pk, reason="empty reply")
-            comment = comment_add(
+
+def _save_attachments(ticket: Ticket, comment: Comment | None, parsed: ParsedMessage, actor) -> list[str]:
+    """Attachments through the attachment service and its limits; a refused one is skipped with a
+    note in the ticket's audit trail, never a failed message."""
+    skipped: list[str] = []
+    for part in parsed.attachments:
+        upload = SimpleUploadedFile(part.filename, part.payload, content_type=part.content_type)
+        try:
+            attachment_add(ticket=ticket, file=upload, actor=actor, comment=comment)
+        except ValidationError as exc:
+            reason = "; ".join(exc.messages)
+            skipped.append(f"{part.filename}: {reason}")
+            TicketEvent.objects.create(
                 ticket=ticket,
-                body=body,
-                customer=ticket.customer,
-                channel=Channel.EMAIL,
-                email_message_id=message_id,
+                kind=EventKind.ATTACHED,
+                note=f"Email attachment '{part.filename}' not saved: {reason}"[:255],
+                new_value={"skipped": part.filename, "size": len(part.payload)},
             )
-            return InboundResult("reply", ticket_id=ticket.pk, comment_id=comment.pk)
-        logger.info("inbound mail from %s names ticket %s of another customer: new ticket", sender, ticket_id)
+    return skipped
 
-    customer = Customer.objects.filter(email__iexact=sender).first()
-    try:
-        ticket = ticket_create(
-            actor=None,
-            title=(subject or "(no subject)")[:200],
-            description=body,
-            customer=customer,
-            customer_email=None if customer else sender,
-            customer_name=_name[:200],
-            channel=Channel.EMAIL,
-            metadata={"email_message_id": message_id} if message_id else None,
+
+def _add_followers(ticket: Ticket, parsed: ParsedMessage, own: set[str]) -> list[str]:
+    """Cc addresses become followers where allowed; the rest are noted."""
+    skipped: list[str] = []
+    candidates = [a for a in parsed.cc if a not in own and a not in parsed.to and a != parsed.sender]
+    for address in candidates[:MAX_FOLLOWERS_PER_MESSAGE]:
+        if address == ticket.customer.email:
+            continue
+        try:
+            follower_add(ticket=ticket, email=address, actor=None, source=FollowerSource.EMAIL_CC)
+        except ValidationError as exc:
+            skipped.append(f"{address}: {'; '.join(exc.messages)}")
+    return skipped
+
+
+def _agent_for(sender: str):
+    user = get_user_model().objects.filter(email__iexact=sender, is_active=True).first()
+    return user if user is not None and is_agent(user) else None
+
+
+def _reply(ticket: Ticket, parsed: ParsedMessage, own: set[str]) -> _Outcome | None:
+    """A reply on `ticket` by its customer, a follower or an agent; None when the sender is none of them."""
+    body = parsed.reply_text
+    actor = None
+    customer = None
+    internal = False
+    if parsed.sender == ticket.customer.email.lower():
+        customer = ticket.customer
+    else:
+        actor = _agent_for(parsed.sender)
+        if actor is None:
+            follower = (
+                TicketFollower.objects.select_related("customer")
+                .filter(ticket=ticket, email=parsed.sender, customer__isnull=False)
+                .first()
+            )
+            if follower is None:
+                return None
+            customer = follower.customer
+        else:
+            first, _, rest = body.partition("\n")
+            if first.strip().lower() == NOTE_MARKER:
+                internal, body = True, rest.strip()
+    if not body and parsed.attachments:
+        body = "(attachments only)"
+    if not body:
+        return _Outcome(InboundStatus.IGNORED, ticket=ticket, reason="empty reply")
+    comment = comment_add(
+        ticket=ticket,
+        body=body,
+        actor=actor,
+        customer=customer,
+        is_internal=internal,
+        channel=Channel.EMAIL,
+        email_message_id=parsed.message_id,
+    )
+    notes = _save_attachments(ticket, comment, parsed, actor)
+    if not internal:
+        notes += _add_followers(ticket, parsed, own)
+    status = InboundStatus.NOTE if internal else InboundStatus.REPLY
+    return _Outcome(status, ticket=ticket, comment=comment, reason="\n".join(notes))
+
+
+def _new_ticket(parsed: ParsedMessage, mailbox: Mailbox | None, own: set[str]) -> _Outcome:
+    customer = Customer.objects.filter(email=parsed.sender).first()
+    metadata = {}
+    if mailbox is not None:
+        metadata["email"] = {"mailbox_id": mailbox.pk, "acknowledge": mailbox.send_acknowledgement}
+    ticket = ticket_create(
+        actor=None,
+        title=parsed.title,
+        description=parsed.text or "(empty message)",
+        customer=customer,
+        customer_email=None if customer else parsed.sender,
+        customer_name=parsed.sender_name,
+        channel=Channel.EMAIL,
+        metadata=metadata,
+        team=mailbox.team if mailbox is not None else None,
+        category=mailbox.category if mailbox is not None else None,
+    )
+    notes = _save_attachments(ticket, None, parsed, None)
+    notes += _add_followers(ticket, parsed, own)
+    return _Outcome(InboundStatus.TICKET, ticket=ticket, reason="\n".join(notes))
+
+
+def _route(parsed: ParsedMessage, mailbox: Mailbox | None) -> _Outcome:
+    if parsed.bounce is not None:
+        return _Outcome(InboundStatus.BOUNCE, reason=bounce_apply(bounce=parsed.bounce))
+    if not parsed.sender or "@" not in parsed.sender:
+        return _Outcome(InboundStatus.IGNORED, reason="no sender address")
+    own = _own_addresses()
+    if parsed.sender in own:
+        return _Outcome(InboundStatus.IGNORED, reason="sent by one of our own addresses (loop)")
+    if sender_over_rate_limit(sender=parsed.sender):
+        logger.warning("inbound mail from %s over the rate limit: a mail loop? not processed", parsed.sender)
+        return _Outcome(
+            InboundStatus.RATE_LIMITED,
+            reason=f"more than {settings.INBOUND_RATE_LIMIT} messages from {parsed.sender} within "
+            f"{settings.INBOUND_RATE_WINDOW_SECONDS // 60} minutes: mail loop stopped",
         )
-    except ValidationError as exc:
-        logger.warning("inbound mail from %s refused: %s", sender, exc)
-        return InboundResult("ignored", reason="; ".join(exc.messages))
-    return InboundResult("ticket", ticket_id=ticket.pk)
+    ticket = None
+    if parsed.ticket_ref is not None:
+        ticket = Ticket.objects.select_related("customer").filter(pk=parsed.ticket_ref).first()
+    if parsed.is_auto_reply:
+        return _Outcome(InboundStatus.AUTO_REPLY, ticket=ticket, reason="automatic reply: recorded, not answered")
+    if ticket is not None:
+        outcome = _reply(ticket, parsed, own)
+        if outcome is not None:
+            return outcome
+        logger.info("inbound mail from %s names ticket %s it may not write to: new ticket", parsed.sender, ticket.pk)
+    return _new_ticket(parsed, _mailbox_for(parsed, mailbox), own)
+
+
+def _record_failure(*, message_id: str, raw: bytes, reason: str, mailbox, uidvalidity, uid, source) -> InboundResult:
+    record = InboundMessage.objects.filter(message_id=message_id).first()
+    if record is None:
+        record = InboundMessage(message_id=message_id, attempts=0)
+        record.raw.save("message.eml", ContentFile(raw), save=False)
+    record.mailbox = mailbox or record.mailbox
+    record.uidvalidity = uidvalidity if uidvalidity is not None else record.uidvalidity
+    record.uid = uid if uid is not None else record.uid
+    record.source = source
+    record.status = InboundStatus.FAILED
+    record.reason = reason[:5000]
+    record.attempts += 1
+    record.processed_at = None
+    try:
+        record.save()
+    except IntegrityError:  # recorded meanwhile by another worker
+        logger.warning("inbound message %s: could not record the failure: %s", message_id, reason)
+    return InboundResult(InboundStatus.FAILED, reason=reason, record_id=record.pk)
+
+
+def inbound_email_process(
+    *,
+    raw: bytes,
+    mailbox: Mailbox | None = None,
+    uidvalidity: int | None = None,
+    uid: int | None = None,
+    source: str = "pipe",
+) -> InboundResult:
+    """Process one raw message (never raises: a failure is recorded and returned as `failed`)."""
+    try:
+        parsed = message_parse_full(raw)
+    except Exception as exc:
+        logger.exception("inbound message could not be parsed")
+        return _record_failure(
+            message_id=synthetic_message_id(raw),
+            raw=raw,
+            reason=f"unparseable message: {type(exc).__name__}: {exc}",
+            mailbox=mailbox,
+            uidvalidity=uidvalidity,
+            uid=uid,
+            source=source,
+        )
+    try:
+        with transaction.atomic():
+            record = InboundMessage.objects.select_for_update().filter(message_id=parsed.message_id).first()
+            if record is not None and record.status != InboundStatus.FAILED:
+                return InboundResult(
+                    "duplicate", ticket_id=record.ticket_id, reason="already processed", record_id=record.pk
+                )
+            if record is None:
+                record = InboundMessage(message_id=parsed.message_id, attempts=0)
+                record.raw.save("message.eml", ContentFile(raw), save=False)
+            outcome = _route(parsed, mailbox)
+            record.mailbox = mailbox or _mailbox_for(parsed, None)
+            record.uidvalidity, record.uid, record.source = uidvalidity, uid, source
+            record.sender, record.subject = parsed.sender[:254], parsed.subject[:255]
+            record.body_html = parsed.html
+            record.status, record.reason = outcome.status, outcome.reason
+            record.ticket, record.comment = outcome.ticket, outcome.comment
+            record.attempts += 1
+            record.processed_at = timezone.now()
+            record.save()
+    except IntegrityError:
+        if InboundMessage.objects.filter(message_id=parsed.message_id).exclude(status=InboundStatus.FAILED).exists():
+            return InboundResult("duplicate", reason="already processed (concurrently)")
+        logger.exception("inbound message %s failed", parsed.message_id)
+        reason = "a database constraint refused the message"
+        return _record_failure(
+            message_id=parsed.message_id, raw=raw, reason=reason, mailbox=mailbox, uidvalidity=uidvalidity,
+            uid=uid, source=source,
+        )  # fmt: skip
+    except Exception as exc:
+        logger.exception("inbound message %s failed", parsed.message_id)
+        if isinstance(exc, ValidationError):
+            reason = (
+                "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items())
+                if hasattr(exc, "error_dict")
+                else "; ".join(exc.messages)
+            )
+        else:
+            reason = f"{type(exc).__name__}: {exc}"
+        return _record_failure(
+            message_id=parsed.message_id, raw=raw, reason=reason, mailbox=mailbox, uidvalidity=uidvalidity,
+            uid=uid, source=source,
+        )  # fmt: skip
+    return InboundResult(
+        outcome.status,
+        ticket_id=outcome.ticket.pk if outcome.ticket else None,
+        comment_id=outcome.comment.pk if outcome.comment else None,
+        reason=outcome.reason,
+        record_id=record.pk,
+    )
+
+
+def inbound_message_retry(*, record: InboundMessage) -> InboundResult:
+    """Process a failed message again from its stored raw source (the admin's "retry")."""
+    if record.status != InboundStatus.FAILED:
+        raise ValidationError({"status": ["Only failed messages can be retried."]})
+    if not record.raw:
+        raise ValidationError({"raw": ["The raw message is no longer stored (retention)."]})
+    with record.raw.open("rb") as handle:
+        raw = handle.read()
+    return inbound_email_process(
+        raw=raw, mailbox=record.mailbox, uidvalidity=record.uidvalidity, uid=record.uid, source=record.source
+    )

@@ -1,9 +1,13 @@
 """The tickets app's models, one module per concept: tickets.py (tickets, their conversation and
 audit trail, categories, the lifecycle), jobs.py (export and bulk jobs), sla.py (calendars,
-policies, the log of SLA scan runs), saved_views.py (saved views). Invariants that need no other
-model live there as constraints and choices; every state change goes through the services."""
+policies, the log of SLA scan runs), saved_views.py (saved views), macros.py (canned responses that
+act), presence.py (who has a ticket page open), inbound.py (mailboxes and inbound messages),
+followers.py (ticket followers). Invariants that need no other model live there as constraints and
+choices; every state change goes through the services."""
 
 from agents.models import Priority
+from tickets.models.followers import AllowedFollowerAddress, FollowerSource, TicketFollower
+from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
 from tickets.models.jobs import (
     BackgroundJob,
     BulkUpdateJob,
@@ -11,6 +15,8 @@ from tickets.models.jobs import (
     ExportJob,
     JobStatus,
 )
+from tickets.models.macros import Macro, Visibility
+from tickets.models.presence import TicketPresence
 from tickets.models.saved_views import SavedView, ViewOrdering, ViewVisibility
 from tickets.models.sla import (
     BusinessCalendar,
@@ -48,6 +54,7 @@ __all__ = [
     "DONE_STATUSES",
     "NEXT_PRIORITY",
     "PRIORITY_RANK",
+    "AllowedFollowerAddress",
     "Attachment",
     "BackgroundJob",
     "BulkUpdateJob",
@@ -58,8 +65,13 @@ __all__ = [
     "EventKind",
     "ExportFormat",
     "ExportJob",
+    "FollowerSource",
     "Holiday",
+    "InboundMessage",
+    "InboundStatus",
     "JobStatus",
+    "Macro",
+    "Mailbox",
     "Priority",
     "SLAPolicy",
     "SLAScanKind",
@@ -69,9 +81,12 @@ __all__ = [
     "Status",
     "Ticket",
     "TicketEvent",
+    "TicketFollower",
+    "TicketPresence",
     "TicketQuerySet",
     "ViewOrdering",
     "ViewVisibility",
+    "Visibility",
     "active_q",
     "default_working_hours",
     "urgent_q",

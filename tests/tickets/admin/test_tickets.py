@@ -74,8 +74,9 @@ def test_changelist_renders_for_every_role_in_bounded_queries(
 ):
     login(role)
     _make_tickets(count, customer_a)
-    # 12: the sidebar's role and saved views, and the saved-view filter's list, are 3 more.
-    with django_assert_max_num_queries(12):
+    # 13: the action bar's macro list; the sidebar's role and saved views, and the saved-view
+    # filter's list, are 3 more.
+    with django_assert_max_num_queries(13):
         response = client.get(CHANGELIST)
     assert response.status_code == 200
     assert response.context["cl"].result_count == count
@@ -251,7 +252,7 @@ def test_assign_to_me_refuses_a_superuser_without_agent_profile(client, customer
     assert Ticket.objects.get().assignee is None
 
 
-# --- the change page ----------------------------------------------------------------------------
+# --- the details form (?details=1; the ticket page itself: test_workspace.py) -------------------
 
 
 @pytest.mark.parametrize("role", Role.values)
@@ -263,7 +264,7 @@ def test_change_page_renders_for_every_role_in_bounded_queries(
     for n in range(replies):
         comments.comment_add(ticket=ticket, actor=agent.user, body=f"Reply {n}", is_internal=n % 2 == 1)
     with django_assert_max_num_queries(12):
-        response = client.get(change_url(ticket))
+        response = client.get(f"{change_url(ticket)}?details=1")
     assert response.status_code == 200
     assert "Reply 0" in response.content.decode()
 
@@ -370,7 +371,7 @@ def test_add_ticket_through_the_service(client, login, customer_a):
 
 def test_viewer_can_look_but_not_change(client, login, ticket):
     login(Role.VIEWER)
-    page = client.get(change_url(ticket))
+    page = client.get(f"{change_url(ticket)}?details=1")
     assert page.status_code == 200
     assert page.context["has_change_permission"] is False
     response = client.post(change_url(ticket), _change_post(ticket, title="Changed by viewer"))
@@ -469,7 +470,7 @@ def test_change_page_lists_attachments_read_only(client, login, ticket, agent):
     comments.attachment_add(
         ticket=ticket, actor=agent.user, file=SimpleUploadedFile("error-log.txt", b"boom", content_type="text/plain")
     )
-    page = client.get(change_url(ticket)).content.decode()
+    page = client.get(f"{change_url(ticket)}?details=1").content.decode()
     assert "error-log.txt" in page
     assert "text/plain" in page
 
@@ -606,8 +607,9 @@ def test_changelist_search_in_bounded_queries_for_common_and_rare_words(
     tickets = _make_tickets(3, customer_a, title="Refund please")
     for walk_from in (10_000, 0):  # rare word (ids inlined), common word (index walk)
         monkeypatch.setattr(search, "SEARCH_WALK_FROM", walk_from)
-        # 15: the sidebar reads the caller's role and saved views, the filter lists saved views.
-        with django_assert_max_num_queries(15):
+        # 16: the action bar's macro list; the sidebar reads the caller's role and saved views, the
+        # filter lists saved views.
+        with django_assert_max_num_queries(16):
             response = client.get(CHANGELIST, {"q": "refund"})
         assert {t.pk for t in response.context["cl"].result_list} == {t.pk for t in tickets}
 

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tickets.models import Comment, Status, Ticket
+from tickets.models import Comment, InboundMessage, Status, Ticket
 
 POSTMARK_URL = "/anymail/postmark/inbound/"
 MAILGUN_URL = "/anymail/mailgun/inbound/"
@@ -75,7 +75,7 @@ def test_a_new_message_posted_by_the_esp_opens_a_ticket(client, webhook_secret, 
     ticket = Ticket.objects.select_related("customer").get()
     assert (ticket.title, ticket.description, ticket.channel) == ("Printer on fire", "Help!", "email")
     assert (ticket.customer.email, ticket.customer.name) == ("carol@new.example", "Carol")
-    assert ticket.metadata == {"email_message_id": "<c1@mail>"}
+    assert InboundMessage.objects.get(message_id="<c1@mail>").ticket == ticket
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from tickets.inbound.services import inbound_email_process
-from tickets.models import Comment, Status, Ticket
+from tickets.models import Comment, InboundMessage, Status, Ticket
 
 
 def _raw(*, sender, subject, body="Hello there", message_id="<m1@mail.example>", html=False, **headers) -> bytes:
@@ -84,7 +84,8 @@ def test_a_new_message_opens_a_ticket_for_a_new_customer(mailoutbox, django_capt
     assert ticket.description == "Help me"
     assert ticket.channel == "email"
     assert ticket.customer.email == "carol@new.example"
-    assert ticket.metadata == {"email_message_id": "<m1@mail.example>"}
+    assert ticket.metadata == {}
+    assert InboundMessage.objects.get(message_id="<m1@mail.example>").ticket == ticket
     assert [m.to for m in mailoutbox if "received" in m.subject] == [["carol@new.example"]]
 
 
@@ -106,25 +107,30 @@ def test_a_redelivered_message_is_processed_once(ticket):
     assert inbound_email_process(raw=raw).reason == "already processed"
     new = _raw(sender="dave@new.example", subject="New", message_id="<new@mail.example>")
     assert inbound_email_process(raw=new).action == "ticket"
-    assert inbound_email_process(raw=new).action == "ignored"
+    assert inbound_email_process(raw=new).action == "duplicate"
     assert Comment.objects.count() == 1
+    assert Ticket.objects.count() == 2
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("headers", "reason"),
+    ("headers", "action", "reason"),
     [
-        pytest.param({"Auto_Submitted": "auto-replied"}, "automatic message", id="auto-submitted"),
-        pytest.param({"Precedence": "bulk"}, "automatic message", id="precedence-bulk"),
-        pytest.param({"sender": "not-an-address"}, "no sender address", id="no-sender"),
+        pytest.param(
+            {"Auto_Submitted": "auto-replied"}, "auto_reply", "automatic reply: recorded, not answered", id="auto"
+        ),
+        pytest.param({"Precedence": "bulk"}, "auto_reply", "automatic reply: recorded, not answered", id="bulk"),
+        pytest.param({"X_Autoreply": "yes"}, "auto_reply", "automatic reply: recorded, not answered", id="x-auto"),
+        pytest.param({"sender": "not-an-address"}, "ignored", "no sender address", id="no-sender"),
     ],
 )
-def test_automatic_and_senderless_messages_are_ignored(headers, reason):
+def test_automatic_and_senderless_messages_are_recorded_not_answered(headers, action, reason):
     sender = headers.pop("sender", "eve@new.example")
 
-    result = inbound_email_process(raw=_raw(sender=sender, subject="Out of office", **headers))
+    result = inbound_email_process(raw=_raw(sender=sender, subject="Your request", **headers))
 
-    assert (result.action, result.reason) == ("ignored", reason)
+    assert (result.action, result.reason) == (action, reason)
+    assert InboundMessage.objects.get().status == action
     assert Ticket.objects.count() == 0
 
 
@@ -138,12 +144,15 @@ def test_an_empty_reply_is_ignored(ticket):
 
 
 @pytest.mark.django_db
-def test_a_message_that_cannot_become_a_ticket_is_ignored_with_the_reason():
+def test_a_message_that_cannot_become_a_ticket_is_kept_as_failed_with_the_reason():
     result = inbound_email_process(raw=_raw(sender="x@-bad-.example", subject="Broken sender"))
 
-    assert result.action == "ignored"
+    assert result.action == "failed"
     assert "valid email" in result.reason
     assert Ticket.objects.count() == 0
+    record = InboundMessage.objects.get()
+    assert (record.status, record.sender, record.attempts) == ("failed", "", 1)
+    assert record.raw.read().startswith(b"From: x@-bad-.example")
 
 
 @pytest.mark.django_db

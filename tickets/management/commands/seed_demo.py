@@ -32,6 +32,7 @@ from customers.models import Customer, Organization, Tier
 from customers.services import customer_create, organization_create
 from tickets import business_time, comments
 from tickets import services as ticket_services
+from tickets.management.commands._demo_workspace import demo_attachments, demo_macros, demo_sla_states
 from tickets.models import Category, Channel, Priority, Status, Ticket
 from tickets.sla import policies
 from tickets.sla import services as sla_services
@@ -214,17 +215,23 @@ class Command(BaseCommand):
                 or customer_create(email=email, name=name, company=company, phone=phone, actor=admin)
             )
         rng = random.Random(7)
+        tickets = []
         for n, (title, category, priority, customer_idx, status, assignee_idx) in enumerate(TICKETS):
-            self._demo_ticket(
-                rng,
-                n,
-                title=title,
-                category=category,
-                priority=priority,
-                customer=customers[customer_idx],
-                status=status,
-                assignee=agents[assignee_idx].user if assignee_idx is not None else None,
+            tickets.append(
+                self._demo_ticket(
+                    rng,
+                    n,
+                    title=title,
+                    category=category,
+                    priority=priority,
+                    customer=customers[customer_idx],
+                    status=status,
+                    assignee=agents[assignee_idx].user if assignee_idx is not None else None,
+                )
             )
+        macros = demo_macros(admin=admin)
+        files = demo_attachments(tickets=[t for t in tickets if t.status == Status.IN_PROGRESS])
+        demo_sla_states(tickets=[Ticket.objects.get(pk=t.pk) for t in tickets])
         return {
             "teams": len(teams),
             "categories": len(CATEGORIES),
@@ -232,6 +239,8 @@ class Command(BaseCommand):
             "organisations": len(ORGANIZATIONS),
             "customers": len(customers),
             "tickets": len(TICKETS),
+            "macros": macros,
+            "attachments": files,
         }
 
     def _demo_ticket(

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('agents', '0002_add_idempotency_key'),
         ('customers', '0002_gdpr_audit_and_crm_sync'),
-        ('tickets', '0008_sla_scan_runs'),
+        ('tickets', '0010_mailboxes_inbound_messages_followers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

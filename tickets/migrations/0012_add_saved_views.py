@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agents', '0002_add_idempotency_key'),
-        ('tickets', '0009_add_sla_due_at_and_resolved_index'),
+        ('tickets', '0011_add_sla_due_at_and_resolved_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,304 @@
+"""The ticket page agents work in: one conversation timeline, a composer (reply or internal note,
+files, macros), the properties, the SLA and the customer, live updates and presence.
+
+Mixed into TicketAdmin: an existing ticket's change page is this page (the stock form stays at
+`?details=1` for title, description and the rest). Every write goes through a service that checks
+the version the page was rendered with (tickets/workspace.py): a stale write is refused, the draft
+is kept and the page shows what changed and who changed it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from agents.models import Agent, Team
+from config.exceptions import ApplicationError
+from tickets import validators
+from tickets.concurrency import StaleTicketError
+from tickets.live import views as live_views
+from tickets.live.selectors import viewers_of
+from tickets.macros.selectors import macro_get, macro_list
+from tickets.macros.services import macro_apply, macro_preview
+from tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket, TicketEvent
+from tickets.models.macros import Macro
+from tickets.sla import rules as sla
+from tickets.timeline import timeline
+from tickets.workspace import SEND_AND_SET, ticket_properties_save, ticket_reply
+
+SERVICE_ERRORS = (ValidationError, ApplicationError)
+TEMPLATE = "admin/tickets/ticket/workspace.html"
+BADGE_LABELS = {"ok": "On track", "at_risk": "At risk", "breached": "Breached", "paused": "Paused"}
+
+
+def error_text(exc: Exception) -> str:
+    if isinstance(exc, ApplicationError):
+        return exc.message
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(getattr(exc, "messages", [str(exc)]))
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def sla_panel(ticket: Ticket, *, now: Any) -> dict[str, Any]:
+    state = sla.sla_state(ticket, now=now)
+    paused = ticket.status == Status.PENDING and ticket.sla_paused_at is not None
+    targets = []
+    for label, due, met in (
+        ("First response", ticket.first_response_due_at, ticket.first_responded_at),
+        ("Resolution", ticket.resolution_due_at, ticket.resolved_at),
+    ):
+        if due is None:
+            continue
+        targets.append(
+            {
+                "label": label,
+                "due": due,
+                "met": met,
+                "overdue": met is None and due <= now,
+                "paused": paused and label == "Resolution",
+            }
+        )
+    if paused and state == "ok":
+        state = "paused"
+    return {
+        "state": state,
+        "label": BADGE_LABELS.get(state, "No target running"),
+        "targets": targets,
+        "paused_since": ticket.sla_paused_at if paused else None,
+        "breached_at": ticket.sla_breached_at,
+    }
+
+
+class TicketWorkspaceMixin:
+    """Adds the ticket page and its endpoints to TicketAdmin."""
+
+    admin_site: Any
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        own = [
+            path("<path:object_id>/reply/", wrap(self.reply_view), name="tickets_ticket_reply"),
+            path("<path:object_id>/properties/", wrap(self.properties_view), name="tickets_ticket_properties"),
+            path(
+                "<path:object_id>/macro-preview/<int:macro_id>/",
+                wrap(self.macro_preview_view),
+                name="tickets_ticket_macro_preview",
+            ),
+            path("<path:object_id>/live/", wrap(self.live_view), name="tickets_ticket_live"),
+        ]
+        return own + super().get_urls()  # type: ignore[misc]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        if request.method == "GET" and "details" not in request.GET:
+            return self.workspace_view(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def _ticket(self, request: HttpRequest, object_id: str) -> Ticket:
+        ticket = self.get_object(request, object_id)  # type: ignore[attr-defined]
+        if ticket is None:
+            raise Http404("No such ticket.")
+        if not self.has_view_permission(request, ticket):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        return ticket
+
+    def workspace_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        draft: dict[str, Any] | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        ticket = self._ticket(request, object_id)
+        now = timezone.now()
+        entries = timeline(ticket=ticket)
+        last_event_id = TicketEvent.objects.filter(ticket=ticket).order_by("-id").values_list("id", flat=True).first()
+        customer = ticket.customer
+        other_open = list(
+            Ticket.objects.filter(customer_id=customer.pk, status__in=sorted(ACTIVE_STATUSES))
+            .exclude(pk=ticket.pk)
+            .only("pk", "title", "status", "priority")
+            .order_by("-created_at")[:10]
+        )
+        can_change = self.has_change_permission(request, ticket)  # type: ignore[attr-defined]
+        agents = (
+            Agent.objects.select_related("user")
+            .filter(user__is_active=True, user__is_staff=True)
+            .exclude(role="viewer")
+            .order_by("user__name", "user__email")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": Ticket._meta,
+            "title": f"{ticket.reference} {ticket.title}",
+            "ticket": ticket,
+            "original": ticket,
+            "customer": customer,
+            "organization": ticket.organization,
+            "entries": entries,
+            "last_event_id": last_event_id or 0,
+            "other_open": other_open,
+            "sla": sla_panel(ticket, now=now),
+            "now": now,
+            "can_change": can_change,
+            "statuses": Status.choices,
+            "priorities": Priority.choices,
+            "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
+            "categories": list(Category.objects.order_by("name").values_list("pk", "name")),
+            "agents": [(a.user_id, a.user.get_full_name() or a.user.email) for a in agents],
+            "send_and_set": [(s, Status(s).label) for s in SEND_AND_SET],
+            "macros": list(macro_list(user=request.user)),
+            "viewers": viewers_of(ticket_id=ticket.pk, exclude_user=request.user),
+            "draft": draft or {},
+            "tags_text": ", ".join(ticket.tags),
+            "details_url": f"{reverse('admin:tickets_ticket_change', args=[ticket.pk])}?details=1",
+            "has_permission": True,
+        }
+        return TemplateResponse(request, TEMPLATE, context, status=status)
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def _writable(self, request: HttpRequest, object_id: str) -> Ticket:
+        if request.method != "POST":
+            raise Http404
+        ticket = self._ticket(request, object_id)
+        if not self.has_change_permission(request, ticket):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        return ticket
+
+    def _back(self, ticket: Ticket, anchor: str = "") -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:tickets_ticket_change", args=[ticket.pk]) + anchor)
+
+    def _refused(self, request: HttpRequest, ticket: Ticket, exc: Exception, draft: dict[str, Any]) -> HttpResponse:
+        self.message_user(
+            request,
+            error_text(exc) if isinstance(exc, StaleTicketError) else f"Not saved: {error_text(exc)}",
+            messages.ERROR,
+        )  # type: ignore[attr-defined]
+        status = 409 if isinstance(exc, StaleTicketError) else 400
+        return self.workspace_view(request, str(ticket.pk), draft=draft, status=status)
+
+    def reply_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        ticket = self._writable(request, object_id)
+        post = request.POST
+        is_internal = post.get("visibility") == "internal"
+        set_status = post.get("set_status", "") if post.get("action") == "send_and_set" else ""
+        macro = None
+        if post.get("macro"):
+            macro = macro_get(user=request.user, pk=_int_or_none(post.get("macro")) or 0)
+        draft = {"body": post.get("body", ""), "internal": is_internal, "macro": macro.pk if macro else ""}
+        try:
+            ticket_reply(
+                ticket=ticket,
+                actor=request.user,
+                body=post.get("body", ""),
+                is_internal=is_internal,
+                files=request.FILES.getlist("files"),
+                set_status=set_status,
+                macro=macro,
+                expected_version=_int_or_none(post.get("version")),
+                seen_event_id=_int_or_none(post.get("seen_event")),
+            )
+        except SERVICE_ERRORS as exc:
+            return self._refused(request, ticket, exc, draft)
+        what = "Internal note added" if is_internal else f"Reply sent to {ticket.customer.email}"
+        if set_status:
+            what += f"; status set to {Status(set_status).label.lower()}"
+        self.message_user(request, f"{what}.", messages.SUCCESS)  # type: ignore[attr-defined]
+        return self._back(ticket, "#composer")
+
+    def properties_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        ticket = self._writable(request, object_id)
+        post = request.POST
+        try:
+            data = self._properties(request, post)
+            _, changed = ticket_properties_save(
+                ticket=ticket,
+                actor=request.user,
+                data=data,
+                expected_version=_int_or_none(post.get("version")),
+                seen_event_id=_int_or_none(post.get("seen_event")),
+            )
+        except SERVICE_ERRORS as exc:
+            return self._refused(request, ticket, exc, {})
+        if changed:
+            self.message_user(request, f"Saved: {', '.join(changed)}.", messages.SUCCESS)  # type: ignore[attr-defined]
+        else:
+            self.message_user(request, "No changes: nothing was written.", messages.INFO)  # type: ignore[attr-defined]
+        return self._back(ticket)
+
+    def _properties(self, request: HttpRequest, post: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
+        for name in ("status", "priority"):
+            if name in post:
+                data[name] = post[name]
+        lookups = {"team": Team.objects, "category": Category.objects, "assignee": get_user_model().objects}
+        for name, manager in lookups.items():
+            if name not in post:
+                continue
+            raw = post[name]
+            if raw == "":
+                data[name] = None
+                continue
+            found = manager.filter(pk=_int_or_none(raw) or 0).first()
+            if found is None:
+                errors[name] = [f"Unknown {name} '{raw}'."]
+            data[name] = found
+        if "assign_to_me" in post:
+            data["assignee"] = request.user
+        if "tags" in post:
+            try:
+                data["tags"] = validators.normalize_tags([t.strip() for t in post["tags"].split(",") if t.strip()])
+            except ValidationError as exc:
+                errors["tags"] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+    def macro_preview_view(self, request: HttpRequest, object_id: str, macro_id: int) -> JsonResponse:
+        ticket = self._ticket(request, object_id)
+        macro = macro_get(user=request.user, pk=macro_id)
+        if macro is None:
+            raise Http404("No such macro.")
+        return JsonResponse(macro_preview(macro=macro, ticket=ticket, actor=request.user).as_dict())
+
+    def live_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        ticket_id = _int_or_none(object_id)
+        if ticket_id is None or not self.has_view_permission(request):  # type: ignore[attr-defined]
+            raise Http404
+        return live_views.ticket_live(request, ticket_id=ticket_id)
+
+
+@admin.action(description="Apply a macro (choose it next to the action)", permissions=["change"])
+def apply_macro(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+    """The queue's bulk action: the macro's reply or note and its changes on each ticket, each an
+    audited event; a ticket that refuses a change (a forbidden transition) is reported and left as it was."""
+    macro = Macro.objects.filter(pk=_int_or_none(request.POST.get("macro")) or 0, is_active=True).first()
+    if macro is None or not macro.is_usable_by(request.user):
+        modeladmin.message_user(request, "Choose the macro in the 'macro' list.", messages.ERROR)
+        return
+    modeladmin._apply(
+        request,
+        queryset,
+        f"Macro '{macro.name}' applied",
+        lambda t: macro_apply(macro=macro, ticket=t, actor=request.user),
+    )

@@ -1,0 +1,1 @@
+"""Macros: canned responses that act (a reply or note template plus field changes)."""
