@@ -74,7 +74,8 @@ def test_reply_from_the_composer_appears_in_the_timeline_and_is_emailed(agent_pa
     reply = agent_page.locator(".ws-reply", has_text="The fix is deployed, please try again.")
     reply.wait_for()
     assert "Public reply" in reply.text_content()
-    assert agent_page.locator(".messagelist, .messages, [class*=message]").first.inner_text().startswith("Reply sent")
+    # The admin's message list (unfold renders it as its own alert boxes): find it by its text.
+    agent_page.get_by_text("Reply sent to alice@acme.example.").first.wait_for()
     assert [m.to for m in mail.outbox if "The fix is deployed" in m.body] == [["alice@acme.example"]]
 
 

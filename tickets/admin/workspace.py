@@ -22,6 +22,7 @@ from django.utils import timezone
 from agents.models import Agent, Team
 from config.exceptions import ApplicationError
 from tickets import validators
+from tickets.admin.actions import bulk_apply
 from tickets.concurrency import StaleTicketError
 from tickets.live import views as live_views
 from tickets.live.selectors import viewers_of
@@ -296,9 +297,5 @@ def apply_macro(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Ticket
     if macro is None or not macro.is_usable_by(request.user):
         modeladmin.message_user(request, "Choose the macro in the 'macro' list.", messages.ERROR)
         return
-    modeladmin._apply(
-        request,
-        queryset,
-        f"Macro '{macro.name}' applied",
-        lambda t: macro_apply(macro=macro, ticket=t, actor=request.user),
-    )
+    outcome = bulk_apply(queryset, lambda t: macro_apply(macro=macro, ticket=t, actor=request.user))
+    modeladmin._report(request, outcome, f"Macro '{macro.name}' applied")

@@ -99,7 +99,7 @@ def test_queue_page_costs_the_same_queries_for_5_and_50_tickets(
     _tickets(count, customer_a, team=baker.make_recipe("tests.agents.team"))
     # session, user, 2 x permissions, agent (sidebar role), saved views for the sidebar (none),
     # saved views for the filter, teams, categories, agents (filter lookups), capped count, page.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(CHANGELIST)
     assert response.context["cl"].result_count == count
 
@@ -114,6 +114,6 @@ def test_saved_view_page_costs_the_same_queries_for_5_and_50_tickets(
     client.get(CHANGELIST)  # the sidebar's counts are cached for a minute
     # session, user, 2 x permissions, agent, the view (?view=), agent teams (scope), saved views
     # (filter lookups), teams, categories, agents, capped count, page.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(CHANGELIST, {"view": view.pk})
     assert response.context["cl"].result_count == count
