@@ -417,6 +417,8 @@ SPECTACULAR_SETTINGS = {
         "UserRoleEnum": "agents.api.serializers.USER_ROLE_CHOICES",
         "AssignmentStrategyEnum": "agents.models.AssignmentStrategy",
         "JobStatusEnum": "tickets.models.JobStatus",
+        "MacroVisibilityEnum": "tickets.models.macros.Visibility",
+        "SavedViewVisibilityEnum": "tickets.models.saved_views.ViewVisibility",
     },
 }
 
