@@ -73,6 +73,20 @@ def test_a_pdf_becomes_an_attachment_of_the_ticket(tmp_path, customer_a):
     assert pdf.file.read().startswith(b"%PDF-1.4")
 
 
+def test_the_pdf_is_listed_and_downloadable_through_the_api(tmp_path, customer_a, api_agent):
+    _run(_file(tmp_path, "inline_image_pdf.eml"))
+    ticket = Ticket.objects.get()
+
+    listed = api_agent.get(f"/api/v1/tickets/{ticket.pk}/attachments/")
+    assert listed.status_code == 200
+    pdf = next(row for row in listed.json() if row["content_type"] == "application/pdf")
+    assert (pdf["filename"], pdf["size"]) == ("invoice-2026-118.pdf", 125)
+
+    download = api_agent.get(f"/api/v1/attachments/{pdf['id']}/download/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF-1.4")
+
+
 def test_a_ccd_colleague_becomes_a_follower(tmp_path, customer_a):
     baker.make_recipe("tests.customers.customer", email="bob@acme.example", organization=customer_a.organization)
 
