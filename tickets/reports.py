@@ -151,9 +151,13 @@ def dashboard_counts(*, user: Any, now: datetime | None = None) -> dict[str, int
 
 
 def dashboard_per_team() -> list[dict[str, Any]]:
-    """Active tickets per team, busiest first (one query); no team is its own row."""
+    """Active tickets per team, busiest first (one query); no team is its own row, last among equals
+    (NULLs sort last on every database, as PostgreSQL does by default)."""
     return list(
-        active_tickets().values("team_id", "team__name").annotate(count=Count("id")).order_by("-count", "team__name")
+        active_tickets()
+        .values("team_id", "team__name")
+        .annotate(count=Count("id"))
+        .order_by("-count", F("team__name").asc(nulls_last=True))
     )
 
 
