@@ -11,25 +11,15 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from agents.selectors import agent_for_user
-from config.exceptions import ApplicationError
+from config.admin_tools import SERVICE_ERRORS, service_error_text
 from tickets import services
 from tickets.models import Priority, Status, Ticket
 
-SERVICE_ERRORS = (ValidationError, ApplicationError)
 SHOWN_IDS = 20  # ids listed per line before "and N more"
-
-
-def error_text(exc: Exception) -> str:
-    if isinstance(exc, ApplicationError):
-        return exc.message
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        return "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in exc.message_dict.items())
-    return " ".join(getattr(exc, "messages", [str(exc)]))
 
 
 def _ids(ids: list[int]) -> str:
@@ -77,7 +67,7 @@ def bulk_apply(
         try:
             change(ticket)
         except SERVICE_ERRORS as exc:
-            outcome.refused.setdefault(error_text(exc), []).append(ticket.pk)
+            outcome.refused.setdefault(service_error_text(exc), []).append(ticket.pk)
         else:
             outcome.changed.append(ticket.pk)
     return outcome

@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from agents.models import Agent, Team
-from config.exceptions import ApplicationError
+from config.admin_tools import SERVICE_ERRORS, service_error_text
 from tickets import validators
 from tickets.admin.actions import bulk_apply
 from tickets.concurrency import StaleTicketError
@@ -34,17 +34,8 @@ from tickets.sla import rules as sla
 from tickets.timeline import timeline
 from tickets.workspace import SEND_AND_SET, ticket_properties_save, ticket_reply
 
-SERVICE_ERRORS = (ValidationError, ApplicationError)
 TEMPLATE = "admin/tickets/ticket/workspace.html"
 BADGE_LABELS = {"ok": "On track", "at_risk": "At risk", "breached": "Breached", "paused": "Paused"}
-
-
-def error_text(exc: Exception) -> str:
-    if isinstance(exc, ApplicationError):
-        return exc.message
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
-    return " ".join(getattr(exc, "messages", [str(exc)]))
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -191,7 +182,7 @@ class TicketWorkspaceMixin:
     def _refused(self, request: HttpRequest, ticket: Ticket, exc: Exception, draft: dict[str, Any]) -> HttpResponse:
         self.message_user(
             request,
-            error_text(exc) if isinstance(exc, StaleTicketError) else f"Not saved: {error_text(exc)}",
+            service_error_text(exc) if isinstance(exc, StaleTicketError) else f"Not saved: {service_error_text(exc)}",
             messages.ERROR,
         )  # type: ignore[attr-defined]
         status = 409 if isinstance(exc, StaleTicketError) else 400
