@@ -2,7 +2,7 @@
 audit trail, categories, the lifecycle), jobs.py (export and bulk jobs), sla.py (calendars,
 policies, the log of SLA scan runs), saved_views.py (saved views), macros.py (canned responses that
 act), presence.py (who has a ticket page open), inbound.py (mailboxes and inbound messages),
-followers.py (ticket followers). Invariants that need no other model live there as constraints and
+followers.py (ticket followers), links.py (links between tickets, merges). Invariants that need no other model live there as constraints and
 choices; every state change goes through the services."""
 
 from agents.models import Priority
@@ -15,6 +15,7 @@ from tickets.models.jobs import (
     ExportJob,
     JobStatus,
 )
+from tickets.models.links import REVERSE_LABELS, LinkKind, TicketLink, TicketMerge
 from tickets.models.macros import Macro, Visibility
 from tickets.models.presence import TicketPresence
 from tickets.models.saved_views import SavedView, ViewOrdering, ViewVisibility
@@ -71,8 +72,10 @@ __all__ = [
     "InboundStatus",
     "JobStatus",
     "Macro",
+    "LinkKind",
     "Mailbox",
     "Priority",
+    "REVERSE_LABELS",
     "SLAPolicy",
     "SLAScanKind",
     "SLAScanRun",
@@ -82,6 +85,8 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketFollower",
+    "TicketLink",
+    "TicketMerge",
     "TicketPresence",
     "TicketQuerySet",
     "ViewOrdering",
