@@ -2,7 +2,8 @@
 audit trail, categories, the lifecycle), jobs.py (export and bulk jobs), sla.py (calendars,
 policies, the log of SLA scan runs), saved_views.py (saved views), macros.py (canned responses that
 act), presence.py (who has a ticket page open), inbound.py (mailboxes and inbound messages),
-followers.py (ticket followers), links.py (links between tickets, merges). Invariants that need no other model live there as constraints and
+followers.py (ticket followers), links.py (links between tickets, merges). Invariants that need
+no other model live there as constraints and
 choices; every state change goes through the services."""
 
 from agents.models import Priority
@@ -55,6 +56,7 @@ __all__ = [
     "DONE_STATUSES",
     "NEXT_PRIORITY",
     "PRIORITY_RANK",
+    "REVERSE_LABELS",
     "AllowedFollowerAddress",
     "Attachment",
     "BackgroundJob",
@@ -71,11 +73,10 @@ __all__ = [
     "InboundMessage",
     "InboundStatus",
     "JobStatus",
-    "Macro",
     "LinkKind",
+    "Macro",
     "Mailbox",
     "Priority",
-    "REVERSE_LABELS",
     "SLAPolicy",
     "SLAScanKind",
     "SLAScanRun",

@@ -3,8 +3,7 @@ with confirmation; the source closed and linked; the window for undo."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -27,7 +26,7 @@ from tickets.models import (
 from tickets.models.followers import FollowerSource
 from tickets.ticket_merge import merge_destination, ticket_merge, ticket_merge_undo
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=dt_timezone.utc)
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def _comment(ticket, minutes, body, **kwargs):
