@@ -16,7 +16,7 @@ from tickets.models.jobs import (
     ExportJob,
     JobStatus,
 )
-from tickets.models.links import REVERSE_LABELS, LinkKind, TicketLink, TicketMerge
+from tickets.models.links import REVERSE_KINDS, REVERSE_LABELS, LinkKind, TicketLink, TicketMerge
 from tickets.models.macros import Macro, Visibility
 from tickets.models.presence import TicketPresence
 from tickets.models.saved_views import SavedView, ViewOrdering, ViewVisibility
@@ -56,6 +56,7 @@ __all__ = [
     "DONE_STATUSES",
     "NEXT_PRIORITY",
     "PRIORITY_RANK",
+    "REVERSE_KINDS",
     "REVERSE_LABELS",
     "AllowedFollowerAddress",
     "Attachment",

@@ -26,6 +26,14 @@ REVERSE_LABELS: dict[str, str] = {
     LinkKind.MERGED_INTO: "Merged from",
     LinkKind.SPLIT_FROM: "Split into",
 }
+# ... and its kind, as the API shows it from `to_ticket`.
+REVERSE_KINDS: dict[str, str] = {
+    LinkKind.RELATED: "related",
+    LinkKind.DUPLICATE_OF: "has_duplicate",
+    LinkKind.CHILD_OF: "parent_of",
+    LinkKind.MERGED_INTO: "merged_from",
+    LinkKind.SPLIT_FROM: "split_into",
+}
 
 
 class TicketLink(models.Model):
