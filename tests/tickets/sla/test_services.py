@@ -11,9 +11,9 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from customers.models import Tier
+from tests.tickets.conftest import sla_defaults_create
 from tickets import comments, services
 from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLATarget, Status, Ticket
-from tests.tickets.conftest import sla_defaults_create
 from tickets.sla import calendars, scans
 from tickets.sla import services as sla_services
 
