@@ -71,6 +71,9 @@ ADMIN_CONFIG_MODELS: tuple[str, ...] = (
     "tickets.mailbox",
     "tickets.allowedfolloweraddress",
 )
+# What the ticket services record about tickets (links, merges): everybody on the desk reads
+# them; only the services write them (the ticket page and the API call those).
+TICKET_RECORD_MODELS: tuple[str, ...] = ("tickets.ticketlink", "tickets.ticketmerge")
 # Append-only records written by services: admins may read them, nobody edits them.
 ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry", "tickets.slascanrun")
 
@@ -84,7 +87,11 @@ def _view() -> set[str]:
 
 
 # Operations tables (the outbox, deliveries, the email log) are for admins only.
-_VIEWER = _view() | _perms(SLA_MODELS + JOB_MODELS + PERSONAL_MODELS, "view") | {"tickets.view_macro"}
+_VIEWER = (
+    _view()
+    | _perms(SLA_MODELS + JOB_MODELS + PERSONAL_MODELS + TICKET_RECORD_MODELS, "view")
+    | {"tickets.view_macro"}
+)
 # Macros: agents keep personal ones (the admin limits them to their own); senior agents and admins
 # also edit the shared ones.
 _AGENT = (
