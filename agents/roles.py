@@ -88,9 +88,7 @@ def _view() -> set[str]:
 
 # Operations tables (the outbox, deliveries, the email log) are for admins only.
 _VIEWER = (
-    _view()
-    | _perms(SLA_MODELS + JOB_MODELS + PERSONAL_MODELS + TICKET_RECORD_MODELS, "view")
-    | {"tickets.view_macro"}
+    _view() | _perms(SLA_MODELS + JOB_MODELS + PERSONAL_MODELS + TICKET_RECORD_MODELS, "view") | {"tickets.view_macro"}
 )
 # Macros: agents keep personal ones (the admin limits them to their own); senior agents and admins
 # also edit the shared ones.
