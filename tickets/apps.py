@@ -21,6 +21,22 @@ def _sla_defaults(sender, using: str = "default", **kwargs) -> None:
     sla_defaults_ensure()
 
 
+def _rule_defaults(sender, using: str = "default", **kwargs) -> None:
+    """The default rules again after a flush (a test database's TransactionTestCase); the data
+    migration made them first. Only missing keys are created, so edits survive."""
+    from django.db import connections
+
+    from tickets.models import Trigger
+
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if Trigger._meta.db_table not in connection.introspection.table_names(cursor):
+            return
+    from tickets.rules.defaults import DEFAULT_TRIGGERS, defaults_ensure
+
+    defaults_ensure(Trigger, DEFAULT_TRIGGERS)
+
+
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = "Tickets"
@@ -32,10 +48,16 @@ class TicketsConfig(AppConfig):
         from tickets.sla.metrics import SLACollector
 
         events.register(EVENTS)
+        # Triggers run at the end of every originating ticket change (tickets/changes.py).
+        from tickets.changes import register_runner
+        from tickets.rules.triggers import triggers_run
+
+        register_runner(triggers_run)
         from tickets.sla.services import sla_on_customer_updated
 
         # The default SLA policy and calendars exist after every migrate (idempotent; see tickets/sla/services.py).
         post_migrate.connect(_sla_defaults, sender=self, dispatch_uid="helpdesk_sla_defaults")
+        post_migrate.connect(_rule_defaults, sender=self, dispatch_uid="helpdesk_rule_defaults")
         # The domain event bus (notifications/consumers.py): a customer's tier change recomputes the
         # SLA targets of their active tickets, without customers/ importing tickets/.
         consumers.register("customer.updated", sla_on_customer_updated, name="tickets.sla_on_customer_updated")

@@ -1,0 +1,10 @@
+"""Business rules an admin owns, one module per concept:
+
+- conditions.py: the condition language, evaluated on one ticket (with reasons) and compiled to SQL (pure);
+- actions.py: the action language; applied through the ordinary services (triggers);
+- triggers.py: the runner the services call at the end of an originating change (tickets/changes.py);
+- automations.py: the scheduled, set-based runs (beat);
+- services.py / selectors.py: saving rules (validated, versioned) and reading them;
+- defaults.py: the rules the product ships (created by a migration, editable, can be disabled);
+- dryrun.py / explain.py: what a rule would do, and why a ticket is as it is.
+"""
