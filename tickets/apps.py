@@ -1,40 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
-
-
-def _sla_defaults(sender, using: str = "default", **kwargs) -> None:
-    from django.db import connections
-
-    from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLATarget
-
-    # After `migrate tickets 0002` backwards, or on a partially migrated database, the SLA tables
-    # may not exist: there is nothing to fill then (the next forward migrate runs this again).
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        existing = set(connection.introspection.table_names(cursor))
-    needed = {model._meta.db_table for model in (BusinessCalendar, Holiday, SLAPolicy, SLATarget)}
-    if not needed <= existing:
-        return
-
-    from tickets.sla.services import sla_defaults_ensure
-
-    sla_defaults_ensure()
-
-
-def _rule_defaults(sender, using: str = "default", **kwargs) -> None:
-    """The default rules again after a flush (a test database's TransactionTestCase); the data
-    migration made them first. Only missing keys are created, so edits survive."""
-    from django.db import connections
-
-    from tickets.models import Trigger
-
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        if Trigger._meta.db_table not in connection.introspection.table_names(cursor):
-            return
-    from tickets.rules.defaults import DEFAULT_TRIGGERS, defaults_ensure
-
-    defaults_ensure(Trigger, DEFAULT_TRIGGERS)
 
 
 class TicketsConfig(AppConfig):
@@ -55,9 +19,6 @@ class TicketsConfig(AppConfig):
         register_runner(triggers_run)
         from tickets.sla.services import sla_on_customer_updated
 
-        # The default SLA policy and calendars exist after every migrate (idempotent; see tickets/sla/services.py).
-        post_migrate.connect(_sla_defaults, sender=self, dispatch_uid="helpdesk_sla_defaults")
-        post_migrate.connect(_rule_defaults, sender=self, dispatch_uid="helpdesk_rule_defaults")
         # The domain event bus (notifications/consumers.py): a customer's tier change recomputes the
         # SLA targets of their active tickets, without customers/ importing tickets/.
         consumers.register("customer.updated", sla_on_customer_updated, name="tickets.sla_on_customer_updated")

@@ -5,6 +5,6 @@
 - triggers.py: the runner the services call at the end of an originating change (tickets/changes.py);
 - automations.py: the scheduled, set-based runs (beat);
 - services.py / selectors.py: saving rules (validated, versioned) and reading them;
-- defaults.py: the rules the product ships (created by a migration, editable, can be disabled);
+- the rules the product ships are made by data migrations (editable, can be disabled, not deleted);
 - dryrun.py / explain.py: what a rule would do, and why a ticket is as it is.
 """

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0012_add_saved_views'),
+        ('tickets', '0013_default_sla_calendars_and_policy'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
