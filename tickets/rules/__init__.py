@@ -3,8 +3,6 @@
 - conditions.py: the condition language, evaluated on one ticket (with reasons) and compiled to SQL (pure);
 - actions.py: the action language; applied through the ordinary services (triggers);
 - triggers.py: the runner the services call at the end of an originating change (tickets/changes.py);
-- automations.py: the scheduled, set-based runs (beat);
 - services.py / selectors.py: saving rules (validated, versioned) and reading them;
 - the rules the product ships are made by data migrations (editable, can be disabled, not deleted);
-- dryrun.py / explain.py: what a rule would do, and why a ticket is as it is.
 """
