@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0013_default_sla_calendars_and_policy'),
+        ('tickets', '0015_default_triggers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
