@@ -70,12 +70,14 @@ ADMIN_CONFIG_MODELS: tuple[str, ...] = (
     "django_celery_beat.clockedschedule",
     "tickets.mailbox",
     "tickets.allowedfolloweraddress",
+    "tickets.trigger",
+    "tickets.automation",
 )
 # What the ticket services record about tickets (links, merges): everybody on the desk reads
 # them; only the services write them (the ticket page and the API call those).
 TICKET_RECORD_MODELS: tuple[str, ...] = ("tickets.ticketlink", "tickets.ticketmerge")
 # Append-only records written by services: admins may read them, nobody edits them.
-ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry", "tickets.slascanrun")
+ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry", "tickets.slascanrun", "tickets.ruleversion")
 
 
 def _perms(models: tuple[str, ...], *actions: str) -> set[str]:

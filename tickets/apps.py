@@ -12,6 +12,11 @@ class TicketsConfig(AppConfig):
         from tickets.sla.metrics import SLACollector
 
         events.register(EVENTS)
+        # Triggers run at the end of every originating ticket change (tickets/changes.py).
+        from tickets.changes import register_runner
+        from tickets.rules.triggers import triggers_run
+
+        register_runner(triggers_run)
         from tickets.sla.services import sla_on_customer_updated
 
         # The domain event bus (notifications/consumers.py): a customer's tier change recomputes the

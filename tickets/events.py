@@ -22,6 +22,7 @@ EVENTS: tuple[str, ...] = (
     "ticket.split",
     "ticket.linked",
     "ticket.unlinked",
+    "ticket.rule_event",
 )
 
 

@@ -12,15 +12,18 @@ from django.utils import timezone
 
 import notifications
 from agents.models import AssignmentStrategy, Team, User
-from agents.selectors import is_agent
+from agents.selectors import assignee_refusal
 from config.exceptions import ApplicationError
+from config.services import fields_refuse_unknown, model_update
 from customers.models import Customer
 from customers.services import customer_get_or_create
 from tickets import validators
 from tickets.assignment import pick_agent
 from tickets.audit import actor_id, event_record, event_value, ticket_lock, ticket_save
+from tickets.changes import change_note, change_scope
 from tickets.events import ticket_payload
 from tickets.models import (
+    NEXT_PRIORITY,
     Category,
     Channel,
     EventKind,
@@ -60,6 +63,7 @@ def _route_team(category: Category | None) -> Team | None:
 
 
 @transaction.atomic
+@change_scope
 def ticket_create(
     *,
     actor: Actor,
@@ -130,11 +134,13 @@ def ticket_create(
         raise ValidationError({"external_id": ["A ticket with this external id already exists."]}) from exc
     ticket.refresh_from_db(fields=["priority_rank"])
     event_record(ticket, actor=actor, kind=EventKind.CREATED, new=ticket.status)
+    change_note(ticket, event="created", actor=actor)
     notifications.publish("ticket.created", {"ticket": ticket_payload(ticket), "actor_id": actor_id(actor)})
     return _auto_assign(ticket)
 
 
 @transaction.atomic
+@change_scope
 def ticket_update(
     *, ticket: Ticket, actor: Actor, data: dict[str, Any], expected_version: int | Collection[int] | None = None
 ) -> Ticket:
@@ -147,9 +153,7 @@ def ticket_update(
     status = data.pop("status", None)
     has_assignee = "assignee" in data
     assignee = data.pop("assignee", None)
-    unknown = set(data) - set(UPDATABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    fields_refuse_unknown(data, UPDATABLE_FIELDS)
 
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
@@ -176,13 +180,15 @@ def ticket_update(
         raise ValidationError(errors)
 
     changes: dict[str, dict[str, Any]] = {}
-    for field, new in cleaned.items():
-        old = getattr(ticket, field)
-        if old != new:
-            setattr(ticket, field, new)
-            event_record(ticket, actor=actor, kind=EventKind.UPDATED, field=field, old=old, new=new)
-            changes[field] = {"old": event_value(old), "new": event_value(new)}
+    rule_changes: dict[str, tuple[Any, Any]] = {}  # as conditions see them: a category by its slug
+    ticket, diff = model_update(instance=ticket, data=cleaned, save=False)
+    for field, (old, new) in diff.items():
+        event_record(ticket, actor=actor, kind=EventKind.UPDATED, field=field, old=old, new=new)
+        changes[field] = {"old": event_value(old), "new": event_value(new)}
+        as_rule = (lambda c: c.slug if c is not None else None) if field == "category" else event_value
+        rule_changes[field] = (as_rule(old), as_rule(new))
     if changes:
+        change_note(ticket, event="updated", actor=actor, changes=rule_changes)
         # The SLA targets follow the priority, and the team (its policy): recomputed from creation.
         sla_fields = sla_services.ticket_sla_apply(ticket=ticket) if {"priority", "team"} & set(changes) else []
         ticket_save(ticket, list(changes) + sla_fields)
@@ -198,6 +204,7 @@ def ticket_update(
 
 
 @transaction.atomic
+@change_scope
 def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str = "") -> Ticket:
     """Move a ticket along its lifecycle (models.ALLOWED_TRANSITIONS). Keeps resolved_at and
     closed_at right: set on entering, cleared on reopening. Setting the current status is a no-op."""
@@ -232,6 +239,7 @@ def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str
     fields += sla_services.ticket_sla_status_changed(ticket=ticket, old=old, new=status, actor=actor, now=now)
     ticket_save(ticket, sorted(set(fields)))
     event_record(ticket, actor=actor, kind=EventKind.STATUS_CHANGED, field="status", old=old, new=status, note=note)
+    change_note(ticket, event="status_changed", actor=actor, changes={"status": (old, status)})
     notifications.publish(
         "ticket.status_changed",
         {"ticket": ticket_payload(ticket), "old_status": old, "new_status": status, "actor_id": actor_id(actor)},
@@ -240,6 +248,7 @@ def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str
 
 
 @transaction.atomic
+@change_scope
 def ticket_assign(
     *,
     ticket: Ticket,
@@ -252,8 +261,9 @@ def ticket_assign(
     event. With `expected_version` (what the caller read, e.g. an API `If-Match`), a ticket changed since is
     refused with a 412 under the row lock."""
     ticket = ticket_lock(ticket, expected_version=expected_version)
-    if assignee is not None and not is_agent(assignee):
-        raise ValidationError({"assignee": ["Tickets can only be assigned to agents."]}, code="not_an_agent")
+    refusal = assignee_refusal(assignee) if assignee is not None else None
+    if refusal is not None:
+        raise ValidationError({"assignee": [refusal]}, code="not_an_agent")
     old_id = ticket.assignee_id
     new_id = assignee.pk if assignee is not None else None
     if old_id == new_id:
@@ -261,6 +271,7 @@ def ticket_assign(
     ticket.assignee = assignee
     ticket_save(ticket, ["assignee"])
     event_record(ticket, actor=actor, kind=EventKind.ASSIGNED, field="assignee", old=old_id, new=new_id, note=note)
+    change_note(ticket, event="assigned", actor=actor, changes={"assignee": (old_id, new_id)})
     notifications.publish(
         "ticket.assigned",
         {
@@ -274,6 +285,7 @@ def ticket_assign(
 
 
 @transaction.atomic
+@change_scope
 def ticket_assign_by_strategy(
     *, ticket: Ticket, actor: Actor, strategy: str | None = None, expected_version: int | Collection[int] | None = None
 ) -> Ticket:
@@ -333,6 +345,37 @@ def _auto_assign(ticket: Ticket) -> Ticket:
     return ticket_assign(
         ticket=ticket, actor=None, assignee=agent.user, note=f"Auto-assigned on creation ({team.assignment_strategy})."
     )
+
+
+@transaction.atomic
+@change_scope
+def ticket_escalate(*, ticket: Ticket, actor: Actor, reason: str) -> Ticket:
+    """Raise the ticket one priority (critical stays critical) and mark it escalated, as the
+    escalation scan does for many at once: an `escalated` event and `ticket.escalated`. Due
+    times are kept (a tighter target would only re-breach a breached ticket)."""
+    ticket = ticket_lock(ticket)
+    old = ticket.priority
+    ticket.priority = NEXT_PRIORITY[old]
+    ticket.escalated = True
+    ticket.escalated_at = timezone.now()
+    ticket_save(ticket, ["priority", "escalated", "escalated_at"])
+    event_record(
+        ticket, actor=actor, kind=EventKind.ESCALATED, field="priority", old=old, new=ticket.priority, note=reason
+    )
+    change_note(ticket, event="updated", actor=actor, changes={"priority": (old, ticket.priority)})
+    notifications.publish(
+        "ticket.escalated",
+        {
+            "ticket": ticket_payload(ticket),
+            "team_lead_id": ticket.team.lead_id if ticket.team is not None else None,
+            "rule": "rule",
+            "reason": reason,
+            "old_priority": old,
+            "new_priority": ticket.priority,
+            "actor_id": actor_id(actor),
+        },
+    )
+    return ticket
 
 
 @transaction.atomic

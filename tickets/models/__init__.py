@@ -1,5 +1,5 @@
-"""The tickets app's models, one module per concept: tickets.py (tickets, their conversation and
-audit trail, categories, the lifecycle), jobs.py (export and bulk jobs), sla.py (calendars,
+"""The tickets app's models, one module per concept: tickets.py (tickets, their conversation,
+categories, the lifecycle), events.py (the audit trail), jobs.py (export and bulk jobs), sla.py (calendars,
 policies, the log of SLA scan runs), saved_views.py (saved views), macros.py (canned responses that
 act), presence.py (who has a ticket page open), inbound.py (mailboxes and inbound messages),
 followers.py (ticket followers), links.py (links between tickets, merges). Invariants that need
@@ -7,6 +7,7 @@ no other model live there as constraints and
 choices; every state change goes through the services."""
 
 from agents.models import Priority
+from tickets.models.events import EventKind, TicketEvent
 from tickets.models.followers import AllowedFollowerAddress, FollowerSource, TicketFollower
 from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
 from tickets.models.jobs import (
@@ -19,6 +20,7 @@ from tickets.models.jobs import (
 from tickets.models.links import REVERSE_KINDS, REVERSE_LABELS, LinkKind, TicketLink, TicketMerge
 from tickets.models.macros import Macro, Visibility
 from tickets.models.presence import TicketPresence
+from tickets.models.rules import Automation, AutomationFiring, RuleKind, RuleVersion, Trigger
 from tickets.models.saved_views import SavedView, ViewOrdering, ViewVisibility
 from tickets.models.sla import (
     BusinessCalendar,
@@ -41,10 +43,8 @@ from tickets.models.tickets import (
     Category,
     Channel,
     Comment,
-    EventKind,
     Status,
     Ticket,
-    TicketEvent,
     TicketQuerySet,
     active_q,
     urgent_q,
@@ -60,6 +60,8 @@ __all__ = [
     "REVERSE_LABELS",
     "AllowedFollowerAddress",
     "Attachment",
+    "Automation",
+    "AutomationFiring",
     "BackgroundJob",
     "BulkUpdateJob",
     "BusinessCalendar",
@@ -78,6 +80,8 @@ __all__ = [
     "Macro",
     "Mailbox",
     "Priority",
+    "RuleKind",
+    "RuleVersion",
     "SLAPolicy",
     "SLAScanKind",
     "SLAScanRun",
@@ -91,6 +95,7 @@ __all__ = [
     "TicketMerge",
     "TicketPresence",
     "TicketQuerySet",
+    "Trigger",
     "ViewOrdering",
     "ViewVisibility",
     "Visibility",
