@@ -32,8 +32,17 @@ class TicketsConfig(AppConfig):
         from tickets.sla.metrics import SLACollector
 
         events.register(EVENTS)
+        # Cached SLA policy specs are forgotten whenever a policy, target, calendar or holiday changes.
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLATarget
+        from tickets.sla.cache import sla_policies_changed
         from tickets.sla.services import sla_on_customer_updated
 
+        for model in (SLAPolicy, SLATarget, BusinessCalendar, Holiday):
+            post_save.connect(sla_policies_changed, sender=model, dispatch_uid=f"sla_cache_saved_{model.__name__}")
+            post_delete.connect(sla_policies_changed, sender=model, dispatch_uid=f"sla_cache_deleted_{model.__name__}")
+        m2m_changed.connect(sla_policies_changed, sender=SLAPolicy.teams.through, dispatch_uid="sla_cache_teams")
         # The default SLA policy and calendars exist after every migrate (idempotent; see tickets/sla/services.py).
         post_migrate.connect(_sla_defaults, sender=self, dispatch_uid="helpdesk_sla_defaults")
         # The domain event bus (notifications/consumers.py): a customer's tier change recomputes the

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.logs import build_logging
 
 from .base import *  # noqa: F403
-from .base import LOG_LEVEL, env
+from .base import CACHES, LOG_LEVEL, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -19,6 +19,16 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# Sessions are read from the cache (Redis, CACHE_URL): a request costs no session query. They are
+# written through to the database too (cached_db), so a Redis restart logs nobody out. With the
+# default local-memory cache (no CACHE_URL) each process would see its own copies, so sessions
+# stay database-only there. SESSION_ENGINE overrides either choice.
+SESSION_ENGINE = env(
+    "SESSION_ENGINE",
+    default="django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    else "django.contrib.sessions.backends.cached_db",
+)
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
 # One JSON object per line for the log pipeline (config/logs.py); LOG_FORMAT=plain to read by eye.
 LOG_FORMAT = env("LOG_FORMAT", default="json")
