@@ -48,7 +48,7 @@ BULK_STATUS_WEIGHTS = [
 BULK_PRIORITY_WEIGHTS = [(Priority.LOW, 30), (Priority.MEDIUM, 45), (Priority.HIGH, 20), (Priority.CRITICAL, 5)]
 ATTACHMENT_SHARE = 0.1  # of the agents' replies carry a file
 SAMPLE_FILE = ("attachments/seed/export-log.txt", b"2026-03-02 09:40:11 export worker: timeout after 30 s\n")
-# Drop and rebuild the secondary indexes when the load at least doubles the ticket table.
+# Drop and rebuild the secondary indexes and foreign keys when the load at least doubles the tickets.
 REBUILD_INDEXES_RATIO = 1.0
 
 
@@ -64,34 +64,89 @@ class _Rows:
         self.rows.append(values)
 
 
-def _next_ids(model: type[models.Model], count: int) -> list[int]:
-    """`count` fresh primary keys from the table's sequence (PostgreSQL)."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
+NULL = "\\N"
+
+
+def _escape(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _formatter(field: models.Field) -> Callable[[Any], str]:
+    """How one column's values are written in COPY's text format."""
+    if isinstance(field, models.JSONField):
+        return lambda value: NULL if value is None else _escape(json.dumps(value))
+    if isinstance(field, models.BooleanField):
+        return lambda value: NULL if value is None else ("t" if value else "f")
+    if isinstance(field, models.DateTimeField):
+        return lambda value: NULL if value is None else value.isoformat()
+    if isinstance(field, models.IntegerField | models.ForeignKey | models.AutoField):
+        return lambda value: NULL if value is None else str(value)
+    return lambda value: NULL if value is None else _escape(str(value))
 
 
 def _copy(rows: _Rows) -> None:
-    """COPY the rows in (PostgreSQL); JSON columns are written as JSON text."""
+    """COPY the rows in (PostgreSQL), formatted here in COPY's text format with one formatter per
+    column (psycopg's per-value adaptation costs several times more)."""
     meta = rows.model._meta
     by_attname = {field.attname: field for field in meta.concrete_fields}
     fields = [by_attname[name] for name in rows.columns]
-    json_at = [i for i, field in enumerate(fields) if isinstance(field, models.JSONField)]
+    formatters = [_formatter(field) for field in fields]
     columns = ", ".join(f'"{field.column}"' for field in fields)
+    lines = ["\t".join([f(v) for f, v in zip(formatters, row, strict=True)]) for row in rows.rows]
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor: COPY is not in the DB-API
         with raw.copy(f'COPY "{meta.db_table}" ({columns}) FROM STDIN') as copy:
-            for row in rows.rows:
-                if json_at:
-                    values = list(row)
-                    for i in json_at:
-                        values[i] = None if values[i] is None else json.dumps(values[i])
-                    row = tuple(values)
-                copy.write_row(row)
+            copy.write("\n".join(lines) + "\n")
+
+
+class _Ids:
+    """Primary keys handed out here, for the duration of the load (the tables are locked against
+    other writers); the sequences are moved past them at the end."""
+
+    def __init__(self, models_: Sequence[type[models.Model]]) -> None:
+        self.next: dict[type[models.Model], int] = {}
+        with connection.cursor() as cursor:
+            for model in models_:
+                table = model._meta.db_table
+                cursor.execute(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE')
+                cursor.execute(
+                    f"SELECT greatest(coalesce(max(id), 0), (SELECT last_value FROM "  # noqa: S608
+                    f'{_sequence(cursor, table)})) FROM "{table}"'
+                )
+                self.next[model] = cursor.fetchone()[0] + 1
+
+    def take(self, model: type[models.Model], count: int) -> list[int]:
+        first = self.next[model]
+        self.next[model] = first + count
+        return list(range(first, first + count))
+
+    def finish(self) -> None:
+        with connection.cursor() as cursor:
+            for model, next_id in self.next.items():
+                sequence = _sequence(cursor, model._meta.db_table)
+                cursor.execute("SELECT setval(%s, %s, false)", [sequence, next_id])
+
+
+def _sequence(cursor: Any, table: str) -> str:
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    return cursor.fetchone()[0]
+
+
+def _foreign_keys(tables: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of every foreign key of `tables`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+            JOIN pg_class t ON t.oid = c.conrelid
+            WHERE c.contype = 'f' AND t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace
+            ORDER BY t.relname, c.conname
+            """,
+            [list(tables)],
+        )
+        return list(cursor.fetchall())
 
 
 def _secondary_indexes(tables: Iterable[str]) -> list[tuple[str, str]]:
@@ -125,6 +180,7 @@ class BulkSeeder:
         self._load_reference_data(missing)
         counts = {"tickets": 0, "comments": 0, "events": 0, "attachments": 0}
         with transaction.atomic():
+            self.ids = _Ids([Ticket, Comment, TicketEvent, Attachment]) if self.postgres else None
             indexes = self._drop_indexes(missing)
             created = 0
             while created < missing:
@@ -134,32 +190,40 @@ class BulkSeeder:
                 created += size
                 self.progress(size)
             self._create_indexes(indexes)
+            if self.ids is not None:
+                self.ids.finish()
         if self.postgres:  # fresh statistics: the planner and the admin's row estimates
             with connection.cursor() as cursor:
                 for model in (Ticket, Comment, TicketEvent, Attachment, Customer):
                     cursor.execute(f'ANALYZE "{model._meta.db_table}"')
         return counts
 
-    def _drop_indexes(self, missing: int) -> list[tuple[str, str]]:
+    def _drop_indexes(self, missing: int) -> list[str]:
+        """On a table the load at least doubles: drop the secondary indexes and foreign keys of the
+        four tables (returns the statements that restore them). Building an index once over the
+        loaded rows and checking each foreign key in one join is much cheaper than maintaining
+        them row by row."""
         if not self.postgres or missing < REBUILD_INDEXES_RATIO * max(Ticket.objects.count(), 1):
             return []
         tables = [model._meta.db_table for model in (Ticket, Comment, TicketEvent, Attachment)]
-        indexes = _secondary_indexes(tables)
+        restore = []
         with connection.cursor() as cursor:
-            # Foreign keys are checked per statement, not queued to the commit: an index cannot be
-            # built on a table with pending trigger events.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no trigger events may be pending
             cursor.execute("SET LOCAL synchronous_commit = off")
-            for name, _ in indexes:
+            for table, name, definition in _foreign_keys(tables):
+                cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+                restore.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+            for name, statement in _secondary_indexes(tables):
                 cursor.execute(f'DROP INDEX "{name}"')
-        return indexes
+                restore.insert(0, statement)
+        return restore
 
-    def _create_indexes(self, indexes: list[tuple[str, str]]) -> None:
-        if not indexes:
+    def _create_indexes(self, restore: list[str]) -> None:
+        if not restore:
             return
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for _, statement in indexes:
+            for statement in restore:
                 cursor.execute(statement)
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
@@ -180,6 +244,7 @@ class BulkSeeder:
         # SLA due times as ticket_sla_apply would set them: each team's policy (else the default).
         specs = {team_id: sla_services.policy_spec_for_team(team_id) for team_id in {None, *self.teams.values()}}
         self.due_times = DueTimes(specs, warning_ratio=sla_services.warning_ratio(), now=self.now)
+        self.channels = [channel.value for channel in Channel]
         self.statuses = [status.value for status, _ in BULK_STATUS_WEIGHTS]  # plain strings for COPY
         self.status_weights = [weight for _, weight in BULK_STATUS_WEIGHTS]
         self.priorities = [priority.value for priority, _ in BULK_PRIORITY_WEIGHTS]
@@ -217,7 +282,7 @@ class BulkSeeder:
                 customer_id,
                 self.org_of.get(customer_id),
                 assignee,
-                rng.choice(Channel.values),
+                rng.choice(self.channels),
                 [slug] if slug else [],
                 {"seed": "bulk"},
                 created_at + timedelta(minutes=30) if answered else None,
@@ -285,7 +350,7 @@ class BulkSeeder:
         if not self.postgres:
             objects = [rows.model(**dict(zip(rows.columns, row, strict=True))) for row in rows.rows]
             return [obj.pk for obj in rows.model.objects.bulk_create(objects, batch_size=self.batch_size)]
-        ids = _next_ids(rows.model, len(rows.rows))
+        ids = self.ids.take(rows.model, len(rows.rows))
         with_ids = _Rows(rows.model, ["id", *rows.columns])
         with_ids.rows = [(pk, *row) for pk, row in zip(ids, rows.rows, strict=True)]
         _copy(with_ids)
