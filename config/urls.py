@@ -1,15 +1,15 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from config.admin_login import ThrottledAdminAuthenticationForm
 from config.health import healthz, readyz
 from config.metrics import metrics_view
 
 admin.site.site_header = "Helpdesk"
 admin.site.site_title = "Helpdesk admin"
 admin.site.index_title = "Support desk"
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     # The root is the agents' desk (the admin sends anyone not logged in to its login page).
@@ -22,5 +22,5 @@ urlpatterns = [
     # ESP webhooks (inbound email): django-anymail's views, basic auth with ANYMAIL_WEBHOOK_SECRET.
     path("anymail/", include("notifications.anymail_urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT (attachments, exports) is never served as such, not even in DEBUG: files leave only
+# through the scoped, authenticated download views.

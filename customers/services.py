@@ -44,6 +44,7 @@ CUSTOMER_FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
     "name": validators.clean_plain_text,
     "company": validators.clean_plain_text,
     "tier": validators.validate_tier,
+    "metadata": validators.validate_metadata,
 }
 
 
@@ -77,7 +78,7 @@ def customer_create(
 ) -> Customer:
     """Create a customer. The organisation, when not given, is matched by email domain and its
     default tier applies unless a tier is given. A duplicate email raises ValidationError."""
-    fields = {"email": email, "name": name, "company": company, "phone": phone}
+    fields = {"email": email, "name": name, "company": company, "phone": phone, "metadata": metadata or {}}
     if tier is not None:
         fields["tier"] = tier
     data = _clean_customer_fields(fields)
@@ -85,12 +86,7 @@ def customer_create(
         organization = organization_for_email(data["email"])
     if "tier" not in data:
         data["tier"] = organization.default_tier if organization else "free"
-    customer = Customer(
-        **data,
-        organization=organization,
-        metadata=metadata or {},
-        email_opt_out=email_opt_out,
-    )
+    customer = Customer(**data, organization=organization, email_opt_out=email_opt_out)
     try:
         with transaction.atomic():
             customer.save()

@@ -3,11 +3,14 @@ email. Each function returns the normalised value or raises Django's ValidationE
 
 from __future__ import annotations
 
+from typing import Any
+
 import nh3
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from config.text_input import validate_clean_text
 from customers.models import Tier
 
 
@@ -24,6 +27,16 @@ def normalize_phone(value: str, *, region: str | None = None) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValidationError("Enter a valid phone number.", code="invalid_phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def validate_metadata(value: Any) -> dict[str, Any]:
+    """A JSON object of the integration's own keys, with no text PostgreSQL cannot store."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationError("Metadata must be a JSON object.", code="invalid")
+    validate_clean_text(value)
+    return value
 
 
 def clean_plain_text(value: str, *, max_length: int = 200) -> str:

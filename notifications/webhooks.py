@@ -45,11 +45,46 @@ def _require_https() -> bool:
     return bool(getattr(settings, "WEBHOOK_REQUIRE_HTTPS", True)) and not _allow_private()
 
 
-def is_public_address(ip: str) -> bool:
-    address = ipaddress.ip_address(ip)
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # SIIT (RFC 6052/2765)
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # deprecated IPv4-compatible (::a.b.c.d)
+NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052
+NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: the IPv4 may sit anywhere
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (and may be routed to): IPv4-mapped,
+    IPv4-translated, IPv4-compatible, NAT64's well-known prefix, 6to4 and Teredo (its server and
+    its client). Empty for a plain IPv6 address."""
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address in IPV4_TRANSLATED or address in NAT64_WELL_KNOWN:
+        return [low32]
+    if address in IPV4_COMPATIBLE and int(address) > 1:  # :: and ::1 are themselves not global
+        return [low32]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        return list(address.teredo)
+    return []
+
+
+def _is_global(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast
+
+
+def is_public_address(ip: str) -> bool:
+    """True when `ip` is a global unicast address, deciding on the embedded IPv4 address(es) for
+    every IPv6 form that embeds one (so [::ffff:127.0.0.1], [::169.254.169.254], NAT64 and 6to4
+    forms of a private address are all refused)."""
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in NAT64_LOCAL_USE:
+            return False
+        embedded = embedded_ipv4(address)
+        if embedded:
+            return all(_is_global(inner) for inner in embedded)
+    return _is_global(address)
 
 
 def resolve(url: str) -> Target:

@@ -1,24 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
-
-
-def _sla_defaults(sender, using: str = "default", **kwargs) -> None:
-    from django.db import connections
-
-    from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLATarget
-
-    # After `migrate tickets 0002` backwards, or on a partially migrated database, the SLA tables
-    # may not exist: there is nothing to fill then (the next forward migrate runs this again).
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        existing = set(connection.introspection.table_names(cursor))
-    needed = {model._meta.db_table for model in (BusinessCalendar, Holiday, SLAPolicy, SLATarget)}
-    if not needed <= existing:
-        return
-
-    from tickets.sla.services import sla_defaults_ensure
-
-    sla_defaults_ensure()
 
 
 class TicketsConfig(AppConfig):
@@ -43,8 +23,6 @@ class TicketsConfig(AppConfig):
             post_save.connect(sla_policies_changed, sender=model, dispatch_uid=f"sla_cache_saved_{model.__name__}")
             post_delete.connect(sla_policies_changed, sender=model, dispatch_uid=f"sla_cache_deleted_{model.__name__}")
         m2m_changed.connect(sla_policies_changed, sender=SLAPolicy.teams.through, dispatch_uid="sla_cache_teams")
-        # The default SLA policy and calendars exist after every migrate (idempotent; see tickets/sla/services.py).
-        post_migrate.connect(_sla_defaults, sender=self, dispatch_uid="helpdesk_sla_defaults")
         # The domain event bus (notifications/consumers.py): a customer's tier change recomputes the
         # SLA targets of their active tickets, without customers/ importing tickets/.
         consumers.register("customer.updated", sla_on_customer_updated, name="tickets.sla_on_customer_updated")

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from agents.selectors import CUSTOMER_ROLE, user_role
 from tickets import comments, validators
 from tickets.audit import ticket_lock
+from tickets.file_types import safe_filename
 from tickets.models import Attachment, Comment, Ticket
 from tickets.selectors import ticket_visible_to
 
@@ -38,7 +39,7 @@ def attachments_upload(
         try:
             attachments.append(comments.attachment_add(ticket=locked, file=upload, actor=actor, comment=comment))
         except ValidationError as exc:
-            raise ValidationError({"files": [f"{upload.name}: {' '.join(exc.messages)}"]}) from exc
+            raise ValidationError({"files": [f"{safe_filename(upload.name)}: {' '.join(exc.messages)}"]}) from exc
     return attachments
 
 

@@ -19,6 +19,7 @@ from customers.models import Customer
 from tickets import validators
 from tickets.audit import actor_id, event_record, ticket_lock, ticket_save
 from tickets.events import ticket_payload
+from tickets.file_types import detect_content_type, safe_filename
 from tickets.models import (
     Attachment,
     Channel,
@@ -123,7 +124,8 @@ def comment_add(
 
 @transaction.atomic
 def attachment_add(*, ticket: Ticket, file: UploadedFile, actor: Actor, comment: Comment | None = None) -> Attachment:
-    content_type = getattr(file, "content_type", None) or "application/octet-stream"
+    content_type = detect_content_type(file)  # from the bytes, never the client's word
+    file.name = safe_filename(file.name)
     try:
         validators.validate_attachment(size=file.size or 0, content_type=content_type)
     except ValidationError as exc:
@@ -132,7 +134,7 @@ def attachment_add(*, ticket: Ticket, file: UploadedFile, actor: Actor, comment:
         ticket=ticket,
         comment=comment,
         file=file,
-        filename=(file.name or "file")[:255],
+        filename=file.name,
         content_type=content_type,
         size=file.size or 0,
         uploaded_by=actor if actor is not None and actor.is_authenticated else None,

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import logging
+import secrets
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -72,7 +73,7 @@ EXPORT_COLUMNS: dict[str, str] = {
 def export_job_create(*, actor: User, format: str, filters: dict[str, Any] | None = None) -> ExportJob:
     """Record an export request and enqueue it after commit. Filters are validated now so a typo
     is a 400, not a failed job later."""
-    job_require_agent(actor, write=False)
+    job_require_agent(actor, write=True)  # a dump of every ticket in scope: not for read-only viewers
     if format not in ExportFormat.values:
         raise ValidationError({"format": [f"'{format}' is not a valid format; use one of: csv, jsonl."]})
     ticket_list(user=actor, filters=filters)
@@ -110,7 +111,7 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
     job = job_claim(ExportJob, job_id)
     if job is None:
         return None
-    refusal = job_requester_refusal(job, write=False)
+    refusal = job_requester_refusal(job, write=True)
     if refusal:
         return job_refuse(job, refusal)
     try:
@@ -136,7 +137,9 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
             raw.seek(0)
             if job.file:
                 job.file.delete(save=False)
-            name = f"tickets-{job.pk}.{job.format}"  # under upload_to: exports/<year>/<month>/
+            # Under upload_to (exports/<year>/<month>/) with a random part: never a guessable path,
+            # should MEDIA_ROOT ever be exposed. Downloads go through the requester-only view.
+            name = f"tickets-{job.pk}-{secrets.token_urlsafe(16)}.{job.format}"
             job.file.save(name, File(raw, name=name), save=False)
             text.detach()
         job.row_count = written

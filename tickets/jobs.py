@@ -4,11 +4,13 @@ idempotent and safe to retry; tickets/tasks.py holds the thin Celery tasks that 
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from typing import TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -93,12 +95,27 @@ def job_requeue_stale(*, pending_after_seconds: int = 300) -> int:
     return count
 
 
+# What a requester reads about a job that failed on an internal error; the detail (exception,
+# traceback, SQL) goes to the log only.
+INTERNAL_ERROR_MESSAGE = "The job failed on an internal error; the administrators have the details in the log."
+
+
 def job_fail(job: BackgroundJob, exc: BaseException) -> None:
     logger.exception("%s %s failed", type(job).__name__, job.pk, exc_info=exc)
     job.status = JobStatus.FAILED
-    job.error = f"{type(exc).__name__}: {exc}"[:2000]
+    job.error = job_error_text(exc)[:2000]
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error", "finished_at"])
+
+
+def job_error_text(exc: BaseException) -> str:
+    """What the requester reads: a refusal's own words (its fields named), else a plain message."""
+    if isinstance(exc, ApplicationError):
+        details = f" {json.dumps(exc.extra, ensure_ascii=False, sort_keys=True)}" if exc.extra else ""
+        return f"{exc.message}{details}"
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return INTERNAL_ERROR_MESSAGE
 
 
 def job_percent(done: int, total: int) -> int:

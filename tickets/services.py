@@ -12,7 +12,7 @@ from django.utils import timezone
 
 import notifications
 from agents.models import AssignmentStrategy, Team, User
-from agents.selectors import is_agent
+from agents.selectors import assignee_refusal
 from config.exceptions import ApplicationError
 from customers.models import Customer
 from customers.services import customer_get_or_create
@@ -257,8 +257,9 @@ def ticket_assign(
     event. With `expected_version` (what the caller read, e.g. an API `If-Match`), a ticket changed since is
     refused with a 412 under the row lock."""
     ticket = ticket_lock(ticket, expected_version=expected_version)
-    if assignee is not None and not is_agent(assignee):
-        raise ValidationError({"assignee": ["Tickets can only be assigned to agents."]}, code="not_an_agent")
+    refusal = assignee_refusal(assignee) if assignee is not None else None
+    if refusal is not None:
+        raise ValidationError({"assignee": [refusal]}, code="not_an_agent")
     old_id = ticket.assignee_id
     new_id = assignee.pk if assignee is not None else None
     if old_id == new_id:

@@ -11,6 +11,8 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from config.text_input import validate_clean_text
+from tickets.file_types import detect_content_type, safe_filename
 from tickets.models import ALLOWED_TRANSITIONS, Priority, Status
 
 TITLE_MIN = 3
@@ -20,6 +22,7 @@ MAX_TAGS = 20
 
 
 def validate_title(value: str) -> str:
+    validate_clean_text(value)
     title = (value or "").strip()
     if any(ch in "\r\n" for ch in title):
         raise ValidationError("The title must be a single line (no newlines).", code="invalid_chars")
@@ -78,10 +81,12 @@ def validate_metadata(value: Any) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise ValidationError("Metadata must be a JSON object.", code="invalid")
+    validate_clean_text(value)
     return value
 
 
 def validate_body(value: str) -> str:
+    validate_clean_text(value)
     body = normalize_text(value)
     if not body:
         raise ValidationError("The message must not be empty.", code="required")
@@ -119,10 +124,10 @@ def validate_attachments(files: Any) -> None:
     """Every file within the limits, or one error naming each bad file (field `files`)."""
     errors = []
     for upload in files:
-        content_type = getattr(upload, "content_type", None) or "application/octet-stream"
+        content_type = detect_content_type(upload)
         try:
             validate_attachment(size=upload.size or 0, content_type=content_type)
         except ValidationError as exc:
-            errors.append(f"{upload.name}: {' '.join(exc.messages)}")
+            errors.append(f"{safe_filename(upload.name)}: {' '.join(exc.messages)}")
     if errors:
         raise ValidationError({"files": errors}, code="invalid_file")

@@ -31,25 +31,28 @@ from agents.models import Agent, ApiKey, Team
 from agents.permissions import request_role
 from agents.selectors import CUSTOMER_ROLE
 from config.api.schema import ERRORS, crud_schema
+from config.api.throttling import AnonThrottle, LoginAccountThrottle, LoginAddressThrottle
 from config.api.views import ServiceModelViewSet
 
 
 @extend_schema(
     summary="Obtain a JWT pair",
     description='`{"email", "password"}` -> `{"access", "refresh"}`; wrong credentials are a 401.',
-    responses={200: OpenApiTypes.OBJECT, 400: ERRORS[400], 401: ERRORS[401]},
+    responses={200: OpenApiTypes.OBJECT, 400: ERRORS[400], 401: ERRORS[401], 429: ERRORS[429]},
 )
 class TokenObtainView(TokenObtainPairView):
     authentication_classes = ()
+    throttle_classes = (AnonThrottle, LoginAddressThrottle, LoginAccountThrottle)
 
 
 @extend_schema(
     summary="Refresh the access token",
     description="The refresh token is rotated: use the new one next time; the old one is blacklisted.",
-    responses={200: OpenApiTypes.OBJECT, 400: ERRORS[400], 401: ERRORS[401]},
+    responses={200: OpenApiTypes.OBJECT, 400: ERRORS[400], 401: ERRORS[401], 429: ERRORS[429]},
 )
 class TokenRefreshingView(TokenRefreshView):
     authentication_classes = ()
+    throttle_classes = (AnonThrottle, LoginAddressThrottle)
 
 
 class MeView(APIView):

@@ -3,7 +3,7 @@ and comma-separated choices, each a 400 naming the parameter on a bad value."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 import django_filters
@@ -22,19 +22,26 @@ class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+# PostgreSQL's limit for a UTC offset (Python accepts up to 23:59).
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
+
+
 class SafeIsoDateTimeField(IsoDateTimeField):
-    """ISO 8601 with an offset; a moment that cannot be expressed in UTC (year 1 at +05:00) is a
-    validation error, not an OverflowError deep in the database adapter."""
+    """ISO 8601 with an offset, handed on in UTC. A moment that cannot be expressed in UTC (year 1
+    at +05:00) or an offset beyond ±15:59 is a validation error naming the parameter, not a
+    DataError or OverflowError deep in the database adapter."""
 
     def to_python(self, value: Any) -> Any:
         parsed = super().to_python(value)
         if parsed is None:
             return None
+        offset = parsed.utcoffset()
+        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+            raise forms.ValidationError("The UTC offset must be within ±15:59.", code="out_of_range")
         try:
-            parsed.astimezone(UTC)
+            return parsed.astimezone(UTC)
         except (OverflowError, ValueError) as exc:
             raise forms.ValidationError("Date and time out of range.", code="out_of_range") from exc
-        return parsed
 
 
 class SafeIsoDateTimeFilter(django_filters.IsoDateTimeFilter):

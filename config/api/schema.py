@@ -14,6 +14,7 @@ ERRORS = {
     401: OpenApiResponse(OpenApiTypes.OBJECT, description="Not authenticated."),
     403: OpenApiResponse(OpenApiTypes.OBJECT, description="Your role does not allow this."),
     404: OpenApiResponse(OpenApiTypes.OBJECT, description="Not found."),
+    429: OpenApiResponse(OpenApiTypes.OBJECT, description="Rate limit reached; retry after `Retry-After` seconds."),
 }
 
 

@@ -62,7 +62,8 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
-# The cache (readiness probe, throttling): local memory unless CACHE_URL names Redis.
+# The cache (readiness probe, rate limits): local memory in the quick start (one web process);
+# production sets CACHE_URL to Redis so every web process counts rate limits together.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # --- applications ---------------------------------------------------------------------------
@@ -385,6 +386,12 @@ REST_FRAMEWORK = {
         "config.api.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # DRF's parsers behind one input rule: no NUL or lone surrogate, bounded JSON nesting (400s).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.parsers.JSONParser",
+        "config.api.parsers.FormParser",
+        "config.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -395,9 +402,19 @@ REST_FRAMEWORK = {
         "user": env("API_THROTTLE_USER", default="1000/hour"),
         "anon": env("API_THROTTLE_ANON", default="100/hour"),
         "api_key": env("API_THROTTLE_API_KEY", default="5000/hour"),
+        # Logins (token and refresh; the admin's login form too): per client address and per account.
+        "login_address": env("API_THROTTLE_LOGIN_ADDRESS", default="30/hour"),
+        "login_account": env("API_THROTTLE_LOGIN_ACCOUNT", default="10/hour"),
     },
+    # Client identity (config/api/throttling.client_address): the peer address unless requests
+    # come through proxies we run. NUM_PROXIES = how many append to X-Forwarded-For in front of
+    # us; TRUSTED_PROXIES = their addresses or networks (wins over NUM_PROXIES). Default: none,
+    # so a client's own X-Forwarded-For is ignored.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+NUM_PROXIES = REST_FRAMEWORK["NUM_PROXIES"]
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # Idempotency-Key records are kept at least 24 h (Stripe's contract); an hourly task purges older ones.
 IDEMPOTENCY_KEY_TTL_HOURS = max(24, env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 SIMPLE_JWT = {

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _check(settings_module: str, extra_env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "CACHE_URL"}}
     env.update({"DJANGO_SETTINGS_MODULE": settings_module, **extra_env})
     return subprocess.run(
         [sys.executable, "manage.py", "check", *args],
@@ -29,7 +29,11 @@ def _check(settings_module: str, extra_env: dict[str, str], *args: str) -> subpr
 def test_production_check_deploy_has_no_warnings():
     result = _check(
         "config.settings.production",
-        {"SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "support.example.com"},
+        {
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "ALLOWED_HOSTS": "support.example.com",
+            "CACHE_URL": "redis://127.0.0.1:6379/3",
+        },
         "--deploy",
         "--fail-level",
         "WARNING",
@@ -51,6 +55,12 @@ def test_production_check_deploy_has_no_warnings():
             id="production-weak-secret",
         ),
         pytest.param("config.settings.local", {"DEBUG": "false"}, "set SECRET_KEY", id="local-debug-off-dev-secret"),
+        pytest.param(
+            "config.settings.production",
+            {"ALLOWED_HOSTS": "x", "SECRET_KEY": "s" * 60, "CACHE_URL": "locmemcache://"},
+            "CACHE_URL must name a shared Redis cache",
+            id="production-per-process-cache",
+        ),
     ],
 )
 def test_refuses_to_start_without_a_real_secret(settings_module, extra_env, message):
@@ -64,7 +74,6 @@ def test_refuses_to_start_without_a_real_secret(settings_module, extra_env, mess
 @pytest.mark.parametrize(
     ("extra_env", "engine"),
     [
-        pytest.param({}, "django.contrib.sessions.backends.db", id="local-memory-cache-keeps-db-sessions"),
         pytest.param(
             {"CACHE_URL": "redis://127.0.0.1:6379/4"}, "django.contrib.sessions.backends.cached_db", id="redis-cache"
         ),

@@ -91,3 +91,37 @@ def test_saving_a_private_url_is_refused_with_the_field_named(admin_agent):
         )
 
     assert set(excinfo.value.message_dict) == {"url", "events"}
+
+
+# IPv6 forms that carry an IPv4 address: the embedded address decides (93.184.215.14 = 5db8:d70e).
+@pytest.mark.usefixtures("production_rules")
+@pytest.mark.parametrize(
+    ("host", "public"),
+    [
+        pytest.param("::127.0.0.1", False, id="compatible-loopback"),
+        pytest.param("::169.254.169.254", False, id="compatible-metadata"),
+        pytest.param("::10.0.0.1", False, id="compatible-private"),
+        pytest.param("::ffff:0:7f00:1", False, id="translated-loopback"),
+        pytest.param("::ffff:0:a9fe:a9fe", False, id="translated-metadata"),
+        pytest.param("::ffff:169.254.169.254", False, id="mapped-metadata"),
+        pytest.param("64:ff9b::a9fe:a9fe", False, id="nat64-metadata"),
+        pytest.param("64:ff9b::7f00:1", False, id="nat64-loopback"),
+        pytest.param("64:ff9b::c0a8:101", False, id="nat64-private"),
+        pytest.param("64:ff9b:1::a9fe:a9fe", False, id="nat64-local-use"),
+        pytest.param("2002:7f00:1::1", False, id="6to4-loopback"),
+        pytest.param("2002:a9fe:a9fe::1", False, id="6to4-metadata"),
+        pytest.param("2002:c0a8:101::1", False, id="6to4-private"),
+        pytest.param("2001:0:a9fe:a9fe::1", False, id="teredo-metadata-server"),
+        pytest.param("2001:0:5db8:d70e:0:0:80ff:fffe", False, id="teredo-loopback-client"),
+        pytest.param("64:ff9b::5db8:d70e", True, id="nat64-public"),
+        pytest.param("2002:5db8:d70e::1", True, id="6to4-public"),
+        pytest.param("::ffff:0:5db8:d70e", True, id="translated-public"),
+    ],
+)
+def test_ipv6_forms_embedding_ipv4_are_judged_by_the_ipv4_address(host, public):
+    assert webhooks.is_public_address(host) is public
+    if public:
+        assert webhooks.resolve(f"https://[{host}]/hook").ip == host
+    else:
+        with pytest.raises(ValidationError, match="non-public"):
+            webhooks.resolve(f"https://[{host}]/hook")

@@ -144,7 +144,9 @@ def test_rerunning_a_job_is_safe(agent, customer_a, settings, django_capture_on_
     assert (job.status, job.succeeded, job.attempts) == (JobStatus.COMPLETED, 3, 2)
 
 
-def test_an_unexpected_error_fails_the_job_with_its_reason(agent, customer_a, django_user_model):
+def test_an_unexpected_error_fails_the_job_with_a_plain_message_and_logs_the_detail(
+    agent, customer_a, django_user_model, caplog
+):
     ids = [t.pk for t in _tickets(customer_a, 1)]
     job = BulkUpdateJob.objects.create(
         requested_by=agent.user, ticket_ids=ids, changes={"assignee": 987_654}, total=1
@@ -155,7 +157,8 @@ def test_an_unexpected_error_fails_the_job_with_its_reason(agent, customer_a, dj
 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
-    assert job.error.startswith("DoesNotExist")
+    assert job.error == "The job failed on an internal error; the administrators have the details in the log."
+    assert "User.DoesNotExist" in caplog.text or "DoesNotExist" in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -57,7 +58,7 @@ def test_csv_export_of_a_filtered_set_has_exact_rows_and_content(
     assert job.progress == 100
     assert job.row_count == 5
     assert job.error == ""
-    assert job.file.name.endswith(f"tickets-{job.pk}.csv")
+    assert re.fullmatch(rf"exports/\d{{4}}/\d{{2}}/tickets-{job.pk}-[A-Za-z0-9_-]{{22}}\.csv", job.file.name)
     rows = list(csv.DictReader(io.StringIO(_read(job))))
     assert len(rows) == 5
     assert list(rows[0]) == list(exports.EXPORT_COLUMNS)
@@ -225,7 +226,8 @@ def test_a_failure_is_recorded_with_its_reason_and_raised(agent, caplog):
 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
-    assert "ApplicationError: Invalid filters." in job.error
+    message = "Select a valid choice. urgent is not one of the available choices."
+    assert job.error == 'Invalid filters. {"filters": {"priority": ["' + message + '"]}}'
     assert job.finished_at is not None
     assert f"ExportJob {job.pk} failed" in caplog.text
 

@@ -16,12 +16,12 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.permissions import ReadOnlyForViewer
+from config.api.parsers import FormParser, MultiPartParser
 from config.api.schema import ERRORS
 from config.api.serializers import CachedFieldsMixin
 from tickets import attachments, selectors

@@ -3,7 +3,7 @@
 - `POST /api/v1/exports/` {"format": "csv"|"jsonl", "filters": {...}} -> 202 with the job;
   `GET /api/v1/exports/` the caller's exports; `GET /api/v1/exports/{id}/` status, progress,
   row_count and `download_url` once completed; `GET /api/v1/exports/{id}/download/` the file.
-  Agents only; a job is visible to its requester only (others get a 404).
+  Writing agents (not viewers) request them; a job is visible to its requester only (others get a 404).
 - `POST /api/v1/tickets/bulk/` {"ids": [...]} or {"filters": {...}} plus {"changes": {...}} -> 202
   with a job to poll at `GET /api/v1/bulk-jobs/{id}/` (requester only). Writing agents only."""
 
@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agents.permissions import IsAgentRole, IsWritingAgent
+from agents.permissions import IsAgentRole, IsWritingAgent, ReadOnlyForViewer
 from config.exceptions import ApplicationError
 from tickets import bulk, exports
 from tickets.models import BulkUpdateJob, ExportFormat, ExportJob, JobStatus
@@ -129,7 +129,7 @@ class ExportJobViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = ExportJobSerializer
-    permission_classes = [IsAgentRole]
+    permission_classes = [IsAgentRole, ReadOnlyForViewer]
     filter_backends: list[Any] = []
     ordering = ("-created_at", "-id")
 

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agents.models import AssignmentStrategy, Team
-from agents.selectors import CUSTOMER_ROLE, user_role
+from agents.selectors import CUSTOMER_ROLE, assignable_users, user_role
 from config.api.serializers import CachedFieldsMixin, StrictFieldsMixin
 from customers.models import Customer
 from tickets import validators
@@ -187,7 +187,10 @@ class TicketUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
     assignee = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(agent__isnull=False, is_active=True), required=False, allow_null=True
+        queryset=assignable_users(),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": "No active agent with id {pk_value} may be assigned tickets."},
     )
 
 
@@ -204,7 +207,11 @@ class TicketAssignSerializer(StrictFieldsMixin, serializers.Serializer):
     """Either `agent` (a user id) or `strategy`, not both."""
 
     agent = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(agent__isnull=False, is_active=True), required=False, allow_null=True
+        queryset=assignable_users(),
+        required=False,
+        allow_null=True,
+        help_text="An active agent, senior agent or admin (not a viewer, not an API key); null to unassign.",
+        error_messages={"does_not_exist": "No active agent with id {pk_value} may be assigned tickets."},
     )
     strategy = serializers.ChoiceField(choices=AssignmentStrategy.choices, required=False)
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from mailparser_reply import EmailReplyParser
 
+from config.text_input import clean_text
 from notifications.mime import message_parse, message_sender
 from tickets import validators
 
@@ -82,7 +83,7 @@ def _addresses(message: EmailMessage, *headers: str) -> list[str]:
 def clean_line(value: str) -> str:
     """One line of plain text: control and format characters become spaces, folding whitespace
     (CR, LF, TAB) collapses to one space."""
-    value = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in value or "")
+    value = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch for ch in value or "")
     return " ".join(value.split())
 
 
@@ -263,13 +264,14 @@ def message_parse_full(raw: bytes) -> ParsedMessage:
     html = ""
     if html_part is not None:
         bodies.add(id(html_part))
-        html = nh3.clean(html_part.get_content())
+        html = nh3.clean(clean_text(html_part.get_content()))
     if plain is not None:
         bodies.add(id(plain))
         text = plain.get_content().strip()
     else:
         text = html_to_text(html) if html else ""
-    text = text.replace("\r\n", "\n").replace("\x00", "")
+    # Mail cannot be refused for odd bytes: NULs go, lone surrogates (undecodable bytes) become U+FFFD.
+    text = clean_text(text.replace("\r\n", "\n"))
     match = SUBJECT_REFERENCE.search(subject)
     ticket_ref = int(match.group(1)) if match else thread_reference(references)
     return ParsedMessage(

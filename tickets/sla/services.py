@@ -29,7 +29,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.sla import policies, rules
-from tickets.sla.cache import cached_policy_spec, sla_policies_changed
+from tickets.sla.cache import cached_policy_spec
 from tickets.sla.calendars import calendar_spec
 
 logger = logging.getLogger(__name__)
@@ -94,64 +94,6 @@ def policy_spec(policy: SLAPolicy | None) -> policies.PolicySpec:
 def policy_spec_for_team(team_id: int | None) -> policies.PolicySpec:
     """The team's policy spec, from the cache when it is there (tickets/sla/cache.py)."""
     return cached_policy_spec(team_id, lambda team: policy_spec(policy_for_team(team)))
-
-
-# --- the rows that exist out of the box -----------------------------------------------------------
-
-
-def sla_defaults_ensure() -> list[str]:
-    """Create the default calendars and policy when missing; never touch existing rows (an admin's
-    edits survive). Runs after every migrate (post_migrate, tickets/apps.py). Returns what it made.
-
-    - "Business hours": Mon-Fri 09:00-17:00 in settings.TIME_ZONE, the default calendar.
-    - "24x7": wall-clock time.
-    - "Default" policy (business hours): first response critical 1 h, high 4 h, medium 24 h,
-      low 72 h; resolution critical 8 h, high 24 h, medium 72 h, low 168 h."""
-    from zoneinfo import available_timezones
-
-    from tickets.models import SLATarget, default_working_hours
-
-    created: list[str] = []
-    time_zone = settings.TIME_ZONE if settings.TIME_ZONE in available_timezones() else "UTC"
-    has_default_calendar = BusinessCalendar.objects.filter(is_default=True).exists()
-    business, made = BusinessCalendar.objects.get_or_create(
-        name="Business hours",
-        defaults={
-            "time_zone": time_zone,
-            "working_hours": default_working_hours(),
-            "is_default": not has_default_calendar,
-        },
-    )
-    if made:
-        created.append("calendar:Business hours")
-    _, made = BusinessCalendar.objects.get_or_create(
-        name="24x7", defaults={"time_zone": "UTC", "working_hours": default_working_hours(), "is_24x7": True}
-    )
-    if made:
-        created.append("calendar:24x7")
-    if not SLAPolicy.objects.filter(is_default=True).exists():
-        policy, made = SLAPolicy.objects.get_or_create(
-            name="Default",
-            defaults={
-                "description": "Out-of-the-box targets, measured in business hours.",
-                "calendar": business,
-                "is_default": True,
-            },
-        )
-        if made:
-            SLATarget.objects.bulk_create(
-                SLATarget(
-                    policy=policy,
-                    priority=priority,
-                    tier="",
-                    first_response_minutes=policies.DEFAULT_FIRST_RESPONSE_MINUTES[priority],
-                    resolution_minutes=policies.DEFAULT_RESOLUTION_MINUTES[priority],
-                )
-                for priority in policies.PRIORITIES
-            )
-            sla_policies_changed()  # bulk_create sends no signal
-            created.append("policy:Default")
-    return created
 
 
 # --- targets on one ticket (called by tickets/services.py) ----------------------------------------

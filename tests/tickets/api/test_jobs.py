@@ -135,7 +135,8 @@ def test_export_filter_errors_name_the_filter(api_agent):
     [
         pytest.param("api_client", 401, id="anonymous"),
         pytest.param("api_customer_a", 403, id="customer"),
-        pytest.param("api_viewer", 202, id="viewer-may-export"),
+        pytest.param("api_viewer", 403, id="viewer-read-only-may-not-dump-every-ticket"),
+        pytest.param("api_agent", 202, id="agent"),
     ],
 )
 def test_who_may_request_an_export(request, client_name, expected, django_capture_on_commit_callbacks):

@@ -180,3 +180,22 @@ def test_the_management_command_reads_stdin(monkeypatch, customer_b):
 
     assert out.getvalue().startswith("ticket: ticket #")
     assert Ticket.objects.get().customer == customer_b
+
+
+@pytest.mark.django_db
+def test_a_message_with_nul_and_undecodable_bytes_still_opens_a_clean_ticket():
+    raw = (
+        b"From: Dan \xff <dan@new.example>\r\nTo: support@helpdesk.test\r\n"
+        b"Subject: Printer \xff\xfe jammed\r\nMessage-ID: <odd@mail.example>\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        b"Tray 2 \x00 jammed \xed\xa0\x80 again.\r\n"
+    )
+
+    result = inbound_email_process(raw=raw)
+
+    assert result.action == "ticket"
+    ticket = Ticket.objects.select_related("customer").get(pk=result.ticket_id)
+    stored = [ticket.title, ticket.description, ticket.customer.name]
+    assert not any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for text in stored for ch in text)
+    assert ticket.description.startswith("Tray 2")
+    assert "jammed" in ticket.title

@@ -11,6 +11,7 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from customers.models import Tier
+from tests.tickets.conftest import sla_defaults_create
 from tickets import comments, services
 from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLATarget, Status, Ticket
 from tickets.sla import calendars, scans
@@ -29,7 +30,10 @@ def create(customer, priority="medium", **kwargs) -> Ticket:
     return services.ticket_create(actor=None, title="Help", customer=customer, priority=priority, **kwargs)
 
 
-def test_defaults_exist_after_migrate_and_setup_is_idempotent():
+def test_defaults_exist_after_migrate_and_the_migration_is_idempotent():
+    sla_defaults_create()
+    sla_defaults_create()
+
     policy = SLAPolicy.objects.get(is_default=True)
     targets = {t.priority: (t.first_response_minutes, t.resolution_minutes) for t in policy.targets.all()}
 
@@ -37,17 +41,18 @@ def test_defaults_exist_after_migrate_and_setup_is_idempotent():
     assert policy.calendar.name == "Business hours"
     assert policy.calendar.is_default
     assert BusinessCalendar.objects.get(name="24x7").is_24x7
-    assert sla_services.sla_defaults_ensure() == []
+    assert BusinessCalendar.objects.count() == 2
+    assert SLATarget.objects.count() == 4
 
 
-def test_defaults_are_recreated_but_admin_edits_kept():
+def test_the_migration_fills_gaps_but_keeps_an_admins_rows():
     SLAPolicy.objects.all().delete()
     BusinessCalendar.objects.filter(name="24x7").delete()
     BusinessCalendar.objects.filter(name="Business hours").update(time_zone="Europe/Paris")
 
-    created = sla_services.sla_defaults_ensure()
+    sla_defaults_create()
 
-    assert created == ["calendar:24x7", "policy:Default"]
+    assert sorted(BusinessCalendar.objects.values_list("name", flat=True)) == ["24x7", "Business hours"]
     assert BusinessCalendar.objects.get(name="Business hours").time_zone == "Europe/Paris"
     assert SLAPolicy.objects.get(is_default=True).targets.count() == 4
 
