@@ -70,9 +70,11 @@ ADMIN_CONFIG_MODELS: tuple[str, ...] = (
     "django_celery_beat.clockedschedule",
     "tickets.mailbox",
     "tickets.allowedfolloweraddress",
+    "tickets.trigger",
+    "tickets.automation",
 )
 # Append-only records written by services: admins may read them, nobody edits them.
-ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry", "tickets.slascanrun")
+ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry", "tickets.slascanrun", "tickets.ruleversion")
 
 
 def _perms(models: tuple[str, ...], *actions: str) -> set[str]:

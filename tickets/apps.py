@@ -15,8 +15,13 @@ class TicketsConfig(AppConfig):
         # Cached SLA policy specs are forgotten whenever a policy, target, calendar or holiday changes.
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
+        # Triggers run at the end of every originating ticket change (tickets/changes.py).
+        from tickets.changes import register_runner
         from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLATarget
+        from tickets.rules.triggers import triggers_run
         from tickets.sla.cache import sla_policies_changed
+
+        register_runner(triggers_run)
         from tickets.sla.services import sla_on_customer_updated
 
         for model in (SLAPolicy, SLATarget, BusinessCalendar, Holiday):

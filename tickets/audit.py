@@ -10,6 +10,7 @@ from django.db.models import F
 
 from agents.models import User
 from config.exceptions import ApplicationError
+from tickets.changes import current_rule
 from tickets.models import Ticket, TicketEvent
 
 Actor = User | None
@@ -33,6 +34,7 @@ def event_record(
         old_value=event_value(old),
         new_value=event_value(new),
         note=note[:255],
+        rule=current_rule()[:140],
     )
 
 

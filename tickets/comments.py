@@ -18,6 +18,7 @@ from config.exceptions import ApplicationError
 from customers.models import Customer
 from tickets import validators
 from tickets.audit import actor_id, event_record, ticket_lock, ticket_save
+from tickets.changes import change_note, change_scope
 from tickets.events import ticket_payload
 from tickets.file_types import detect_content_type, safe_filename
 from tickets.models import (
@@ -25,10 +26,8 @@ from tickets.models import (
     Channel,
     Comment,
     EventKind,
-    Status,
     Ticket,
 )
-from tickets.services import ticket_change_status
 
 Actor = User | None
 
@@ -39,6 +38,7 @@ Actor = User | None
 
 
 @transaction.atomic
+@change_scope
 def comment_add(
     *,
     ticket: Ticket,
@@ -55,7 +55,8 @@ def comment_add(
 
     - `actor` an agent: an agent reply (or note). `customer` (with or without a portal `actor`):
       a customer reply, never internal.
-    - A customer reply on a pending or resolved ticket reopens it.
+    - Triggers run after it (tickets/rules/): the default one reopens a pending or resolved
+      ticket on a customer reply.
     - The outbox event lists the files, so a public reply's email carries them.
     """
     try:
@@ -117,8 +118,45 @@ def comment_add(
             "actor_id": actor_id(actor),
         },
     )
-    if customer is not None and ticket.status in (Status.PENDING, Status.RESOLVED):
-        ticket_change_status(ticket=ticket, actor=actor, status=Status.OPEN, note="Reopened by a customer reply.")
+    event = "customer_replied" if customer is not None else ("note_added" if is_internal else "agent_replied")
+    change_note(ticket, event=event, actor=actor if customer is None else customer)
+    return comment
+
+
+@transaction.atomic
+@change_scope
+def system_comment_add(*, ticket: Ticket, body: str, is_internal: bool = True) -> Comment:
+    """A note (or public reply) written by the system (a rule): no author, audited and published
+    like any comment; a public one is emailed to the customer as a reply."""
+    try:
+        body = validators.validate_body(body)
+    except ValidationError as exc:
+        raise ValidationError({"body": exc.messages}) from exc
+    ticket = ticket_lock(ticket)
+    comment = Comment.objects.create(ticket=ticket, body=body, is_internal=is_internal, channel=Channel.API)
+    event_record(
+        ticket, actor=None, kind=EventKind.COMMENTED, new={"comment_id": comment.pk, "is_internal": is_internal}
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
+    notifications.publish(
+        "ticket.comment_added",
+        {
+            "ticket": ticket_payload(ticket),
+            "comment": {
+                "id": comment.pk,
+                "body": comment.body,
+                "is_internal": comment.is_internal,
+                "author_id": None,
+                "customer_id": None,
+                "from_customer": False,
+                "channel": comment.channel,
+                "created_at": comment.created_at,
+                "attachments": [],
+            },
+            "actor_id": None,
+        },
+    )
+    change_note(ticket, event="note_added" if is_internal else "agent_replied")
     return comment
 
 

@@ -17,6 +17,7 @@ EVENTS: tuple[str, ...] = (
     "ticket.sla_warning",
     "ticket.sla_breached",
     "ticket.escalated",
+    "ticket.rule_event",
 )
 
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from notifications import recipients
 from notifications.recipients import Mail
@@ -167,7 +169,9 @@ def ticket_email_recipients(event: str, payload: dict[str, Any]) -> list[Mail]:
     ticket = _ticket((payload.get("ticket") or {}).get("id"))
     if ticket is None:  # deleted since: nothing to tell anyone
         return []
-    context: dict[str, Any] = {"ticket": ticket, "payload": payload}
+    # Links in customers' mail open the ticket's page in the portal (tickets/portal/).
+    portal_link = settings.SITE_URL.rstrip("/") + reverse("portal:ticket", kwargs={"pk": ticket.pk})
+    context: dict[str, Any] = {"ticket": ticket, "payload": payload, "ticket_url": portal_link}
     if event == "ticket.created":
         return _customer_mail("ticket_created", ticket, context)
     if event == "ticket.status_changed":

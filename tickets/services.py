@@ -19,8 +19,10 @@ from customers.services import customer_get_or_create
 from tickets import validators
 from tickets.assignment import pick_agent
 from tickets.audit import actor_id, event_record, event_value, ticket_lock, ticket_save
+from tickets.changes import change_note, change_scope
 from tickets.events import ticket_payload
 from tickets.models import (
+    NEXT_PRIORITY,
     PRIORITY_RANK,
     Category,
     Channel,
@@ -61,6 +63,7 @@ def _route_team(category: Category | None) -> Team | None:
 
 
 @transaction.atomic
+@change_scope
 def ticket_create(
     *,
     actor: Actor,
@@ -135,11 +138,13 @@ def ticket_create(
     # What the database's generated column holds (the same table), without reading the row back.
     ticket.priority_rank = PRIORITY_RANK.get(ticket.priority, 0)
     event_record(ticket, actor=actor, kind=EventKind.CREATED, new=ticket.status)
+    change_note(ticket, event="created", actor=actor)
     notifications.publish("ticket.created", {"ticket": ticket_payload(ticket), "actor_id": actor_id(actor)})
     return _auto_assign(ticket)
 
 
 @transaction.atomic
+@change_scope
 def ticket_update(
     *, ticket: Ticket, actor: Actor, data: dict[str, Any], expected_version: int | Collection[int] | None = None
 ) -> Ticket:
@@ -181,13 +186,17 @@ def ticket_update(
         raise ValidationError(errors)
 
     changes: dict[str, dict[str, Any]] = {}
+    rule_changes: dict[str, tuple[Any, Any]] = {}  # as conditions see them: a category by its slug
     for field, new in cleaned.items():
         old = getattr(ticket, field)
         if old != new:
             setattr(ticket, field, new)
             event_record(ticket, actor=actor, kind=EventKind.UPDATED, field=field, old=old, new=new)
             changes[field] = {"old": event_value(old), "new": event_value(new)}
+            as_rule = (lambda c: c.slug if c is not None else None) if field == "category" else event_value
+            rule_changes[field] = (as_rule(old), as_rule(new))
     if changes:
+        change_note(ticket, event="updated", actor=actor, changes=rule_changes)
         # The SLA targets follow the priority, and the team (its policy): recomputed from creation.
         sla_fields = sla_services.ticket_sla_apply(ticket=ticket) if {"priority", "team"} & set(changes) else []
         ticket_save(ticket, list(changes) + sla_fields)
@@ -203,6 +212,7 @@ def ticket_update(
 
 
 @transaction.atomic
+@change_scope
 def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str = "") -> Ticket:
     """Move a ticket along its lifecycle (models.ALLOWED_TRANSITIONS). Keeps resolved_at and
     closed_at right: set on entering, cleared on reopening. Setting the current status is a no-op."""
@@ -237,6 +247,7 @@ def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str
     fields += sla_services.ticket_sla_status_changed(ticket=ticket, old=old, new=status, actor=actor, now=now)
     ticket_save(ticket, sorted(set(fields)))
     event_record(ticket, actor=actor, kind=EventKind.STATUS_CHANGED, field="status", old=old, new=status, note=note)
+    change_note(ticket, event="status_changed", actor=actor, changes={"status": (old, status)})
     notifications.publish(
         "ticket.status_changed",
         {"ticket": ticket_payload(ticket), "old_status": old, "new_status": status, "actor_id": actor_id(actor)},
@@ -245,6 +256,7 @@ def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str
 
 
 @transaction.atomic
+@change_scope
 def ticket_assign(
     *,
     ticket: Ticket,
@@ -267,6 +279,7 @@ def ticket_assign(
     ticket.assignee = assignee
     ticket_save(ticket, ["assignee"])
     event_record(ticket, actor=actor, kind=EventKind.ASSIGNED, field="assignee", old=old_id, new=new_id, note=note)
+    change_note(ticket, event="assigned", actor=actor, changes={"assignee": (old_id, new_id)})
     notifications.publish(
         "ticket.assigned",
         {
@@ -280,6 +293,7 @@ def ticket_assign(
 
 
 @transaction.atomic
+@change_scope
 def ticket_assign_by_strategy(
     *, ticket: Ticket, actor: Actor, strategy: str | None = None, expected_version: int | Collection[int] | None = None
 ) -> Ticket:
@@ -339,6 +353,37 @@ def _auto_assign(ticket: Ticket) -> Ticket:
     return ticket_assign(
         ticket=ticket, actor=None, assignee=agent.user, note=f"Auto-assigned on creation ({team.assignment_strategy})."
     )
+
+
+@transaction.atomic
+@change_scope
+def ticket_escalate(*, ticket: Ticket, actor: Actor, reason: str) -> Ticket:
+    """Raise the ticket one priority (critical stays critical) and mark it escalated, as the
+    escalation scan does for many at once: an `escalated` event and `ticket.escalated`. Due
+    times are kept (a tighter target would only re-breach a breached ticket)."""
+    ticket = ticket_lock(ticket)
+    old = ticket.priority
+    ticket.priority = NEXT_PRIORITY[old]
+    ticket.escalated = True
+    ticket.escalated_at = timezone.now()
+    ticket_save(ticket, ["priority", "escalated", "escalated_at"])
+    event_record(
+        ticket, actor=actor, kind=EventKind.ESCALATED, field="priority", old=old, new=ticket.priority, note=reason
+    )
+    change_note(ticket, event="updated", actor=actor, changes={"priority": (old, ticket.priority)})
+    notifications.publish(
+        "ticket.escalated",
+        {
+            "ticket": ticket_payload(ticket),
+            "team_lead_id": ticket.team.lead_id if ticket.team is not None else None,
+            "rule": "rule",
+            "reason": reason,
+            "old_priority": old,
+            "new_priority": ticket.priority,
+            "actor_id": actor_id(actor),
+        },
+    )
+    return ticket
 
 
 @transaction.atomic

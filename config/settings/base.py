@@ -65,6 +65,13 @@ DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 # The cache (readiness probe, rate limits): local memory in the quick start (one web process);
 # production sets CACHE_URL to Redis so every web process counts rate limits together.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# The portal's sign-in rate limits count in this cache. In local memory each web process counts on
+# its own (fine for the quick start and the tests, one process); production sets CACHE_URL to Redis.
+SILENCED_SYSTEM_CHECKS = (
+    ["django_ratelimit.E003", "django_ratelimit.W001"]
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    else []
+)
 
 # --- applications ---------------------------------------------------------------------------
 DJANGO_APPS = [
@@ -90,6 +97,7 @@ THIRD_PARTY_APPS = [
     "anymail",
     "django_prometheus",
     "django_structlog",
+    "django_ratelimit",
 ]
 LOCAL_APPS = [
     "config.api",
@@ -176,6 +184,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Password-reset links (the customer portal's; tickets/portal/) expire after this many seconds.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+
+# --- customer portal (tickets/portal/; README "Customer portal") -----------------------------
+# One-time sign-in links by email: valid this many minutes, and only until the next sign-in.
+PORTAL_LOGIN_LINK_MINUTES = env.int("PORTAL_LOGIN_LINK_MINUTES", default=15)
+# Self sign-up: off while empty; otherwise open to addresses at these domains (`acme.com,globex.com`).
+PORTAL_SIGNUP_DOMAINS = [
+    d.strip().lower().lstrip("@") for d in env.list("PORTAL_SIGNUP_DOMAINS", default=[]) if d.strip()
+]
+PORTAL_SIGNUP_LINK_HOURS = env.int("PORTAL_SIGNUP_LINK_HOURS", default=24)
+# Sign-in, link, reset and sign-up attempts (django-ratelimit; counted in the default cache, so set
+# CACHE_URL to Redis when several web processes run): per address and per client IP.
+PORTAL_RATE_PER_ADDRESS = env("PORTAL_RATE_PER_ADDRESS", default="5/15m")
+PORTAL_RATE_PER_IP = env("PORTAL_RATE_PER_IP", default="30/15m")
 
 # --- static and media -----------------------------------------------------------------------
 STATIC_URL = "static/"

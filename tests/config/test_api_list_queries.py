@@ -21,7 +21,7 @@ from model_bakery import baker
 from agents.models import Role
 from agents.services import api_key_create
 from tickets.comments import comment_add
-from tickets.models import BulkUpdateJob, ExportJob, InboundMessage, Macro, Mailbox, TicketFollower
+from tickets.models import Automation, BulkUpdateJob, ExportJob, InboundMessage, Macro, Mailbox, TicketFollower, Trigger
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +99,14 @@ def _macros(world, n: int) -> None:
     for i in range(n):
         Macro.objects.create(name=f"macro {i}", body="x", set_team=team, set_assignee=world.agent.user)
     Macro.objects.create(name="someone else's", body="x", owner=baker.make("agents.User", email="o@x.example"))
+
+
+def _rules(model):
+    def make(world, n: int) -> None:
+        for i in range(n):
+            model.objects.create(name=f"rule {i}", actions=[{"action": "add_tags", "value": ["x"]}])
+
+    return make
 
 
 def _attachments(world, n: int) -> None:
@@ -191,6 +199,9 @@ ENDPOINTS: list[tuple[str, str, str, Callable, int | dict[str, int], str | None]
     ("followers", "/api/v1/tickets/{first}/followers/", "api_agent", _followers, 3, "ticket-followers"),
     # + the macros the caller may use (team, assignee and owner joined); one list, no pagination
     ("macros", "/api/v1/macros/", "api_agent", _macros, 2, "macro-list"),
+    # + the rules, in the order they run; one list, no pagination (a desk has tens of rules)
+    ("triggers", "/api/v1/triggers/", "api_agent", _rules(Trigger), 2, "trigger-list"),
+    ("automations", "/api/v1/automations/", "api_agent", _rules(Automation), 2, "automation-list"),
     # + the ticket (scoped), + its files (each with its message, for the internal-note rule)
     ("attachments", "/api/v1/tickets/{first}/attachments/", "api_agent", _attachments, 3, None),
     # + the job (bulk jobs have no list: a job is polled at the URL its POST returned)

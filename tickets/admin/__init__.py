@@ -7,7 +7,7 @@ export/bulk jobs (jobs.py), and the ticket lists on the customer and organisatio
 
 from django.contrib import admin
 
-from tickets.admin import categories, customers, jobs, macros, saved_views, sla, tickets
+from tickets.admin import categories, customers, jobs, macros, rules, saved_views, sla, tickets
 from tickets.followers import admin as followers_admin
 from tickets.inbound import admin as inbound_admin
 
@@ -18,6 +18,7 @@ __all__ = [
     "inbound_admin",
     "jobs",
     "macros",
+    "rules",
     "saved_views",
     "sla",
     "tickets",

@@ -41,6 +41,8 @@ CONFIGURATION_MODELS = (
     ("API keys", "key", "agents.apikey"),
     ("Webhooks", "webhook", "notifications.webhooksubscription"),
     ("Holidays", "event_busy", "tickets.holiday"),
+    ("Triggers", "bolt", "tickets.trigger"),
+    ("Automations", "schedule_send", "tickets.automation"),
     ("Scheduled tasks", "schedule", "django_celery_beat.periodictask"),
     ("GDPR audit trail", "policy", "customers.gdprauditentry"),
 )

@@ -9,6 +9,7 @@ from tickets.api.gdpr import gdpr_urlpatterns
 from tickets.api.jobs import job_urlpatterns
 from tickets.api.macros import ApplyMacroView, MacroPreviewView, MacroViewSet
 from tickets.api.reports import ReportDimensionView, ReportTotalsView
+from tickets.api.rules import AutomationViewSet, TriggerViewSet
 from tickets.api.saved_views import SavedViewViewSet
 from tickets.api.views import CommentViewSet, TicketEventViewSet, TicketViewSet
 from tickets.inbound.api import FollowerViewSet, InboundMessageViewSet, MailboxViewSet
@@ -19,6 +20,8 @@ router.register("views", SavedViewViewSet, basename="savedview")
 router.register("mailboxes", MailboxViewSet, basename="mailbox")
 router.register("inbound-messages", InboundMessageViewSet, basename="inbound-message")
 router.register("macros", MacroViewSet, basename="macro")
+router.register("triggers", TriggerViewSet, basename="trigger")
+router.register("automations", AutomationViewSet, basename="automation")
 
 urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this list
     *job_urlpatterns,  # tickets/bulk/ before the router's tickets/{id}/; exports/, bulk-jobs/

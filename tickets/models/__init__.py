@@ -17,6 +17,7 @@ from tickets.models.jobs import (
 )
 from tickets.models.macros import Macro, Visibility
 from tickets.models.presence import TicketPresence
+from tickets.models.rules import Automation, AutomationFiring, RuleKind, RuleVersion, Trigger
 from tickets.models.saved_views import SavedView, ViewOrdering, ViewVisibility
 from tickets.models.sla import (
     BusinessCalendar,
@@ -56,6 +57,8 @@ __all__ = [
     "PRIORITY_RANK",
     "AllowedFollowerAddress",
     "Attachment",
+    "Automation",
+    "AutomationFiring",
     "BackgroundJob",
     "BulkUpdateJob",
     "BusinessCalendar",
@@ -73,6 +76,8 @@ __all__ = [
     "Macro",
     "Mailbox",
     "Priority",
+    "RuleKind",
+    "RuleVersion",
     "SLAPolicy",
     "SLAScanKind",
     "SLAScanRun",
@@ -84,6 +89,7 @@ __all__ = [
     "TicketFollower",
     "TicketPresence",
     "TicketQuerySet",
+    "Trigger",
     "ViewOrdering",
     "ViewVisibility",
     "Visibility",

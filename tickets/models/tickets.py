@@ -403,6 +403,9 @@ class TicketEvent(models.Model):
     old_value = models.JSONField(null=True, blank=True)
     new_value = models.JSONField(null=True, blank=True)
     note = models.CharField(max_length=255, blank=True)
+    rule = models.CharField(
+        max_length=140, blank=True, help_text='The rule that made the change: "Trigger: Reopen on customer reply".'
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

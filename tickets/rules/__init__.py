@@ -1,0 +1,8 @@
+"""Business rules an admin owns, one module per concept:
+
+- conditions.py: the condition language, evaluated on one ticket (with reasons) and compiled to SQL (pure);
+- actions.py: the action language; applied through the ordinary services (triggers);
+- triggers.py: the runner the services call at the end of an originating change (tickets/changes.py);
+- services.py / selectors.py: saving rules (validated, versioned) and reading them;
+- the rules the product ships are made by data migrations (editable, can be disabled, not deleted);
+"""
