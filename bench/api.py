@@ -194,7 +194,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--peer", action="store_true", help="Also run django-helpdesk (bench/peer.py).")
-    parser.add_argument("--peer-json", help="Use the figures of an earlier bench/peer.py run.")
+    parser.add_argument("--peer-json", help="Use the figures of an earlier bench/peer.py run (read at the end).")
     parser.add_argument("--out", help="Also write the table (markdown) to this file.")
     args = parser.parse_args()
 
@@ -267,6 +267,7 @@ def main() -> int:
             check=True,
         ).stdout
         peer = json.loads(out.strip().splitlines()[-1])
+        (ROOT / "bench" / f"peer-{args.tickets}.json").write_text(json.dumps(peer) + "\n")
     table = _table(rows, peer, info, args, rss_start, rss_end, total_requests)
     print(table)
     if args.out:
