@@ -93,8 +93,15 @@ def _copy(rows: _Rows) -> None:
     by_attname = {field.attname: field for field in meta.concrete_fields}
     fields = [by_attname[name] for name in rows.columns]
     formatters = [_formatter(field) for field in fields]
-    columns = ", ".join(f'"{field.column}"' for field in fields)
-    lines = ["\t".join([f(v) for f, v in zip(formatters, row, strict=True)]) for row in rows.rows]
+    # Every other column gets its model default (a field added later never breaks the seed).
+    rest = [
+        field
+        for field in meta.concrete_fields
+        if field.attname not in rows.columns and not field.primary_key and not field.generated
+    ]
+    tail = "".join("\t" + _formatter(field)(field.get_default()) for field in rest)
+    columns = ", ".join(f'"{field.column}"' for field in [*fields, *rest])
+    lines = ["\t".join([f(v) for f, v in zip(formatters, row, strict=True)]) + tail for row in rows.rows]
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor: COPY is not in the DB-API
         with raw.copy(f'COPY "{meta.db_table}" ({columns}) FROM STDIN') as copy:
