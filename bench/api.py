@@ -247,7 +247,11 @@ def main() -> int:
         rss_end = _rss_kib(workers)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a worker still busy with a request nobody waits for
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
     peer = {}
     if args.peer_json:
