@@ -209,6 +209,9 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 
 # --- security (production.py hardens these) -------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# The user of a request (session or JWT) is loaded with their agent profile and customer record in
+# one query, so the role and scope checks that follow cost nothing (agents/authentication.py).
+AUTHENTICATION_BACKENDS = ["agents.authentication.ProfileModelBackend"]
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -332,6 +335,11 @@ REST_FRAMEWORK = {
         "config.api.throttling.ApiKeyThrottle",
         "config.api.throttling.AnonThrottle",
     ],
+    # orjson with DRF's output bytes (config/api/renderers.py); the browsable API stays for people.
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.api.renderers.FastJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     # DRF's parsers behind one input rule: no NUL or lone surrogate, bounded JSON nesting (400s).
     "DEFAULT_PARSER_CLASSES": [
         "config.api.parsers.JSONParser",
@@ -341,7 +349,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["config.api.filters.FilterParamsOnlyBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
