@@ -51,4 +51,5 @@ urlpatterns = [
     path("", include("agents.api.urls")),
     path("", include("customers.api.urls")),
     path("", include("tickets.api.urls")),
+    path("", include("tickets.knowledge.api.urls")),
 ]
