@@ -6,6 +6,7 @@ followers.py (ticket followers). Invariants that need no other model live there 
 choices; every state change goes through the services."""
 
 from agents.models import Priority
+from tickets.models.deflection import Deflection
 from tickets.models.followers import AllowedFollowerAddress, FollowerSource, TicketFollower
 from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
 from tickets.models.jobs import (
@@ -41,6 +42,7 @@ from tickets.models.tickets import (
     Channel,
     Comment,
     EventKind,
+    Satisfaction,
     Status,
     Ticket,
     TicketEvent,
@@ -65,6 +67,7 @@ __all__ = [
     "Category",
     "Channel",
     "Comment",
+    "Deflection",
     "EventKind",
     "ExportFormat",
     "ExportJob",
@@ -82,6 +85,7 @@ __all__ = [
     "SLAScanKind",
     "SLAScanRun",
     "SLATarget",
+    "Satisfaction",
     "SavedView",
     "Status",
     "Ticket",
