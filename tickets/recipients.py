@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from customers.models import Customer
 from notifications import recipients
 from notifications.recipients import Mail
 from tickets.models import Mailbox, Status, Ticket
@@ -189,7 +190,18 @@ def ticket_email_recipients(event: str, payload: dict[str, Any]) -> list[Mail]:
     return _sla_alert(event, ticket, payload, context)
 
 
+def undeliverable_addresses(addresses: set[str]) -> dict[str, str]:
+    """Send-time check: customers' addresses marked undeliverable by a hard bounce (one query)."""
+    rows = Customer.objects.filter(email__in=addresses, email_undeliverable_at__isnull=False)
+    return {
+        email.lower(): f"the address is undeliverable ({reason or 'hard bounce'})"
+        for email, reason in rows.values_list("email", "email_undeliverable_reason")
+    }
+
+
 def register() -> None:
-    """Route every ticket event that sends email through ticket_email_recipients."""
+    """Route every ticket event that sends email through ticket_email_recipients, and check each
+    address again right before sending."""
     for event in EMAIL_TEMPLATES:
         recipients.register(event, ticket_email_recipients)
+    recipients.register_suppression(undeliverable_addresses)

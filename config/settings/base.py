@@ -8,7 +8,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 
-from config import web_address
+from config import queues, web_address
 from config.logs import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -282,13 +282,16 @@ ANYMAIL = {
 }
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="helpdesk.local")
 EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=50)  # messages per connection
-EMAIL_RETRY_BATCHES = env.int("EMAIL_RETRY_BATCHES", default=10)  # batches per retry run
 EMAIL_SEND_TRIES = env.int("EMAIL_SEND_TRIES", default=3)  # in-process tries per message and round
 EMAIL_RETRY_BASE_DELAY = env.float("EMAIL_RETRY_BASE_DELAY", default=0.5)  # seconds, doubled, full jitter
 EMAIL_RETRY_MAX_DELAY = env.float("EMAIL_RETRY_MAX_DELAY", default=4.0)
 # Later rounds (seconds after a failed round); past the last one the mail is recorded failed.
 EMAIL_RETRY_SCHEDULE = [int(s) for s in env.list("EMAIL_RETRY_SCHEDULE", default=["60", "300", "1800", "7200"])]
-EMAIL_CLAIM_LEASE_SECONDS = env.int("EMAIL_CLAIM_LEASE_SECONDS", default=600)
+# A claimed email whose worker died is sent again after this (a batch sends well within it).
+EMAIL_CLAIM_LEASE_SECONDS = env.int("EMAIL_CLAIM_LEASE_SECONDS", default=180)
+# The outbox sweep and the retry job go on in batches until nothing is due or this many seconds
+# have passed (then the next run, a minute later, goes on): no fixed number per run.
+SWEEP_TIME_BUDGET_SECONDS = env.int("SWEEP_TIME_BUDGET_SECONDS", default=50)
 OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=60)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 NOTIFICATIONS_RETENTION_DAYS = env.int("NOTIFICATIONS_RETENTION_DAYS", default=90)
@@ -304,7 +307,6 @@ WEBHOOK_MAX_COUNTDOWN_SECONDS = env.int("WEBHOOK_MAX_COUNTDOWN_SECONDS", default
 WEBHOOK_CLAIM_LEASE_SECONDS = env.int("WEBHOOK_CLAIM_LEASE_SECONDS", default=300)
 WEBHOOK_MAX_CONSECUTIVE_FAILURES = env.int("WEBHOOK_MAX_CONSECUTIVE_FAILURES", default=20)
 WEBHOOK_SECRET_ROTATION_GRACE_SECONDS = env.int("WEBHOOK_SECRET_ROTATION_GRACE_SECONDS", default=24 * 3600)
-WEBHOOK_PICKUP_BATCH = env.int("WEBHOOK_PICKUP_BATCH", default=50)
 WEBHOOK_RESPONSE_EXCERPT_BYTES = env.int("WEBHOOK_RESPONSE_EXCERPT_BYTES", default=2000)
 WEBHOOK_USER_AGENT = env("WEBHOOK_USER_AGENT", default="Helpdesk-Webhooks/1.0")
 
@@ -398,6 +400,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         }
     )
 CELERY_RESULT_BACKEND = None
+# Queues by purpose, routed by task name in one table (config/queues.py): the SLA scans never wait
+# behind an outbox, webhook or export backlog. Workers must consume every queue (the quick start's
+# does; production runs one worker per queue).
+CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
+CELERY_TASK_ROUTES = queues.ROUTES
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -8,7 +8,7 @@ from config.migration_operations import AddIndexConcurrently
 class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
 
-    dependencies = [("tickets", "0016_portal_deflection_and_satisfaction")]
+    dependencies = [("tickets", "0017_portal_deflection_and_satisfaction")]
 
     operations = [
         AddIndexConcurrently(

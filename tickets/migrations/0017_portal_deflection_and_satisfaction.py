@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
         ("agents", "0003_move_idempotency_key_to_api"),
         ("customers", "0004_organization_share_tickets"),
         ("knowledge", "0002_article_search_index"),
-        ("tickets", "0015_default_triggers"),
+        ("tickets", "0016_remove_deleted_event_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
