@@ -53,11 +53,15 @@ def article_suggest(*, user: AbstractBaseUser | None, term: str, limit: int = 5)
     term = (term or "").strip()
     if len(term) < 3:
         return []
-    if connection.vendor == "postgresql":
-        # Every word may match, not all of them: a title is rarely phrased as the article is.
-        words = [w for w in term.replace('"', " ").split() if len(w) > 2]
-        term = " or ".join(words) or term
-    return list(article_search(article_visible_to(user), term)[:limit])
+    # Every word may match, not all of them: a title is rarely phrased as the article is.
+    words = [w for w in term.replace('"', " ").split() if len(w) > 2] or [term]
+    visible = article_visible_to(user)
+    if connection.vendor != "postgresql":
+        any_word = Q()
+        for word in words:
+            any_word |= Q(title__icontains=word) | Q(body__icontains=word)
+        return list(visible.filter(any_word).order_by("title", "id")[:limit])
+    return list(article_search(visible, " or ".join(words))[:limit])
 
 
 def article_get(*, user: AbstractBaseUser | None, slug: str) -> Article | None:
