@@ -24,6 +24,7 @@ from tickets.changes import change_note, change_scope
 from tickets.events import ticket_payload
 from tickets.models import (
     NEXT_PRIORITY,
+    PRIORITY_RANK,
     Category,
     Channel,
     EventKind,
@@ -127,12 +128,16 @@ def ticket_create(
         team=team or _route_team(cleaned["category"]),
     )
     sla_services.ticket_sla_apply(ticket=ticket)  # due times from the policy, priority and tier
-    try:
-        with transaction.atomic():
-            ticket.save()
-    except IntegrityError as exc:  # a concurrent create took the external id first
-        raise ValidationError({"external_id": ["A ticket with this external id already exists."]}) from exc
-    ticket.refresh_from_db(fields=["priority_rank"])
+    if ticket.external_id is None:
+        ticket.save()
+    else:
+        try:
+            with transaction.atomic():
+                ticket.save()
+        except IntegrityError as exc:  # a concurrent create took the external id first
+            raise ValidationError({"external_id": ["A ticket with this external id already exists."]}) from exc
+    # What the database's generated column holds (the same table), without reading the row back.
+    ticket.priority_rank = PRIORITY_RANK.get(ticket.priority, 0)
     event_record(ticket, actor=actor, kind=EventKind.CREATED, new=ticket.status)
     change_note(ticket, event="created", actor=actor)
     notifications.publish("ticket.created", {"ticket": ticket_payload(ticket), "actor_id": actor_id(actor)})
