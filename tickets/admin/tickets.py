@@ -76,6 +76,7 @@ class TicketAdmin(
         "category",
         "escalated",
         SLAStatusFilter,
+        "satisfaction",
         ("created_at", admin.DateFieldListFilter),
         AssigneeFilter,
     )

@@ -7,6 +7,7 @@ no other model live there as constraints and
 choices; every state change goes through the services."""
 
 from agents.models import Priority
+from tickets.models.deflection import Deflection
 from tickets.models.events import EventKind, TicketEvent
 from tickets.models.followers import AllowedFollowerAddress, FollowerSource, TicketFollower
 from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
@@ -43,6 +44,7 @@ from tickets.models.tickets import (
     Category,
     Channel,
     Comment,
+    Satisfaction,
     Status,
     Ticket,
     TicketQuerySet,
@@ -68,6 +70,7 @@ __all__ = [
     "Category",
     "Channel",
     "Comment",
+    "Deflection",
     "EventKind",
     "ExportFormat",
     "ExportJob",
@@ -86,6 +89,7 @@ __all__ = [
     "SLAScanKind",
     "SLAScanRun",
     "SLATarget",
+    "Satisfaction",
     "SavedView",
     "Status",
     "Ticket",

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0016_remove_deleted_event_kind'),
+        ('tickets', '0018_ticket_csat_rated_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
