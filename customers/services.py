@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import notifications
+from config.services import fields_refuse_unknown, model_update
 from config.validators import normalize_email
 from customers import validators
 from customers.models import Customer, Organization, OrganizationDomain
@@ -115,22 +116,16 @@ def customer_get_or_create(*, email: str, name: str = "") -> tuple[Customer, boo
 
 @transaction.atomic
 def customer_update(*, customer: Customer, data: dict[str, Any], actor: AbstractBaseUser | None = None) -> Customer:
-    unknown = set(data) - set(CUSTOMER_WRITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    fields_refuse_unknown(data, CUSTOMER_WRITABLE_FIELDS)
     cleaned = _clean_customer_fields(data)
-    changed = []
-    for field, value in cleaned.items():
-        if getattr(customer, field) != value:
-            setattr(customer, field, value)
-            changed.append(field)
-    if not changed:
-        return customer
     try:
         with transaction.atomic():
-            customer.save(update_fields=[*changed, "updated_at"])
+            customer, changes = model_update(instance=customer, data=cleaned)
     except IntegrityError as exc:
         raise ValidationError({"email": ["A customer with this email already exists."]}, code="unique") from exc
+    if not changes:
+        return customer
+    changed = list(changes)
     notifications.publish("customer.updated", {**customer_payload(customer), "changed": changed})
     return customer
 
@@ -256,9 +251,7 @@ ORGANIZATION_WRITABLE_FIELDS = ("name", "default_tier", "notes", "share_tickets"
 def organization_update(
     *, organization: Organization, data: dict[str, Any], actor: AbstractBaseUser | None = None
 ) -> Organization:
-    unknown = set(data) - set(ORGANIZATION_WRITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    fields_refuse_unknown(data, ORGANIZATION_WRITABLE_FIELDS)
     changed: list[str] = []
     if "name" in data:
         name = validators.clean_plain_text(data["name"])

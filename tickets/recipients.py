@@ -20,21 +20,23 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from customers.models import Customer
 from notifications import recipients
 from notifications.recipients import Mail
 from tickets.models import Mailbox, Status, Ticket
+from tickets.satisfaction import survey_links
 
 # event -> the templates it may produce (for documentation and the admin)
 EMAIL_TEMPLATES: dict[str, tuple[str, ...]] = {
     "ticket.created": ("ticket_created",),
     "ticket.comment_added": ("agent_reply", "customer_reply"),
-    "ticket.status_changed": ("status_changed",),
+    "ticket.status_changed": ("status_changed", "satisfaction_survey"),
     "ticket.assigned": ("assigned",),
     "ticket.sla_warning": ("sla_warning",),
     "ticket.sla_breached": ("sla_breached",),
     "ticket.escalated": ("escalated",),
 }
-NON_ESSENTIAL_TEMPLATES = frozenset({"ticket_created", "status_changed"})
+NON_ESSENTIAL_TEMPLATES = frozenset({"ticket_created", "status_changed", "satisfaction_survey"})
 SLA_TEMPLATES = {
     "ticket.sla_warning": "sla_warning",
     "ticket.sla_breached": "sla_breached",
@@ -121,7 +123,12 @@ def _status_changed(ticket: Any, payload: dict[str, Any], context: dict[str, Any
     reopened_by_reply = actor_id is None and payload.get("new_status") == Status.OPEN
     if by_customer or reopened_by_reply:  # the customer knows: they did it (or replied)
         return []
-    return _customer_mail("status_changed", ticket, context)
+    mails = _customer_mail("status_changed", ticket, context)
+    if payload.get("new_status") == Status.RESOLVED and ticket.status == Status.RESOLVED:
+        # "How did we do?": good/bad links, signed for this resolution (tickets/satisfaction.py)
+        survey = {**context, "survey": survey_links(ticket)}
+        mails += _customer_mail("satisfaction_survey", ticket, survey)
+    return mails
 
 
 def _comment_added(ticket: Any, payload: dict[str, Any], context: dict[str, Any]) -> list[Mail]:
@@ -183,7 +190,18 @@ def ticket_email_recipients(event: str, payload: dict[str, Any]) -> list[Mail]:
     return _sla_alert(event, ticket, payload, context)
 
 
+def undeliverable_addresses(addresses: set[str]) -> dict[str, str]:
+    """Send-time check: customers' addresses marked undeliverable by a hard bounce (one query)."""
+    rows = Customer.objects.filter(email__in=addresses, email_undeliverable_at__isnull=False)
+    return {
+        email.lower(): f"the address is undeliverable ({reason or 'hard bounce'})"
+        for email, reason in rows.values_list("email", "email_undeliverable_reason")
+    }
+
+
 def register() -> None:
-    """Route every ticket event that sends email through ticket_email_recipients."""
+    """Route every ticket event that sends email through ticket_email_recipients, and check each
+    address again right before sending."""
     for event in EMAIL_TEMPLATES:
         recipients.register(event, ticket_email_recipients)
+    recipients.register_suppression(undeliverable_addresses)

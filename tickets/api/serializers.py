@@ -10,12 +10,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from agents.models import AssignmentStrategy, Team
 from agents.selectors import CUSTOMER_ROLE, assignable_users, user_role
-from config.api.serializers import StrictFieldsMixin
+from config.api.serializers import CachedFieldsMixin, StrictFieldsMixin
 from customers.models import Customer
 from tickets import validators
 from tickets.api.attachments import AttachmentSerializer
@@ -49,7 +49,7 @@ class TagsField(serializers.ListField):
         super().__init__(**kwargs)
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     """A ticket as every caller reads it."""
 
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
@@ -62,6 +62,10 @@ class TicketSerializer(serializers.ModelSerializer):
     time_remaining_seconds = serializers.SerializerMethodField(
         help_text="Seconds until the next unmet target (first response, then resolution) is due; "
         "negative once breached, frozen while pending; null when no target is running."
+    )
+    satisfaction = serializers.SerializerMethodField(
+        help_text="The customer's answer to the survey mailed on resolving: {rating: good|bad, comment, rated_at}, "
+        "or null when not rated."
     )
 
     class Meta:
@@ -91,6 +95,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "sla_breached_at",
             "sla_status",
             "time_remaining_seconds",
+            "satisfaction",
             "first_responded_at",
             "resolved_at",
             "closed_at",
@@ -106,6 +111,26 @@ class TicketSerializer(serializers.ModelSerializer):
         if "sla_now" not in context:
             context["sla_now"] = timezone.now()
         return context["sla_now"]
+
+    @extend_schema_field(
+        inline_serializer(
+            "TicketSatisfaction",
+            {
+                "rating": serializers.ChoiceField(choices=["good", "bad"]),
+                "comment": serializers.CharField(),
+                "rated_at": serializers.DateTimeField(),
+            },
+            allow_null=True,
+        )
+    )
+    def get_satisfaction(self, ticket: Ticket) -> dict[str, Any] | None:
+        if not ticket.satisfaction:
+            return None
+        return {
+            "rating": ticket.satisfaction,
+            "comment": ticket.satisfaction_comment,
+            "rated_at": serializers.DateTimeField().to_representation(ticket.satisfaction_rated_at),
+        }
 
     @extend_schema_field(serializers.ChoiceField(choices=["ok", "at_risk", "breached"], allow_null=True))
     def get_sla_status(self, ticket: Ticket) -> str | None:
@@ -221,7 +246,7 @@ class TicketAssignSerializer(StrictFieldsMixin, serializers.Serializer):
         return {}
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     author_name = serializers.SerializerMethodField()
     from_customer = serializers.BooleanField(source="is_from_customer", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
@@ -263,7 +288,7 @@ class CustomerCommentCreateSerializer(StrictFieldsMixin, serializers.Serializer)
     body = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=100_000)
 
 
-class TicketEventSerializer(serializers.ModelSerializer):
+class TicketEventSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     old_value = serializers.JSONField(allow_null=True)
     new_value = serializers.JSONField(allow_null=True)
 

@@ -1,11 +1,13 @@
-"""The tickets app's models, one module per concept: tickets.py (tickets, their conversation and
-audit trail, categories, the lifecycle), jobs.py (export and bulk jobs), sla.py (calendars,
+"""The tickets app's models, one module per concept: tickets.py (tickets, their conversation,
+categories, the lifecycle), events.py (the audit trail), jobs.py (export and bulk jobs), sla.py (calendars,
 policies, the log of SLA scan runs), saved_views.py (saved views), macros.py (canned responses that
 act), presence.py (who has a ticket page open), inbound.py (mailboxes and inbound messages),
 followers.py (ticket followers). Invariants that need no other model live there as constraints and
 choices; every state change goes through the services."""
 
 from agents.models import Priority
+from tickets.models.deflection import Deflection
+from tickets.models.events import EventKind, TicketEvent
 from tickets.models.followers import AllowedFollowerAddress, FollowerSource, TicketFollower
 from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
 from tickets.models.jobs import (
@@ -40,10 +42,9 @@ from tickets.models.tickets import (
     Category,
     Channel,
     Comment,
-    EventKind,
+    Satisfaction,
     Status,
     Ticket,
-    TicketEvent,
     TicketQuerySet,
     active_q,
     urgent_q,
@@ -65,6 +66,7 @@ __all__ = [
     "Category",
     "Channel",
     "Comment",
+    "Deflection",
     "EventKind",
     "ExportFormat",
     "ExportJob",
@@ -82,6 +84,7 @@ __all__ = [
     "SLAScanKind",
     "SLAScanRun",
     "SLATarget",
+    "Satisfaction",
     "SavedView",
     "Status",
     "Ticket",

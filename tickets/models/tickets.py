@@ -1,5 +1,5 @@
-"""Tickets and their conversation: Ticket, Comment, Attachment, TicketEvent (the audit trail),
-categories, and the status lifecycle."""
+"""Tickets and their conversation: Ticket, Comment, Attachment, categories, and the status
+lifecycle. The audit trail is in events.py."""
 
 from __future__ import annotations
 
@@ -48,6 +48,11 @@ class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     ADMIN = "admin", "Admin"
     PHONE = "phone", "Phone"
+
+
+class Satisfaction(models.TextChoices):
+    GOOD = "good", "Good"
+    BAD = "bad", "Bad"
 
 
 class Category(models.Model):
@@ -181,6 +186,11 @@ class Ticket(models.Model):
         db_persist=True,
     )
 
+    # Customer satisfaction (tickets/satisfaction.py): the answer to the survey mailed on resolving.
+    satisfaction = models.CharField(max_length=4, choices=Satisfaction.choices, blank=True, editable=False)
+    satisfaction_comment = models.TextField(blank=True, editable=False)
+    satisfaction_rated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     # Data retention in anonymise mode (tickets/jobs.py): set once, so a later run skips the row.
     anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -299,6 +309,12 @@ class Ticket(models.Model):
             models.Index(
                 fields=["sla_paused_at"], name="ticket_pending_since_idx", condition=models.Q(status=Status.PENDING)
             ),
+            # CSAT figures (tickets/reports.py) read the ratings given in a period.
+            models.Index(
+                fields=["satisfaction_rated_at"],
+                name="ticket_csat_rated_idx",
+                condition=models.Q(satisfaction_rated_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -375,45 +391,3 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
-
-
-class EventKind(models.TextChoices):
-    CREATED = "created", "Created"
-    UPDATED = "updated", "Field changed"
-    STATUS_CHANGED = "status_changed", "Status changed"
-    ASSIGNED = "assigned", "Assigned"
-    COMMENTED = "commented", "Comment added"
-    ATTACHED = "attached", "Attachment added"
-    ESCALATED = "escalated", "Escalated"
-    SLA_WARNING = "sla_warning", "SLA at risk"
-    SLA_BREACHED = "sla_breached", "SLA breached"
-    MERGED = "merged", "Customer merged"
-    DELETED = "deleted", "Deleted"
-
-
-class TicketEvent(models.Model):
-    """The audit trail: who changed what, from what to what, when."""
-
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    kind = models.CharField(max_length=20, choices=EventKind.choices)
-    field = models.CharField(max_length=50, blank=True)
-    old_value = models.JSONField(null=True, blank=True)
-    new_value = models.JSONField(null=True, blank=True)
-    note = models.CharField(max_length=255, blank=True)
-    rule = models.CharField(
-        max_length=140, blank=True, help_text='The rule that made the change: "Trigger: Reopen on customer reply".'
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(kind__in=EventKind.values), name="ticketevent_kind_valid"),
-        ]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} on #{self.ticket_id}"

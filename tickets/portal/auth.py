@@ -27,7 +27,7 @@ from tickets.portal.forms import (
     apply_errors,
 )
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "agents.authentication.ProfileModelBackend"  # the project's one (settings.AUTHENTICATION_BACKENDS)
 
 
 def _next(request: HttpRequest) -> str:
