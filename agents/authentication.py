@@ -10,19 +10,38 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from agents.models import ApiKey
 
 API_KEY_KEYWORD = "Api-Key"
 # last_used_at is written at most once a minute per key: one cheap conditional UPDATE.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# Everything the role and scope checks read about a caller, joined to the user row, so
+# authentication and authorisation together cost one query per request.
+PROFILE_RELATIONS = ("agent", "customer")
+
+
+def users_with_profile() -> Any:
+    return get_user_model().objects.select_related(*PROFILE_RELATIONS)
+
+
+class ProfileModelBackend(ModelBackend):
+    """Django's ModelBackend whose session user arrives with the agent profile and customer record."""
+
+    def get_user(self, user_id: Any) -> Any:
+        user = users_with_profile().filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -46,11 +65,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
         if api_key.has_expired:
             raise exceptions.AuthenticationFailed("The API key has expired.")
-        user = (
-            get_user_model().objects.select_related("agent").filter(pk=api_key.user_id, is_active=True).first()
-            if api_key.user_id
-            else None
-        )
+        user = users_with_profile().filter(pk=api_key.user_id, is_active=True).first() if api_key.user_id else None
         if user is None:
             raise exceptions.AuthenticationFailed("The API key has no active service user.")
         agent = getattr(user, "agent", None)
@@ -67,7 +82,25 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class JWTAuthenticationWithClearErrors(JWTAuthentication):
-    """simplejwt, but an expired token says so in `detail` (simplejwt buries it in `messages`)."""
+    """simplejwt, but an expired token says so in `detail` (simplejwt buries it in `messages`), and
+    the user is loaded with the profile (one query); the request never touches a session."""
+
+    def get_user(self, validated_token: Any) -> Any:
+        """simplejwt's checks (the user exists, is active, the password did not change), same messages."""
+        try:
+            user_id = validated_token[jwt_settings.USER_ID_CLAIM]
+        except KeyError as exc:
+            raise InvalidToken(_("Token contained no recognizable user identification")) from exc
+        user = users_with_profile().filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+        if user is None:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+        if jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
+            raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+        if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(
+            jwt_settings.REVOKE_TOKEN_CLAIM
+        ) != get_md5_hash_password(user.password):
+            raise AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
+        return user
 
     def get_validated_token(self, raw_token: bytes):
         try:

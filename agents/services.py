@@ -15,6 +15,7 @@ from django.db import transaction
 
 from agents.models import Agent, ApiKey, Priority, Role, Team
 from agents.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
+from config.services import fields_refuse_unknown, model_update
 from config.validators import normalize_email
 
 User = get_user_model()
@@ -113,22 +114,15 @@ def _team_clean(data: dict, *, team: Team | None) -> dict:
 
 @transaction.atomic
 def team_create(*, name: str, actor: AbstractBaseUser | None = None, **fields: object) -> Team:
-    unknown = set(fields) - set(TEAM_WRITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be set."] for field in sorted(unknown)})
+    fields_refuse_unknown(fields, TEAM_WRITABLE_FIELDS, verb="set")
     cleaned = _team_clean({"name": name, **fields}, team=None)
     return Team.objects.create(**cleaned)
 
 
 @transaction.atomic
 def team_update(*, team: Team, data: dict, actor: AbstractBaseUser | None = None) -> Team:
-    unknown = set(data) - set(TEAM_WRITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
-    cleaned = _team_clean(data, team=team)
-    for field, value in cleaned.items():
-        setattr(team, field, value)
-    team.save()
+    fields_refuse_unknown(data, TEAM_WRITABLE_FIELDS)
+    team, _ = model_update(instance=team, data=_team_clean(data, team=team))
     return team
 
 
@@ -236,6 +230,7 @@ def _apply_role(user: AbstractBaseUser, role: str) -> None:
 
 
 AGENT_UPDATABLE_FIELDS = ("name", "role", "teams", "skills", "max_open_tickets", "is_available", "is_active")
+AGENT_PROFILE_FIELDS = ("role", "skills", "max_open_tickets", "is_available")
 
 
 def _agent_update_errors(*, agent: Agent, data: dict[str, Any], actor: AbstractBaseUser | None) -> dict[str, list[str]]:
@@ -262,25 +257,15 @@ def agent_update(*, agent: Agent, data: dict[str, Any], actor: AbstractBaseUser 
     """Change an agent's profile (role, teams, skills, capacity, availability) or login (name,
     is_active). A role change moves the user to the role's group and keeps `is_superuser` in step.
     An admin cannot demote or deactivate themself (they would lock themselves out)."""
-    unknown = set(data) - set(AGENT_UPDATABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    fields_refuse_unknown(data, AGENT_UPDATABLE_FIELDS)
     errors = _agent_update_errors(agent=agent, data=data, actor=actor)
     if errors:
         raise ValidationError(errors)
 
     agent = Agent.objects.select_for_update().select_related("user").get(pk=agent.pk)
     user = agent.user
-    agent_fields = [f for f in ("role", "skills", "max_open_tickets", "is_available") if f in data]
-    for field in agent_fields:
-        setattr(agent, field, data[field])
-    if agent_fields:
-        agent.save(update_fields=[*agent_fields, "updated_at"])
-    user_fields = [f for f in ("name", "is_active") if f in data and getattr(user, f) != data[f]]
-    for field in user_fields:
-        setattr(user, field, data[field])
-    if user_fields:
-        user.save(update_fields=user_fields)
+    agent, _ = model_update(instance=agent, data={f: data[f] for f in AGENT_PROFILE_FIELDS if f in data})
+    model_update(instance=user, data={f: data[f] for f in ("name", "is_active") if f in data})
     if "teams" in data:
         agent.teams.set(list(data["teams"]))
     if "role" in data:

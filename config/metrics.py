@@ -40,10 +40,12 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from config.queues import QUEUES
+
 logger = logging.getLogger(__name__)
 
 # Queues a deployment runs workers for (README "Production"); CELERY_TASK_QUEUES wins when set.
-DEFAULT_QUEUES = ("celery", "sla", "outbox", "webhooks", "email", "jobs")
+DEFAULT_QUEUES = QUEUES
 
 TASK_RUNTIME = Histogram(
     "helpdesk_celery_task_runtime_seconds",

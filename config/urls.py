@@ -19,6 +19,8 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api.urls")),
+    # The customer portal (server-rendered pages for customers; tickets/portal/).
+    path("portal/", include("tickets.portal.urls")),
     # ESP webhooks (inbound email): django-anymail's views, basic auth with ANYMAIL_WEBHOOK_SECRET.
     path("anymail/", include("notifications.anymail_urls")),
 ]

@@ -141,7 +141,7 @@ class OrganizationDomainInline(TabularInline):
 class OrganizationAdminForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ("name", "default_tier", "notes")
+        fields = ("name", "default_tier", "share_tickets", "notes")
 
     def clean_name(self) -> str:
         name = validators.clean_plain_text(self.cleaned_data["name"])
@@ -153,8 +153,8 @@ class OrganizationAdminForm(forms.ModelForm):
 @admin.register(Organization)
 class OrganizationAdmin(ServiceErrorsMixin, ModelAdmin):
     form = OrganizationAdminForm
-    list_display = ("name", "default_tier", "domain_list", "created_at")
-    list_filter = ("default_tier",)
+    list_display = ("name", "default_tier", "share_tickets", "domain_list", "created_at")
+    list_filter = ("default_tier", "share_tickets")
     search_fields = ("name", "domains__domain")
     readonly_fields = ("created_at", "updated_at")
     inlines = (OrganizationDomainInline,)
@@ -169,14 +169,17 @@ class OrganizationAdmin(ServiceErrorsMixin, ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Organization, form: OrganizationAdminForm, change: bool) -> None:
         data = form.cleaned_data
         if change:
-            changes = {f: data[f] for f in form.changed_data if f in ("name", "default_tier", "notes")}
+            changes = {f: data[f] for f in form.changed_data if f in ("name", "default_tier", "share_tickets", "notes")}
             if changes:
                 services.organization_update(
                     organization=Organization.objects.get(pk=obj.pk), data=changes, actor=request.user
                 )
         else:
             organization = services.organization_create(
-                name=data["name"], default_tier=data["default_tier"], notes=data.get("notes", "")
+                name=data["name"],
+                default_tier=data["default_tier"],
+                notes=data.get("notes", ""),
+                share_tickets=data.get("share_tickets", True),
             )
             obj.pk = organization.pk
             obj._state.adding = False

@@ -18,6 +18,10 @@ class Organization(models.Model):
     name = models.CharField(max_length=200, unique=True)
     default_tier = models.CharField(max_length=20, choices=Tier.choices, default=Tier.FREE)
     notes = models.TextField(blank=True)
+    share_tickets = models.BooleanField(
+        default=True,
+        help_text="Its customers see all of the organisation's tickets (portal and API); otherwise only their own.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

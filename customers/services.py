@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import notifications
+from config.services import fields_refuse_unknown, model_update
 from config.validators import normalize_email
 from customers import validators
 from customers.models import Customer, Organization, OrganizationDomain
@@ -115,29 +116,28 @@ def customer_get_or_create(*, email: str, name: str = "") -> tuple[Customer, boo
 
 @transaction.atomic
 def customer_update(*, customer: Customer, data: dict[str, Any], actor: AbstractBaseUser | None = None) -> Customer:
-    unknown = set(data) - set(CUSTOMER_WRITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    fields_refuse_unknown(data, CUSTOMER_WRITABLE_FIELDS)
     cleaned = _clean_customer_fields(data)
-    changed = []
-    for field, value in cleaned.items():
-        if getattr(customer, field) != value:
-            setattr(customer, field, value)
-            changed.append(field)
-    if not changed:
-        return customer
     try:
         with transaction.atomic():
-            customer.save(update_fields=[*changed, "updated_at"])
+            customer, changes = model_update(instance=customer, data=cleaned)
     except IntegrityError as exc:
         raise ValidationError({"email": ["A customer with this email already exists."]}, code="unique") from exc
+    if not changes:
+        return customer
+    changed = list(changes)
     notifications.publish("customer.updated", {**customer_payload(customer), "changed": changed})
     return customer
 
 
 @transaction.atomic
 def organization_create(
-    *, name: str, default_tier: str = "free", domains: list[str] | None = None, notes: str = ""
+    *,
+    name: str,
+    default_tier: str = "free",
+    domains: list[str] | None = None,
+    notes: str = "",
+    share_tickets: bool = True,
 ) -> Organization:
     clean_name = validators.clean_plain_text(name)
     if not clean_name:
@@ -145,7 +145,7 @@ def organization_create(
     if Organization.objects.filter(name__iexact=clean_name).exists():
         raise ValidationError({"name": ["An organisation with this name already exists."]}, code="unique")
     organization = Organization.objects.create(
-        name=clean_name, default_tier=validators.validate_tier(default_tier), notes=notes
+        name=clean_name, default_tier=validators.validate_tier(default_tier), notes=notes, share_tickets=share_tickets
     )
     organization_set_domains(organization=organization, domains=domains or [])
     return organization
@@ -207,6 +207,28 @@ def customer_grant_portal_access(
 
 
 @transaction.atomic
+def customer_enable_portal_login(*, customer: Customer) -> AbstractBaseUser:
+    """The customer's portal login, created without a password when they have none (they signed in
+    with an email link sent to their address, which proves it is theirs). Refused for erased
+    customers and for an address another login already uses."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()  # noqa: N806
+    customer = Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer.pk)
+    if customer.erased_at is not None:
+        raise ValidationError({"customer": ["This customer's personal data was erased."]})
+    if customer.user is not None:
+        return customer.user
+    if User.objects.filter(email__iexact=customer.email).exists():
+        raise ValidationError({"email": ["Another login already uses this customer's email address."]})
+    user = User.objects.create_user(email=customer.email, password=None, name=customer.name)
+    customer.user = user
+    customer.save(update_fields=["user", "updated_at"])
+    notifications.publish("customer.portal_access_granted", {**customer_payload(customer), "actor_id": None})
+    return user
+
+
+@transaction.atomic
 def customer_delete(*, customer: Customer, actor: AbstractBaseUser | None = None) -> None:
     """Delete a customer who has no tickets (tickets keep their customer: erase or merge instead)."""
     if customer.tickets.exists():
@@ -222,16 +244,14 @@ def customer_delete(*, customer: Customer, actor: AbstractBaseUser | None = None
     notifications.publish("customer.deleted", payload)
 
 
-ORGANIZATION_WRITABLE_FIELDS = ("name", "default_tier", "notes", "domains")
+ORGANIZATION_WRITABLE_FIELDS = ("name", "default_tier", "notes", "share_tickets", "domains")
 
 
 @transaction.atomic
 def organization_update(
     *, organization: Organization, data: dict[str, Any], actor: AbstractBaseUser | None = None
 ) -> Organization:
-    unknown = set(data) - set(ORGANIZATION_WRITABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    fields_refuse_unknown(data, ORGANIZATION_WRITABLE_FIELDS)
     changed: list[str] = []
     if "name" in data:
         name = validators.clean_plain_text(data["name"])
@@ -250,6 +270,11 @@ def organization_update(
     if "notes" in data:
         organization.notes = data["notes"] or ""
         changed.append("notes")
+    if "share_tickets" in data:
+        if not isinstance(data["share_tickets"], bool):
+            raise ValidationError({"share_tickets": ["Must be true or false."]})
+        organization.share_tickets = data["share_tickets"]
+        changed.append("share_tickets")
     if changed:
         organization.save(update_fields=[*changed, "updated_at"])
     if "domains" in data:

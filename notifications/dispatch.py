@@ -26,11 +26,13 @@ How nothing is lost, sent twice, or sent for a rolled-back change:
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from notifications import consumers, emails
@@ -151,17 +153,31 @@ def outbox_event_dispatch(*, event_id: str) -> OutboxEvent | None:
     return event
 
 
-def outbox_sweep(*, older_than_seconds: int | None = None, limit: int = 500) -> int:
+def outbox_sweep(
+    *, older_than_seconds: int | None = None, batch: int = 500, budget_seconds: float | None = None
+) -> int:
     """Dispatch events left pending longer than the grace period (their on-commit task was lost
-    or died). Each row is dispatched under its own lock, so a concurrent dispatch skips it."""
+    or died), oldest first, in batches until none is left or the time budget is spent (then the
+    next run goes on): after an outage the backlog drains as fast as the workers can dispatch, with
+    no fixed number per run. Each row is dispatched under its own lock, so a concurrent dispatch
+    (or a second sweep on another worker) skips it."""
     grace = settings.OUTBOX_SWEEP_GRACE_SECONDS if older_than_seconds is None else older_than_seconds
+    budget = settings.SWEEP_TIME_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    deadline = time.monotonic() + budget
     cutoff = timezone.now() - timedelta(seconds=grace)
-    ids = list(
-        OutboxEvent.objects.filter(status=OutboxStatus.PENDING, created_at__lt=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for event_id in ids:
-        outbox_event_dispatch(event_id=str(event_id))
-    logger.info("outbox sweep: %d pending event(s) dispatched", len(ids))
-    return len(ids)
+    pending = OutboxEvent.objects.filter(status=OutboxStatus.PENDING, created_at__lt=cutoff)
+    dispatched = 0
+    after: tuple[Any, Any] | None = None
+    while time.monotonic() < deadline:
+        page = pending.order_by("created_at", "pk")
+        if after is not None:  # keyset: an event that stays pending (its consumer failed) is not retaken
+            page = page.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], pk__gt=after[1]))
+        rows = list(page.values_list("created_at", "pk")[:batch])
+        for _created_at, event_id in rows:
+            outbox_event_dispatch(event_id=str(event_id))
+            dispatched += 1
+        if len(rows) < batch:
+            break
+        after = rows[-1]
+    logger.info("outbox sweep: %d pending event(s) dispatched", dispatched)
+    return dispatched

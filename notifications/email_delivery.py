@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from notifications import emails, metrics
+from notifications import emails, metrics, recipients
 from notifications.models import (
     EmailLog,
     EmailStatus,
@@ -43,9 +43,10 @@ def _claim_emails(*, event_id: Any = None, limit: int) -> list[EmailLog]:
 
 def email_send_pending(*, event_id: Any = None, limit: int | None = None) -> int:
     """Send one batch of due emails over one connection; return how many were claimed."""
-    logs = _claim_emails(event_id=event_id, limit=limit or settings.EMAIL_BATCH_SIZE)
-    if not logs:
+    claimed = _claim_emails(event_id=event_id, limit=limit or settings.EMAIL_BATCH_SIZE)
+    if not claimed:
         return 0
+    logs = _drop_suppressed(claimed)
     messages = [
         emails.build_message(
             recipient=log.recipient,
@@ -58,7 +59,7 @@ def email_send_pending(*, event_id: Any = None, limit: int | None = None) -> int
         )
         for log in logs
     ]
-    results = emails.send_batch(messages)
+    results = emails.send_batch(messages) if messages else []
     now = timezone.now()
     schedule = settings.EMAIL_RETRY_SCHEDULE
     for log, result in zip(logs, results, strict=True):
@@ -87,4 +88,21 @@ def email_send_pending(*, event_id: Any = None, limit: int | None = None) -> int
     EmailLog.objects.bulk_update(
         logs, ["status", "sent_at", "provider", "provider_message_id", "error", "next_attempt_at"]
     )
-    return len(logs)
+    return len(claimed)
+
+
+def _drop_suppressed(logs: list[EmailLog]) -> list[EmailLog]:
+    """Fail, without sending, the claimed mails whose address became undeliverable since they were
+    queued (recipients.suppressed); return the others."""
+    blocked = recipients.suppressed({log.recipient for log in logs})
+    if not blocked:
+        return logs
+    dropped = [log for log in logs if log.recipient.lower() in blocked]
+    for log in dropped:
+        log.status = EmailStatus.FAILED
+        log.error = f"Not sent: {blocked[log.recipient.lower()]}"[:1000]
+        log.next_attempt_at = None
+        metrics.EMAIL_ATTEMPTS.labels(outcome=metrics.outcome(log.status)).inc()
+        logger.warning("email %s to %s not sent: %s", log.template, log.recipient, blocked[log.recipient.lower()])
+    EmailLog.objects.bulk_update(dropped, ["status", "error", "next_attempt_at"])
+    return [log for log in logs if log.recipient.lower() not in blocked]

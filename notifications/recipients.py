@@ -6,7 +6,10 @@ into the mails it promises, the way outbox consumers are registered::
 
     recipients.register("ticket.created", ticket_email_recipients)
 
-Events without a resolver only go to webhooks (and consumers)."""
+Events without a resolver only go to webhooks (and consumers).
+
+An app may also register a *suppression* check, asked again right before each send: an address that
+became undeliverable (a hard bounce) after its mail was queued is not mailed."""
 
 from __future__ import annotations
 
@@ -28,8 +31,11 @@ class Mail:
 
 
 Resolver = Callable[[str, dict[str, Any]], list[Mail]]
+# Given lower-case addresses, returns {address: reason} for those that must not be mailed now.
+Suppression = Callable[[set[str]], dict[str, str]]
 
 _RESOLVERS: dict[str, Resolver] = {}
+_SUPPRESSIONS: list[Suppression] = []
 
 
 def register(event: str, resolver: Resolver) -> None:
@@ -45,3 +51,19 @@ def email_recipients(event: str, payload: dict[str, Any]) -> list[Mail]:
     """The mails an event promises: [] for events that only go to webhooks."""
     resolver = _RESOLVERS.get(event)
     return resolver(event, payload) if resolver is not None else []
+
+
+def register_suppression(check: Suppression) -> None:
+    """Add a send-time check (idempotent)."""
+    if check not in _SUPPRESSIONS:
+        _SUPPRESSIONS.append(check)
+
+
+def suppressed(addresses: set[str]) -> dict[str, str]:
+    """{address: reason} for the addresses no mail may go to now, by every registered check."""
+    found: dict[str, str] = {}
+    lowered = {address.lower() for address in addresses}
+    for check in _SUPPRESSIONS:
+        for address, reason in check(lowered).items():
+            found.setdefault(address, reason)
+    return found

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import User
+from config.services import fields_refuse_unknown
 from notifications import events as events_catalogue
 from notifications import signing, webhooks
 from notifications.models import (
@@ -79,9 +80,7 @@ def webhook_subscription_update(
     """Change url, events, description, is_active or include_internal_notes. Re-enabling clears
     the failure count, and deliveries left pending while it was disabled resume."""
     subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
-    unknown = set(data) - {"url", "events", "description", "is_active", "include_internal_notes"}
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    fields_refuse_unknown(data, ("url", "events", "description", "is_active", "include_internal_notes"))
     if "url" in data:
         webhooks.validate_url(data["url"])
         subscription.url = data["url"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -140,19 +141,22 @@ def webhook_delivery_attempt(*, delivery_id: str) -> WebhookDelivery | None:
     return _attempt(delivery) if delivery is not None else None
 
 
-def delivery_retry(*, limit: int | None = None) -> dict[str, int]:
-    """Beat, every minute: send due webhook retries (one claimed row at a time, skip_locked, so
-    several workers share the work) and due email retries (in batches over one connection)."""
-    limit = limit or settings.WEBHOOK_PICKUP_BATCH
+def delivery_retry(*, budget_seconds: float | None = None) -> dict[str, int]:
+    """Beat, every minute: send every due webhook retry (one claimed row at a time, skip_locked, so
+    several workers share the work), then every due email (in batches over one connection), until
+    none is due or the time budget is spent (the next run goes on). No fixed number per run: after
+    an outage the backlog drains as fast as the workers can send."""
+    budget = settings.SWEEP_TIME_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    deadline = time.monotonic() + budget
     webhooks_sent = 0
-    while webhooks_sent < limit:
+    while time.monotonic() < deadline:
         delivery = _claim_delivery()
         if delivery is None:
             break
         _attempt(delivery)
         webhooks_sent += 1
     emails_sent = 0
-    for _ in range(settings.EMAIL_RETRY_BATCHES):
+    while time.monotonic() < deadline:
         claimed = email_send_pending()
         if not claimed:
             break

@@ -16,8 +16,8 @@ import notifications
 from agents.models import User
 from customers.models import Customer, GdprAction, GdprAuditEntry
 from customers.services import ERASED_TEXT, customer_personal_data_erase
-from tickets.anonymisation import tickets_anonymise
-from tickets.models import Comment, Ticket
+from tickets.anonymisation import inbound_messages_forget, tickets_anonymise
+from tickets.models import Comment, InboundMessage, Ticket, TicketFollower
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,8 @@ def customer_erase(*, customer: Customer, actor: User | None) -> Customer:
     """Erase a customer's personal data (GDPR art. 17) while keeping their tickets for statistics
     (status, priority, category, timestamps stay): the profile and portal login anonymised, their
     tickets anonymised like retention does (text, external id, attachments and their files; the
-    version bumps, so API ETags change), their comments on other tickets replaced, and the
+    version bumps, so API ETags change), their comments on other tickets replaced, their mail in
+    the inbound log forgotten (raw files deleted), their Cc follower rows removed, and the
     notification records forgotten. Idempotent: erasing an erased customer changes nothing and
     records nothing."""
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -147,6 +148,13 @@ def customer_erase(*, customer: Customer, actor: User | None) -> Customer:
         .exclude(ticket_id__in=ticket_ids)
         .update(body=ERASED_TEXT, email_message_id="")
     )
+    # Their mail in the inbound log (bounces and ignored messages too) and their follower rows on
+    # other customers' tickets (a Cc) hold the address.
+    address = original_email.lower()
+    inbound = erased["inbound_messages"] + inbound_messages_forget(
+        messages=InboundMessage.objects.filter(sender=address).exclude(ticket_id__in=ticket_ids)
+    )
+    followers, _ = TicketFollower.objects.filter(email=address).delete()
     customer = customer_personal_data_erase(customer=customer)
     # Outbox payloads, email log and webhook deliveries still hold the address, names, titles...
     notifications.forget(email=original_email, customer_id=customer.pk)
@@ -160,6 +168,8 @@ def customer_erase(*, customer: Customer, actor: User | None) -> Customer:
             "tickets": len(ticket_ids),
             "comments": erased["comments"] + elsewhere,
             "attachments": erased["attachments"],
+            "inbound_messages": inbound,
+            "followers": followers,
         },
     )
     notifications.publish(

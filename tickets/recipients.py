@@ -16,8 +16,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
+from customers.models import Customer
 from notifications import recipients
 from notifications.recipients import Mail
 from tickets.models import Mailbox, Status, Ticket
@@ -167,7 +170,9 @@ def ticket_email_recipients(event: str, payload: dict[str, Any]) -> list[Mail]:
     ticket = _ticket((payload.get("ticket") or {}).get("id"))
     if ticket is None:  # deleted since: nothing to tell anyone
         return []
-    context: dict[str, Any] = {"ticket": ticket, "payload": payload}
+    # Links in customers' mail open the ticket's page in the portal (tickets/portal/).
+    portal_link = settings.SITE_URL.rstrip("/") + reverse("portal:ticket", kwargs={"pk": ticket.pk})
+    context: dict[str, Any] = {"ticket": ticket, "payload": payload, "ticket_url": portal_link}
     if event == "ticket.created":
         return _customer_mail("ticket_created", ticket, context)
     if event == "ticket.status_changed":
@@ -179,7 +184,18 @@ def ticket_email_recipients(event: str, payload: dict[str, Any]) -> list[Mail]:
     return _sla_alert(event, ticket, payload, context)
 
 
+def undeliverable_addresses(addresses: set[str]) -> dict[str, str]:
+    """Send-time check: customers' addresses marked undeliverable by a hard bounce (one query)."""
+    rows = Customer.objects.filter(email__in=addresses, email_undeliverable_at__isnull=False)
+    return {
+        email.lower(): f"the address is undeliverable ({reason or 'hard bounce'})"
+        for email, reason in rows.values_list("email", "email_undeliverable_reason")
+    }
+
+
 def register() -> None:
-    """Route every ticket event that sends email through ticket_email_recipients."""
+    """Route every ticket event that sends email through ticket_email_recipients, and check each
+    address again right before sending."""
     for event in EMAIL_TEMPLATES:
         recipients.register(event, ticket_email_recipients)
+    recipients.register_suppression(undeliverable_addresses)

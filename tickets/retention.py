@@ -12,11 +12,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from tickets.anonymisation import attachments_purge, tickets_anonymise
-from tickets.models import (
-    Status,
-    Ticket,
-)
+from tickets.anonymisation import attachments_purge, inbound_messages_forget, tickets_anonymise
+from tickets.models import InboundMessage, Status, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +61,7 @@ def retention_run(
                 break
             if mode == "delete":
                 attachments_purge(ticket_ids=ids)
+                inbound_messages_forget(messages=InboundMessage.objects.filter(ticket_id__in=ids))
                 Ticket.objects.filter(pk__in=ids).delete()
             else:
                 tickets_anonymise(ticket_ids=ids)

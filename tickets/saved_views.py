@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from agents.models import Role, Team
 from agents.selectors import agent_for_user, user_role
+from config.services import fields_refuse_unknown
 from tickets import selectors
 from tickets.models import ACTIVE_STATUSES, Priority, SavedView, Status, Ticket, ViewOrdering, ViewVisibility
 from tickets.search import ticket_search
@@ -223,9 +224,7 @@ UPDATABLE = ("name", "filters", "search", "ordering", "visibility", "team", "pos
 
 @transaction.atomic
 def saved_view_update(*, view: SavedView, actor: AbstractBaseUser, data: dict[str, Any]) -> SavedView:
-    unknown = set(data) - set(UPDATABLE)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    fields_refuse_unknown(data, UPDATABLE)
     data = _clean(data)
     _check(actor, visibility=data.get("visibility", view.visibility), view=view)
     for field, value in data.items():

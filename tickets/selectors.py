@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import QueryDict
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
@@ -23,8 +23,8 @@ def ticket_base_queryset() -> QuerySet[Ticket]:
 
 
 def ticket_visible_to(user: AbstractBaseUser | None) -> QuerySet[Ticket]:
-    """Tickets the user may see at all: agents every ticket; a customer their organisation's
-    (their own when they have none); anybody else nothing."""
+    """Tickets the user may see at all: agents every ticket; a customer their own, and their
+    organisation's when it shares tickets (`Organization.share_tickets`); anybody else nothing."""
     qs = ticket_base_queryset()
     role = user_role(user)
     if role is None:
@@ -36,7 +36,8 @@ def ticket_visible_to(user: AbstractBaseUser | None) -> QuerySet[Ticket]:
     except ObjectDoesNotExist:
         return qs.none()
     if customer.organization_id:
-        return qs.filter(organization_id=customer.organization_id)
+        shared = Q(organization_id=customer.organization_id, organization__share_tickets=True)
+        return qs.filter(shared | Q(customer_id=customer.pk))
     return qs.filter(customer_id=customer.pk)
 
 

@@ -14,6 +14,7 @@ import notifications
 from agents.models import AssignmentStrategy, Team, User
 from agents.selectors import assignee_refusal
 from config.exceptions import ApplicationError
+from config.services import fields_refuse_unknown, model_update
 from customers.models import Customer
 from customers.services import customer_get_or_create
 from tickets import validators
@@ -23,6 +24,7 @@ from tickets.changes import change_note, change_scope
 from tickets.events import ticket_payload
 from tickets.models import (
     NEXT_PRIORITY,
+    PRIORITY_RANK,
     Category,
     Channel,
     EventKind,
@@ -126,12 +128,16 @@ def ticket_create(
         team=team or _route_team(cleaned["category"]),
     )
     sla_services.ticket_sla_apply(ticket=ticket)  # due times from the policy, priority and tier
-    try:
-        with transaction.atomic():
-            ticket.save()
-    except IntegrityError as exc:  # a concurrent create took the external id first
-        raise ValidationError({"external_id": ["A ticket with this external id already exists."]}) from exc
-    ticket.refresh_from_db(fields=["priority_rank"])
+    if ticket.external_id is None:
+        ticket.save()
+    else:
+        try:
+            with transaction.atomic():
+                ticket.save()
+        except IntegrityError as exc:  # a concurrent create took the external id first
+            raise ValidationError({"external_id": ["A ticket with this external id already exists."]}) from exc
+    # What the database's generated column holds (the same table), without reading the row back.
+    ticket.priority_rank = PRIORITY_RANK.get(ticket.priority, 0)
     event_record(ticket, actor=actor, kind=EventKind.CREATED, new=ticket.status)
     change_note(ticket, event="created", actor=actor)
     notifications.publish("ticket.created", {"ticket": ticket_payload(ticket), "actor_id": actor_id(actor)})
@@ -152,9 +158,7 @@ def ticket_update(
     status = data.pop("status", None)
     has_assignee = "assignee" in data
     assignee = data.pop("assignee", None)
-    unknown = set(data) - set(UPDATABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: ["This field cannot be changed."] for field in sorted(unknown)})
+    fields_refuse_unknown(data, UPDATABLE_FIELDS)
 
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
@@ -182,14 +186,12 @@ def ticket_update(
 
     changes: dict[str, dict[str, Any]] = {}
     rule_changes: dict[str, tuple[Any, Any]] = {}  # as conditions see them: a category by its slug
-    for field, new in cleaned.items():
-        old = getattr(ticket, field)
-        if old != new:
-            setattr(ticket, field, new)
-            event_record(ticket, actor=actor, kind=EventKind.UPDATED, field=field, old=old, new=new)
-            changes[field] = {"old": event_value(old), "new": event_value(new)}
-            as_rule = (lambda c: c.slug if c is not None else None) if field == "category" else event_value
-            rule_changes[field] = (as_rule(old), as_rule(new))
+    ticket, diff = model_update(instance=ticket, data=cleaned, save=False)
+    for field, (old, new) in diff.items():
+        event_record(ticket, actor=actor, kind=EventKind.UPDATED, field=field, old=old, new=new)
+        changes[field] = {"old": event_value(old), "new": event_value(new)}
+        as_rule = (lambda c: c.slug if c is not None else None) if field == "category" else event_value
+        rule_changes[field] = (as_rule(old), as_rule(new))
     if changes:
         change_note(ticket, event="updated", actor=actor, changes=rule_changes)
         # The SLA targets follow the priority, and the team (its policy): recomputed from creation.

@@ -9,6 +9,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
 
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
@@ -68,3 +69,18 @@ class StrictBooleanField(forms.NullBooleanField):
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
+
+
+class FilterParamsOnlyBackend(DjangoFilterBackend):
+    """django-filter, run only when the request carries one of the filter set's parameters: with
+    none, every filter would be skipped anyway, so the FilterSet and its form are not built at all
+    (the unfiltered list is the busiest request of the API)."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return queryset
+        names = filterset_class.base_filters
+        if not any(param in names or param.rpartition("_")[0] in names for param in request.query_params):
+            return queryset
+        return super().filter_queryset(request, queryset, view)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from rest_framework import serializers
@@ -33,3 +34,19 @@ class StrictFieldsMixin:
         """Rules about several fields, reported beside the per-field errors (DRF's validate() runs
         only once every field is valid, so its errors would come one round-trip later)."""
         return {}
+
+
+class CachedFieldsMixin:
+    """A read-only ModelSerializer whose fields are built from the model once per class instead of
+    on every instance (DRF introspects the model for each response, and for a list's child once per
+    request). Each instance still gets its own copies, as DRF's declared fields do: a field is bound
+    to one serializer, and `Field.__deepcopy__` re-creates it from its arguments. Only for
+    serializers whose fields do not depend on the instance or the context."""
+
+    def get_fields(self) -> dict[str, Any]:
+        cls = type(self)
+        built = cls.__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()  # type: ignore[misc]
+            cls._built_fields = built  # type: ignore[attr-defined]
+        return copy.deepcopy(built)

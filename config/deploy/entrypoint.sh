@@ -20,7 +20,8 @@ case "$role" in
     ;;
   worker)
     # worker <queue[,queue...]> [celery worker options]; the queues may also come from CELERY_QUEUES.
-    queues="${1:-${CELERY_QUEUES:-celery}}"
+    # Default: every queue of config/queues.py (one worker for all; the deployment files run one per queue).
+    queues="${1:-${CELERY_QUEUES:-celery,sla,outbox,webhooks,email,jobs}}"
     [ "$#" -gt 0 ] && shift
     exec celery -A config worker \
       --queues "$queues" \

@@ -8,7 +8,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 
-from config import web_address
+from config import queues, web_address
 from config.logs import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -65,6 +65,13 @@ DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 # The cache (readiness probe, rate limits): local memory in the quick start (one web process);
 # production sets CACHE_URL to Redis so every web process counts rate limits together.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# The portal's sign-in rate limits count in this cache. In local memory each web process counts on
+# its own (fine for the quick start and the tests, one process); production sets CACHE_URL to Redis.
+SILENCED_SYSTEM_CHECKS = (
+    ["django_ratelimit.E003", "django_ratelimit.W001"]
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    else []
+)
 
 # --- applications ---------------------------------------------------------------------------
 DJANGO_APPS = [
@@ -90,6 +97,7 @@ THIRD_PARTY_APPS = [
     "anymail",
     "django_prometheus",
     "django_structlog",
+    "django_ratelimit",
 ]
 LOCAL_APPS = [
     "config.api",
@@ -176,6 +184,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Password-reset links (the customer portal's; tickets/portal/) expire after this many seconds.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+
+# --- customer portal (tickets/portal/; README "Customer portal") -----------------------------
+# One-time sign-in links by email: valid this many minutes, and only until the next sign-in.
+PORTAL_LOGIN_LINK_MINUTES = env.int("PORTAL_LOGIN_LINK_MINUTES", default=15)
+# Self sign-up: off while empty; otherwise open to addresses at these domains (`acme.com,globex.com`).
+PORTAL_SIGNUP_DOMAINS = [
+    d.strip().lower().lstrip("@") for d in env.list("PORTAL_SIGNUP_DOMAINS", default=[]) if d.strip()
+]
+PORTAL_SIGNUP_LINK_HOURS = env.int("PORTAL_SIGNUP_LINK_HOURS", default=24)
+# Sign-in, link, reset and sign-up attempts (django-ratelimit; counted in the default cache, so set
+# CACHE_URL to Redis when several web processes run): per address and per client IP.
+PORTAL_RATE_PER_ADDRESS = env("PORTAL_RATE_PER_ADDRESS", default="5/15m")
+PORTAL_RATE_PER_IP = env("PORTAL_RATE_PER_IP", default="30/15m")
 
 # --- static and media -----------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -185,6 +208,9 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 
 # --- security (production.py hardens these) -------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# The user of a request (session or JWT) is loaded with their agent profile and customer record in
+# one query, so the role and scope checks that follow cost nothing (agents/authentication.py).
+AUTHENTICATION_BACKENDS = ["agents.authentication.ProfileModelBackend"]
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -249,13 +275,16 @@ ANYMAIL = {
 }
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="helpdesk.local")
 EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=50)  # messages per connection
-EMAIL_RETRY_BATCHES = env.int("EMAIL_RETRY_BATCHES", default=10)  # batches per retry run
 EMAIL_SEND_TRIES = env.int("EMAIL_SEND_TRIES", default=3)  # in-process tries per message and round
 EMAIL_RETRY_BASE_DELAY = env.float("EMAIL_RETRY_BASE_DELAY", default=0.5)  # seconds, doubled, full jitter
 EMAIL_RETRY_MAX_DELAY = env.float("EMAIL_RETRY_MAX_DELAY", default=4.0)
 # Later rounds (seconds after a failed round); past the last one the mail is recorded failed.
 EMAIL_RETRY_SCHEDULE = [int(s) for s in env.list("EMAIL_RETRY_SCHEDULE", default=["60", "300", "1800", "7200"])]
-EMAIL_CLAIM_LEASE_SECONDS = env.int("EMAIL_CLAIM_LEASE_SECONDS", default=600)
+# A claimed email whose worker died is sent again after this (a batch sends well within it).
+EMAIL_CLAIM_LEASE_SECONDS = env.int("EMAIL_CLAIM_LEASE_SECONDS", default=180)
+# The outbox sweep and the retry job go on in batches until nothing is due or this many seconds
+# have passed (then the next run, a minute later, goes on): no fixed number per run.
+SWEEP_TIME_BUDGET_SECONDS = env.int("SWEEP_TIME_BUDGET_SECONDS", default=50)
 OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=60)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 NOTIFICATIONS_RETENTION_DAYS = env.int("NOTIFICATIONS_RETENTION_DAYS", default=90)
@@ -271,7 +300,6 @@ WEBHOOK_MAX_COUNTDOWN_SECONDS = env.int("WEBHOOK_MAX_COUNTDOWN_SECONDS", default
 WEBHOOK_CLAIM_LEASE_SECONDS = env.int("WEBHOOK_CLAIM_LEASE_SECONDS", default=300)
 WEBHOOK_MAX_CONSECUTIVE_FAILURES = env.int("WEBHOOK_MAX_CONSECUTIVE_FAILURES", default=20)
 WEBHOOK_SECRET_ROTATION_GRACE_SECONDS = env.int("WEBHOOK_SECRET_ROTATION_GRACE_SECONDS", default=24 * 3600)
-WEBHOOK_PICKUP_BATCH = env.int("WEBHOOK_PICKUP_BATCH", default=50)
 WEBHOOK_RESPONSE_EXCERPT_BYTES = env.int("WEBHOOK_RESPONSE_EXCERPT_BYTES", default=2000)
 WEBHOOK_USER_AGENT = env("WEBHOOK_USER_AGENT", default="Helpdesk-Webhooks/1.0")
 
@@ -365,6 +393,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         }
     )
 CELERY_RESULT_BACKEND = None
+# Queues by purpose, routed by task name in one table (config/queues.py): the SLA scans never wait
+# behind an outbox, webhook or export backlog. Workers must consume every queue (the quick start's
+# does; production runs one worker per queue).
+CELERY_TASK_DEFAULT_QUEUE = queues.DEFAULT
+CELERY_TASK_ROUTES = queues.ROUTES
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -378,6 +411,11 @@ REST_FRAMEWORK = {
         "config.api.throttling.ApiKeyThrottle",
         "config.api.throttling.AnonThrottle",
     ],
+    # orjson with DRF's output bytes (config/api/renderers.py); the browsable API stays for people.
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.api.renderers.FastJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     # DRF's parsers behind one input rule: no NUL or lone surrogate, bounded JSON nesting (400s).
     "DEFAULT_PARSER_CLASSES": [
         "config.api.parsers.JSONParser",
@@ -387,7 +425,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["config.api.filters.FilterParamsOnlyBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {

@@ -22,6 +22,10 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# Sessions are read from the cache (Redis, CACHE_URL, required above): a request costs no session
+# query. They are written through to the database too (cached_db), so a Redis restart logs nobody
+# out. SESSION_ENGINE overrides it.
+SESSION_ENGINE = env("SESSION_ENGINE", default="django.contrib.sessions.backends.cached_db")
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
 # One JSON object per line for the log pipeline (config/logs.py); LOG_FORMAT=plain to read by eye.
 LOG_FORMAT = env("LOG_FORMAT", default="json")

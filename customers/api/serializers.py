@@ -92,7 +92,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["id", "name", "default_tier", "notes", "domains", "created_at", "updated_at"]
+        fields = ["id", "name", "default_tier", "notes", "share_tickets", "domains", "created_at", "updated_at"]
         read_only_fields = fields
 
     def get_domains(self, obj: Organization) -> list[str]:
@@ -103,6 +103,7 @@ class OrganizationWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=1000, allow_blank=True)
     default_tier = serializers.ChoiceField(choices=Tier.choices, required=False)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    share_tickets = serializers.BooleanField(required=False)
     domains = serializers.ListField(child=serializers.CharField(max_length=253), required=False, max_length=100)
 
     def validate_name(self, value: str) -> str:

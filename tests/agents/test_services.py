@@ -7,7 +7,7 @@ from model_bakery import baker
 
 from agents.models import Agent, Role
 from agents.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
-from agents.services import agent_create, agent_update, role_groups_sync
+from agents.services import agent_create, agent_update, api_key_create, role_groups_sync, team_create, team_update
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +181,44 @@ def test_api_key_expiry_set_cleared_and_refused_once_revoked(admin_agent):
     with pytest.raises(ValidationError) as exc:
         api_key_set_expiry(api_key=api_key, expiry_date=past, actor=admin_agent.user)
     assert "expiry_date" in exc.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [pytest.param({"email": "x@y.z"}, "email", id="unknown"), pytest.param({"role": "boss"}, "role", id="role")],
+)
+def test_agent_update_refuses(agent, data, field):
+    with pytest.raises(ValidationError) as exc:
+        agent_update(agent=agent, data=data)
+    assert field in exc.value.message_dict
+
+
+def test_team_services_refuse_unknown_fields(db):
+    with pytest.raises(ValidationError) as exc:
+        team_create(name="A", last_assigned_agent=None)
+    assert "last_assigned_agent" in exc.value.message_dict
+    team = team_create(name="B")
+    with pytest.raises(ValidationError) as exc:
+        team_update(team=team, data={"created_at": None})
+    assert "created_at" in exc.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        pytest.param({"name": " "}, "name", id="blank"),
+        pytest.param({"name": "x", "role": "customer"}, "role", id="role"),
+    ],
+)
+def test_api_key_create_refuses(db, kwargs, field):
+    with pytest.raises(ValidationError) as exc:
+        api_key_create(**kwargs)
+    assert field in exc.value.message_dict
+
+
+def test_api_key_service_user_is_never_assignable(db):
+    api_key, _ = api_key_create(name="Robot", role=Role.SENIOR_AGENT)
+    profile = api_key.user.agent
+    assert (profile.role, profile.is_available, profile.max_open_tickets) == (Role.SENIOR_AGENT, False, 0)
+    assert api_key.user.has_usable_password() is False
+    assert api_key.user.is_staff is False

@@ -68,3 +68,41 @@ def test_refuses_to_start_without_a_real_secret(settings_module, extra_env, mess
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("extra_env", "engine"),
+    [
+        pytest.param(
+            {"CACHE_URL": "redis://127.0.0.1:6379/4"}, "django.contrib.sessions.backends.cached_db", id="redis-cache"
+        ),
+        pytest.param(
+            {"CACHE_URL": "redis://127.0.0.1:6379/4", "SESSION_ENGINE": "django.contrib.sessions.backends.cache"},
+            "django.contrib.sessions.backends.cache",
+            id="explicit-engine",
+        ),
+    ],
+)
+def test_production_sessions_are_read_from_a_shared_cache(extra_env, engine):
+    env = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "SESSION_ENGINE"}}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "ALLOWED_HOSTS": "support.example.com",
+            **extra_env,
+        }
+    )
+    code = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == engine

@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 from model_bakery import baker
 
 from customers import services
@@ -178,3 +179,31 @@ def test_organization_for_email(org_a):
     baker.make(OrganizationDomain, organization=org_a, domain="acme.example")
     assert services.organization_for_email("x@ACME.example") == org_a
     assert services.organization_for_email("x@other.example") is None
+
+
+def test_portal_access_refused_for_an_erased_customer(db):
+    customer = baker.make_recipe("tests.customers.customer", erased_at=timezone.now())
+    with pytest.raises(ValidationError) as exc:
+        services.customer_grant_portal_access(customer=customer, password="zebra-crossing-77")
+    assert "customer" in exc.value.message_dict
+
+
+def test_customer_delete_keeps_an_agent_login(agent):
+    customer = baker.make_recipe("tests.customers.customer", user=agent.user)
+    services.customer_delete(customer=customer)
+    agent.user.refresh_from_db()
+    assert agent.user.is_active
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        pytest.param({"crm": 1}, "crm", id="unknown"),
+        pytest.param({"name": ""}, "name", id="blank"),
+        pytest.param({"default_tier": "gold"}, "default_tier", id="tier"),
+    ],
+)
+def test_organization_update_refuses(org_a, data, field):
+    with pytest.raises(ValidationError) as exc:
+        services.organization_update(organization=org_a, data=data)
+    assert field in exc.value.message_dict

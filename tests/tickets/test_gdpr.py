@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -203,7 +204,7 @@ def test_erasure_is_audited_published_and_idempotent(admin_agent, customer_a, al
 
     entry = GdprAuditEntry.objects.get()
     assert (entry.action, entry.customer_ref, entry.actor_id) == (GdprAction.ERASE, customer_a.pk, admin_agent.user.pk)
-    assert entry.details == {"tickets": 2, "comments": 4, "attachments": 1}
+    assert entry.details == {"tickets": 2, "comments": 4, "attachments": 1, "inbound_messages": 0, "followers": 0}
     assert OutboxEvent.objects.filter(event="customer.erased", payload__id=customer_a.pk).count() == 1
 
 
@@ -253,3 +254,51 @@ def test_forget_matches_payloads_by_customer_id_and_address(customer_a, customer
 
     row.refresh_from_db()
     assert (row.payload != fill(payload)) is about_her
+
+
+def test_erasure_forgets_the_customers_inbound_mail_and_cc_rows(
+    customer_a, customer_b, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """The inbound log keeps Message-IDs (exactly-once) but nothing about the person: sender,
+    subject, HTML and the raw .eml file of their mail go, on their tickets, on none (a bounce) and
+    as a Cc on someone else's ticket; another customer's mail stays."""
+    from django.core.files.base import ContentFile
+
+    from tickets.models import InboundMessage, TicketFollower
+
+    settings.MEDIA_ROOT = tmp_path
+    hers = services.ticket_create(actor=None, title="Alice's printer", customer=customer_a)
+    bobs = services.ticket_create(actor=None, title="Bob's printer", customer=customer_b)
+
+    def message(n: int, sender: str, ticket: Ticket | None, status: str = "reply") -> InboundMessage:
+        row = InboundMessage(
+            message_id=f"<m{n}@mail.example>",
+            sender=sender,
+            subject=f"Subject {n} from {sender}",
+            body_html="<p>Alice Smith, 12 Main St</p>",
+            status=status,
+            ticket=ticket,
+        )
+        row.raw.save(f"m{n}.eml", ContentFile(b"From: alice"), save=False)
+        row.save()
+        return row
+
+    on_her_ticket = message(1, "alice@acme.example", hers)
+    a_bounce = message(2, "alice@acme.example", None, status="bounce")
+    bobs_own = message(3, "bob@globex.example", bobs)
+    TicketFollower.objects.create(ticket=bobs, email="alice@acme.example", customer=customer_a)
+    raw_files = [on_her_ticket.raw.path, a_bounce.raw.path]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_erase(customer=customer_a, actor=None)
+
+    for row in (on_her_ticket, a_bounce):
+        row.refresh_from_db()
+        assert (row.sender, row.subject, row.body_html, row.raw.name) == ("", "", "", "")
+        assert row.message_id.startswith("<m")
+    bobs_own.refresh_from_db()
+    assert (bobs_own.sender, bobs_own.subject) == ("bob@globex.example", "Subject 3 from bob@globex.example")
+    assert not TicketFollower.objects.filter(email="alice@acme.example").exists()
+    assert [Path(name).exists() for name in raw_files] == [False, False]
+    details = GdprAuditEntry.objects.get().details
+    assert (details["inbound_messages"], details["followers"]) == (2, 1)

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Count, F
 from model_bakery import baker
 
 from agents.models import Agent, Role, Team
@@ -126,3 +127,49 @@ def test_demo_desk_has_macros_files_and_every_sla_state():
     states = {rules.sla_state(t, now=now) for t in Ticket.objects.all()}
     assert {"ok", "at_risk", "breached"} <= states
     assert Ticket.objects.filter(status=Status.PENDING, sla_paused_at__isnull=False).exists()
+
+
+def _index_and_key_names() -> set[str]:
+    from django.db import connection
+
+    tables = ["tickets_ticket", "tickets_comment", "tickets_ticketevent", "tickets_attachment"]
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            return set()
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = ANY(%s)", [tables])
+        names = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT conname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid WHERE t.relname = ANY(%s)",
+            [tables],
+        )
+        return names | {row[0] for row in cursor.fetchall()}
+
+
+def test_bulk_tickets_have_conversations_events_and_files(admin_agent, customer_a):
+    from django.core.files.storage import default_storage
+
+    from tickets.models import Attachment
+    from tickets.services import ticket_create
+
+    before = _index_and_key_names()
+    output = _seed("--tickets", "300", "--no-demo", "--batch-size", "70")
+
+    assert "Bulk tickets created: 300." in output
+    bulk = Ticket.objects.filter(metadata__seed="bulk")
+    per_ticket = {t.pk: t.n for t in bulk.annotate(n=Count("comments"))}
+    assert set(per_ticket.values()) <= {1, 2, 3}
+    assert {1, 2, 3} <= set(per_ticket.values())
+    notes = Comment.objects.filter(ticket__in=bulk, is_internal=True)
+    assert 0 < notes.count() < bulk.count()
+    assert not notes.filter(customer__isnull=False).exists()
+    assert Comment.objects.filter(ticket__in=bulk, customer__isnull=False, is_internal=False).exists()
+    assert TicketEvent.objects.filter(ticket__in=bulk, kind="created").count() == 300
+    assert not bulk.exclude(status=Status.OPEN).exclude(events__kind="status_changed").exists()
+    files = Attachment.objects.filter(ticket__in=bulk)
+    assert files.exists()
+    assert all(default_storage.exists(f.file.name) for f in files[:5])
+    assert not files.exclude(comment__ticket_id=F("ticket_id")).exists()
+    # The indexes and foreign keys dropped for the load are all back, and the sequences moved on.
+    assert _index_and_key_names() == before
+    new = ticket_create(actor=admin_agent.user, title="After the seed", customer=customer_a)
+    assert new.pk > max(per_ticket)

@@ -23,12 +23,13 @@ from rest_framework.views import APIView
 from agents.permissions import ReadOnlyForViewer
 from config.api.parsers import FormParser, MultiPartParser
 from config.api.schema import ERRORS
+from config.api.serializers import CachedFieldsMixin
 from tickets import attachments, selectors
 from tickets.api.permissions import AgentOrCustomerReader, TicketAccess
 from tickets.models import Attachment, Comment
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class AttachmentSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
 
     class Meta:

@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from agents.models import AssignmentStrategy, Team
 from agents.selectors import CUSTOMER_ROLE, assignable_users, user_role
-from config.api.serializers import StrictFieldsMixin
+from config.api.serializers import CachedFieldsMixin, StrictFieldsMixin
 from customers.models import Customer
 from tickets import validators
 from tickets.api.attachments import AttachmentSerializer
@@ -49,7 +49,7 @@ class TagsField(serializers.ListField):
         super().__init__(**kwargs)
 
 
-class TicketSerializer(serializers.ModelSerializer):
+class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     """A ticket as every caller reads it."""
 
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
@@ -221,7 +221,7 @@ class TicketAssignSerializer(StrictFieldsMixin, serializers.Serializer):
         return {}
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     author_name = serializers.SerializerMethodField()
     from_customer = serializers.BooleanField(source="is_from_customer", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
@@ -263,7 +263,7 @@ class CustomerCommentCreateSerializer(StrictFieldsMixin, serializers.Serializer)
     body = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=100_000)
 
 
-class TicketEventSerializer(serializers.ModelSerializer):
+class TicketEventSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     old_value = serializers.JSONField(allow_null=True)
     new_value = serializers.JSONField(allow_null=True)
 

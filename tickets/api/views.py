@@ -8,7 +8,6 @@ from typing import Any
 
 from django.http import Http404
 from django.urls import reverse
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -17,6 +16,7 @@ from rest_framework.response import Response
 
 from agents.permissions import ReadOnlyForViewer, request_role
 from agents.selectors import CUSTOMER_ROLE
+from config.api.filters import FilterParamsOnlyBackend
 from config.api.idempotency import idempotent
 from config.api.lists import StrictOrderingFilter
 from config.api.schema import ERRORS
@@ -140,7 +140,7 @@ class TicketViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = TicketSerializer
-    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filter_backends = [FilterParamsOnlyBackend, StrictOrderingFilter]
     filterset_class = TicketFilter
     ordering_fields = ["created_at", "updated_at", "priority_rank", "id"]
     ordering_aliases = {"priority": "priority_rank"}  # -priority: most urgent first

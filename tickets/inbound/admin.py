@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from config.admin_tools import ReadOnlyAdminMixin
+from tickets.inbound.mailboxes import CHECKED_FIELDS, SECRETS, mailbox_errors, mailbox_save
 from tickets.inbound.services import inbound_message_retry
 from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
 
@@ -55,31 +56,10 @@ class MailboxForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("processed_action") == "move" and not data.get("processed_folder"):
-            self.add_error("processed_folder", "Name the folder processed mail is moved to.")
-        if data.get("auth_method") in ("microsoft", "google") and not data.get("oauth_client_id"):
-            self.add_error("oauth_client_id", "OAuth2 needs the application's client id.")
-        if data.get("auth_method") == "microsoft" and not data.get("oauth_tenant") and not data.get("oauth_token_url"):
-            self.add_error("oauth_tenant", "Microsoft 365 needs the tenant (id or domain).")
+        stored = {name: getattr(self.instance, name) for name in CHECKED_FIELDS}
+        for field, errors in mailbox_errors({**stored, **data}).items():
+            self.add_error(field if field in self.fields else None, errors)
         return data
-
-    def save(self, commit: bool = True) -> Mailbox:
-        mailbox = super().save(commit=False)
-        if self.cleaned_data.get("clear_secrets"):
-            for name in SECRET_FIELDS:
-                mailbox.set_secret(name, "")
-            mailbox.set_secret("oauth_access_token", "")
-            mailbox.oauth_access_token_expires_at = None
-        for name in SECRET_FIELDS:
-            value = self.cleaned_data.get(name)
-            if value:
-                mailbox.set_secret(name, value)
-                if name == "oauth_refresh_token":  # a new grant: the cached access token is stale
-                    mailbox.set_secret("oauth_access_token", "")
-                    mailbox.oauth_access_token_expires_at = None
-        if commit:
-            mailbox.save()
-        return mailbox
 
 
 @admin.register(Mailbox)
@@ -124,6 +104,12 @@ class MailboxAdmin(admin.ModelAdmin):
     )
 
     @admin.display(description="secrets stored")
+    def save_model(self, request: HttpRequest, obj: Mailbox, form: MailboxForm, change: bool) -> None:
+        # The form has set the plain fields on `obj` and checked them (mailbox_errors); the service
+        # stores the secrets and saves.
+        secrets = {name: form.cleaned_data.get(name) or "" for name in SECRETS}
+        mailbox_save(mailbox=obj, data={}, secrets=secrets, clear_secrets=bool(form.cleaned_data.get("clear_secrets")))
+
     def secrets_stored(self, obj: Mailbox) -> str:
         stored = [label for name, label in SECRET_FIELDS.items() if getattr(obj, f"{name}_encrypted")]
         return ", ".join(stored) or "none"

@@ -17,10 +17,9 @@ from agents.permissions import IsAdminRole, IsAgentRole, ReadOnlyForViewer
 from config.api.schema import ERRORS
 from tickets import selectors
 from tickets.followers.services import follower_add, follower_remove
+from tickets.inbound.mailboxes import SECRETS, mailbox_save
 from tickets.inbound.services import inbound_message_retry
 from tickets.models import InboundMessage, InboundStatus, Mailbox, Ticket, TicketFollower
-
-SECRETS = ("password", "oauth_client_secret", "oauth_refresh_token")
 
 
 class MailboxSerializer(serializers.ModelSerializer):
@@ -65,36 +64,6 @@ class MailboxSerializer(serializers.ModelSerializer):
     def get_secrets_stored(self, obj: Mailbox) -> list[str]:
         return [name for name in SECRETS if getattr(obj, f"{name}_encrypted")]
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        current = (
-            {f: getattr(self.instance, f) for f in ("processed_action", "processed_folder")} if self.instance else {}
-        )
-        merged = {**current, **attrs}
-        if merged.get("processed_action") == "move" and not merged.get("processed_folder"):
-            raise serializers.ValidationError({"processed_folder": ["Name the folder processed mail is moved to."]})
-        if attrs.get("imap_port") is not None and not 0 < attrs["imap_port"] <= 65535:
-            raise serializers.ValidationError({"imap_port": ["A port is between 1 and 65535."]})
-        return attrs
-
-    def _save(self, instance: Mailbox, validated: dict[str, Any]) -> Mailbox:
-        secrets = {name: validated.pop(name) for name in SECRETS if name in validated}
-        for field, value in validated.items():
-            setattr(instance, field, value)
-        for name, value in secrets.items():
-            if value:
-                instance.set_secret(name, value)
-                if name == "oauth_refresh_token":
-                    instance.set_secret("oauth_access_token", "")
-                    instance.oauth_access_token_expires_at = None
-        instance.save()
-        return instance
-
-    def create(self, validated_data: dict[str, Any]) -> Mailbox:
-        return self._save(Mailbox(), validated_data)
-
-    def update(self, instance: Mailbox, validated_data: dict[str, Any]) -> Mailbox:
-        return self._save(instance, validated_data)
-
 
 @extend_schema_view(
     list=extend_schema(summary="Mailboxes (admins)", responses={200: MailboxSerializer(many=True), **ERRORS}),
@@ -105,6 +74,18 @@ class MailboxViewSet(viewsets.ModelViewSet):
     permission_classes = [IsAdminRole]
     queryset = Mailbox.objects.select_related("team", "category").order_by("name")
     filter_backends: list[Any] = []
+
+    def perform_create(self, serializer: MailboxSerializer) -> None:
+        self._save(serializer, Mailbox())
+
+    def perform_update(self, serializer: MailboxSerializer) -> None:
+        self._save(serializer, serializer.instance)
+
+    @staticmethod
+    def _save(serializer: MailboxSerializer, mailbox: Mailbox) -> None:
+        data = dict(serializer.validated_data)
+        secrets = {name: data.pop(name) for name in SECRETS if name in data}
+        serializer.instance = mailbox_save(mailbox=mailbox, data=data, secrets=secrets)
 
 
 class InboundMessageSerializer(serializers.ModelSerializer):

@@ -1,11 +1,12 @@
-"""The tickets app's models, one module per concept: tickets.py (tickets, their conversation and
-audit trail, categories, the lifecycle), jobs.py (export and bulk jobs), sla.py (calendars,
+"""The tickets app's models, one module per concept: tickets.py (tickets, their conversation,
+categories, the lifecycle), events.py (the audit trail), jobs.py (export and bulk jobs), sla.py (calendars,
 policies, the log of SLA scan runs), saved_views.py (saved views), macros.py (canned responses that
 act), presence.py (who has a ticket page open), inbound.py (mailboxes and inbound messages),
 followers.py (ticket followers). Invariants that need no other model live there as constraints and
 choices; every state change goes through the services."""
 
 from agents.models import Priority
+from tickets.models.events import EventKind, TicketEvent
 from tickets.models.followers import AllowedFollowerAddress, FollowerSource, TicketFollower
 from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
 from tickets.models.jobs import (
@@ -40,10 +41,8 @@ from tickets.models.tickets import (
     Category,
     Channel,
     Comment,
-    EventKind,
     Status,
     Ticket,
-    TicketEvent,
     TicketQuerySet,
     active_q,
     urgent_q,

@@ -14,6 +14,7 @@ from tickets.models import (
     BusinessCalendar,
     Holiday,
 )
+from tickets.sla.cache import sla_policies_changed
 
 logger = logging.getLogger(__name__)
 
@@ -70,4 +71,5 @@ def calendar_import_holidays(*, calendar: BusinessCalendar, years: Iterable[int]
         if day not in existing
     ]
     Holiday.objects.bulk_create(rows, ignore_conflicts=True)
+    sla_policies_changed()  # bulk_create sends no signal
     return len(rows)

@@ -30,6 +30,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.sla import policies, rules
+from tickets.sla.cache import cached_policy_spec
 from tickets.sla.calendars import calendar_spec
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ def policy_spec(policy: SLAPolicy | None) -> policies.PolicySpec:
 
 
 def policy_spec_for_team(team_id: int | None) -> policies.PolicySpec:
-    return policy_spec(policy_for_team(team_id))
+    """The team's policy spec, from the cache when it is there (tickets/sla/cache.py)."""
+    return cached_policy_spec(team_id, lambda team: policy_spec(policy_for_team(team)))
 
 
 # --- targets on one ticket (called by tickets/services.py) ----------------------------------------

@@ -97,9 +97,10 @@ def test_queue_page_costs_the_same_queries_for_5_and_50_tickets(
 ):
     login(Role.AGENT)
     _tickets(count, customer_a, team=baker.make_recipe("tests.agents.team"))
-    # session, user, 2 x permissions, agent (sidebar role), saved views for the sidebar (none),
-    # saved views for the filter, teams, categories, agents (filter lookups), capped count, page.
-    with django_assert_num_queries(13):
+    # session, user (agent profile joined: the sidebar role), 2 x permissions, saved views for the
+    # sidebar (none), saved views for the filter, teams, categories, agents (filter lookups),
+    # capped count, page.
+    with django_assert_num_queries(12):
         response = client.get(CHANGELIST)
     assert response.context["cl"].result_count == count
 
@@ -112,8 +113,8 @@ def test_saved_view_page_costs_the_same_queries_for_5_and_50_tickets(
     _tickets(count, customer_a, priority="high", assignee=me.user)
     view = saved_views.saved_view_create(actor=me.user, name="mine", filters={"assignee": "me"})
     client.get(CHANGELIST)  # the sidebar's counts are cached for a minute
-    # session, user, 2 x permissions, agent, the view (?view=), agent teams (scope), saved views
-    # (filter lookups), teams, categories, agents, capped count, page.
-    with django_assert_num_queries(13):
+    # session, user (agent profile joined), 2 x permissions, the view (?view=), agent teams (scope),
+    # saved views (filter lookups), teams, categories, agents, capped count, page.
+    with django_assert_num_queries(12):
         response = client.get(CHANGELIST, {"view": view.pk})
     assert response.context["cl"].result_count == count

@@ -383,3 +383,10 @@ def test_put_is_not_offered(api_admin, ticket):
     assert response.status_code == 405
     ticket.refresh_from_db()
     assert ticket.title != "Replaced"
+
+
+def test_comment_author_name_for_system_comments(ticket):
+    from tickets.api.serializers import CommentSerializer
+
+    comment = baker.make_recipe("tests.tickets.comment", ticket=ticket, author=None, customer=None)
+    assert CommentSerializer(comment).data["author_name"] is None

@@ -16,14 +16,15 @@ def _message_id_domain(settings) -> None:
 
 
 @pytest.fixture(scope="session")
-def dovecot_server():
+def dovecot_server(make_httpserver):
     """One throw-away Dovecot per test process (see dovecot.py). Its directory is not under
-    pytest's private (0700) tmp tree: Dovecot's unprivileged processes must reach it."""
+    pytest's private (0700) tmp tree: Dovecot's unprivileged processes must reach it. OAuth2
+    logins are checked against the session's loopback HTTP server (the `httpserver` fixture)."""
     if BINARY is None:
         pytest.skip("dovecot is not installed (apt-get install -y dovecot-imapd): IMAP polling tests skipped")
     root = Path(tempfile.mkdtemp(prefix="helpdesk-dovecot-"))
     root.chmod(0o755)
-    server = Dovecot(root=root, port=_free_port())
+    server = Dovecot(root=root, port=_free_port(), introspection_url=make_httpserver.url_for("/introspect"))
     try:
         server.start()
         yield server

@@ -27,12 +27,17 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 default_internal_user = {user}
 default_internal_group = {group}
 default_login_user = {user}
 mail_location = maildir:{root}/home/%u/Maildir
 first_valid_uid = 1
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf.ext
+}}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/passwd
@@ -60,6 +65,17 @@ service stats {{
 }}
 """
 
+# XOAUTH2/OAUTHBEARER logins: Dovecot posts the bearer token to a loopback introspection endpoint
+# (the tests' pytest-httpserver) and accepts the login when it answers active with the address.
+OAUTH2_CONFIG = """
+introspection_mode = post
+introspection_url = {introspection_url}
+username_attribute = email
+active_attribute = active
+active_value = true
+force_introspection = yes
+"""
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -71,6 +87,7 @@ def _free_port() -> int:
 class Dovecot:
     root: Path
     port: int
+    introspection_url: str = "http://127.0.0.1:9/introspect"
     pid: int = 0
 
     def start(self) -> None:
@@ -80,6 +97,7 @@ class Dovecot:
 
         for sub in ("run", "state", "home"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        (self.root / "oauth2.conf.ext").write_text(OAUTH2_CONFIG.format(introspection_url=self.introspection_url))
         (self.root / "passwd").write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in USERS.items()))
         (self.root / "dovecot.conf").write_text(
             CONFIG.format(

@@ -196,3 +196,37 @@ def test_an_inbound_event_without_a_message_is_ignored(caplog):
 
     assert Ticket.objects.count() == 0
     assert "carried no message" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_message_that_fails_answers_non_2xx_so_the_esp_retries_and_the_retry_succeeds(
+    webhook_secret, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A processing failure is recorded (listed and retryable in the admin) and answered with a
+    500, so the provider delivers again; the redelivery is processed, not taken for a duplicate."""
+    from django.test import Client
+
+    from tickets.inbound import services as inbound_services
+
+    client = Client(raise_request_exception=False)
+    body = _postmark(
+        sender="carol@new.example", name="Carol", subject="Printer", text="It jams.", message_id="<fail-1@new.example>"
+    )
+    real_route = inbound_services._route
+    monkeypatch.setattr(inbound_services, "_route", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+
+    first = client.post(POSTMARK_URL, body, content_type="application/json", **_auth())
+
+    assert first.status_code == 500
+    failed = InboundMessage.objects.get(message_id="<fail-1@new.example>")
+    assert (failed.status, failed.reason) == ("failed", "OSError: disk full")
+    assert not Ticket.objects.exists()
+
+    monkeypatch.setattr(inbound_services, "_route", real_route)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(POSTMARK_URL, body, content_type="application/json", **_auth())
+
+    assert again.status_code == 200
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("ticket", 2)
+    assert Ticket.objects.get().title == "Printer"

@@ -56,6 +56,10 @@ def test_a_mailbox_update_without_password_keeps_it(api_admin):
         pytest.param({"imap_port": 70000}, "imap_port", id="port"),
         pytest.param({"security": "rot13"}, "security", id="security"),
         pytest.param({"address": "not-an-address"}, "address", id="address"),
+        pytest.param({"auth_method": "google"}, "oauth_client_id", id="oauth-without-client-id"),
+        pytest.param(
+            {"auth_method": "microsoft", "oauth_client_id": "app-1"}, "oauth_tenant", id="microsoft-without-tenant"
+        ),
     ],
 )
 def test_bad_mailbox_input_is_a_400_naming_the_field(api_admin, changes, field):
@@ -63,6 +67,34 @@ def test_bad_mailbox_input_is_a_400_naming_the_field(api_admin, changes, field):
 
     assert response.status_code == 400
     assert field in response.json()
+    assert not Mailbox.objects.exists()
+
+
+def test_a_change_is_checked_against_the_stored_settings(api_admin):
+    """Switching a stored mailbox to "move" without a folder is refused, and nothing is changed."""
+    mailbox_id = api_admin.post("/api/v1/mailboxes/", MAILBOX, format="json").json()["id"]
+
+    response = api_admin.patch(f"/api/v1/mailboxes/{mailbox_id}/", {"processed_action": "move"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["processed_folder"] == ["Name the folder processed mail is moved to."]
+    assert Mailbox.objects.get().processed_action != "move"
+
+
+def test_a_new_refresh_token_drops_the_cached_access_token(api_admin):
+    oauth = {**MAILBOX, "auth_method": "google", "oauth_client_id": "app-1", "oauth_refresh_token": "r1"}
+    mailbox_id = api_admin.post("/api/v1/mailboxes/", oauth, format="json").json()["id"]
+    mailbox = Mailbox.objects.get()
+    mailbox.set_secret("oauth_access_token", "a1")
+    mailbox.oauth_access_token_expires_at = timezone.now()
+    mailbox.save()
+
+    response = api_admin.patch(f"/api/v1/mailboxes/{mailbox_id}/", {"oauth_refresh_token": "r2"}, format="json")
+
+    assert response.status_code == 200
+    mailbox.refresh_from_db()
+    assert (mailbox.get_secret("oauth_refresh_token"), mailbox.get_secret("oauth_access_token")) == ("r2", "")
+    assert mailbox.oauth_access_token_expires_at is None
 
 
 @pytest.mark.parametrize("client_name", ["api_senior_agent", "api_agent", "api_viewer", "api_customer_a"])

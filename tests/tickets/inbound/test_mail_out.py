@@ -84,3 +84,29 @@ def test_mail_from_our_own_address_is_never_processed(mailbox):
     result = inbound_email_process(raw=_raw(3, sender="help@helpdesk.test"))
 
     assert (result.action, result.reason) == ("ignored", "sent by one of our own addresses (loop)")
+
+
+def test_a_mail_queued_before_a_hard_bounce_is_not_sent_after_it(customer_a, mailoutbox):
+    """The address is checked again at send time: mail queued for it while it was deliverable is
+    failed with the reason, not sent; another recipient in the same batch still gets theirs."""
+    from notifications.email_delivery import email_send_pending
+    from notifications.models import EmailLog, EmailStatus
+
+    queued = baker.make_recipe("tests.notifications.email_log", recipient=customer_a.email.upper())
+    other = baker.make_recipe("tests.notifications.email_log", recipient="someone@else.example")
+    customer_a.email_undeliverable_at = timezone.now()
+    customer_a.email_undeliverable_reason = "550 5.1.1 user unknown"
+    customer_a.save()
+
+    assert email_send_pending() == 2
+
+    assert [m.to for m in mailoutbox] == [["someone@else.example"]]
+    queued.refresh_from_db()
+    other.refresh_from_db()
+    assert (queued.status, queued.error) == (
+        EmailStatus.FAILED,
+        "Not sent: the address is undeliverable (550 5.1.1 user unknown)",
+    )
+    assert queued.sent_at is None
+    assert other.status == EmailStatus.SENT
+    assert EmailLog.objects.filter(status=EmailStatus.PENDING).count() == 0

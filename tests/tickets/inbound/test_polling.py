@@ -4,6 +4,7 @@ crash between processing and flagging, and one broken mailbox not blocking anoth
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -156,3 +157,77 @@ def test_raw_messages_past_retention_are_purged_but_failed_ones_kept(settings):
 
     assert InboundMessage.objects.get(pk=done.record_id).raw.name == ""
     assert InboundMessage.objects.get(pk=failed.record_id).raw.name != ""
+
+
+def test_an_oauth2_mailbox_logs_in_with_xoauth2_and_polls(dovecot, httpserver, customer_a):
+    """Microsoft 365 / Google mailboxes end to end: the refresh token is exchanged at the (loopback)
+    token endpoint, the poller logs in to Dovecot with SASL XOAUTH2, and Dovecot accepts the bearer
+    token only after asking the (loopback) introspection endpoint, which sees exactly that token."""
+    from werkzeug import Request, Response
+
+    introspected: list[str] = []
+
+    def introspect(request: Request) -> Response:
+        introspected.append(request.form.get("token", ""))
+        active = request.form.get("token") == "access-42"
+        body = {"active": active, "email": "support@helpdesk.test"} if active else {"active": False}
+        return Response(json.dumps(body), content_type="application/json")
+
+    httpserver.expect_oneshot_request("/token", method="POST").respond_with_json(
+        {"access_token": "access-42", "expires_in": 3600, "token_type": "Bearer"}
+    )
+    httpserver.expect_request("/introspect", method="POST").respond_with_handler(introspect)
+    mailbox = Mailbox(
+        name="Google support",
+        address="support@helpdesk.test",
+        imap_host="127.0.0.1",
+        imap_port=dovecot.port,
+        security="none",
+        username="support@helpdesk.test",
+        auth_method="google",
+        oauth_client_id="client-1",
+        oauth_token_url=httpserver.url_for("/token"),
+    )
+    mailbox.set_secret("oauth_client_secret", "client-secret")
+    mailbox.set_secret("oauth_refresh_token", "refresh-1")
+    mailbox.save()
+    dovecot.deliver((FIXTURES / "inline_image_pdf.eml").read_bytes())
+
+    result = polling.mailbox_poll(mailbox_id=mailbox.pk)
+
+    assert (result.processed, result.failed, result.error) == (1, 0, "")
+    assert introspected == ["access-42"]
+    assert Ticket.objects.get().customer_id == customer_a.pk
+    mailbox.refresh_from_db()
+    assert mailbox.get_secret("oauth_access_token") == "access-42"
+
+
+def test_an_oauth2_token_the_server_refuses_is_a_mailbox_error_not_a_crash(dovecot, httpserver):
+    httpserver.expect_oneshot_request("/token", method="POST").respond_with_json(
+        {"access_token": "revoked", "expires_in": 3600}
+    )
+    httpserver.expect_request("/introspect", method="POST").respond_with_json({"active": False})
+    mailbox = Mailbox(
+        name="Google support",
+        address="support@helpdesk.test",
+        imap_host="127.0.0.1",
+        imap_port=dovecot.port,
+        security="none",
+        username="support@helpdesk.test",
+        auth_method="google",
+        oauth_client_id="client-1",
+        oauth_token_url=httpserver.url_for("/token"),
+    )
+    mailbox.set_secret("oauth_refresh_token", "refresh-1")
+    mailbox.save()
+    dovecot.deliver((FIXTURES / "inline_image_pdf.eml").read_bytes())
+
+    result = polling.mailbox_poll(mailbox_id=mailbox.pk)
+
+    assert result.processed == 0
+    assert result.error != ""
+    mailbox.refresh_from_db()
+    assert (mailbox.consecutive_failures, bool(mailbox.last_error)) == (1, True)
+    assert "revoked" not in mailbox.last_error
+    assert [seen for _uid, seen in dovecot.messages()] == [False]
+    assert not Ticket.objects.exists()

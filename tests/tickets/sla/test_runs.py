@@ -106,9 +106,9 @@ def three_runs():
 
 @pytest.mark.django_db
 def test_admin_lists_runs_with_lateness_in_constant_queries(admin_client_, three_runs, django_assert_num_queries):
-    # session, user, the sidebar's role and saved views, filtered count, the page,
+    # session, user (the sidebar's role joined), the sidebar's saved views, filtered count, the page,
     # date_hierarchy's min/max and its distinct days
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = admin_client_.get(RUNS_URL, {"kind": "breach_scan"})
 
     assert response.status_code == 200

@@ -11,5 +11,6 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BROKER_URL = os.environ["SLA_WORKER_BROKER_URL"]
 CELERY_BROKER_TRANSPORT_OPTIONS = json.loads(os.environ.get("SLA_WORKER_BROKER_OPTIONS", "{}"))
 CELERY_TASK_DEFAULT_QUEUE = os.environ["SLA_WORKER_QUEUE"]
+CELERY_TASK_ROUTES: dict = {}  # everything on the private queue (routing has its own test)
 DATABASES["default"]["NAME"] = os.environ["SLA_WORKER_DB_NAME"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0
