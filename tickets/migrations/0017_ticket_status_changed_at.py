@@ -25,7 +25,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("tickets", "0015_default_triggers")]
+    dependencies = [("tickets", "0016_remove_deleted_event_kind")]
 
     operations = [
         migrations.AddField(
