@@ -67,11 +67,12 @@ DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # The portal's sign-in rate limits count in this cache. In local memory each web process counts on
 # its own (fine for the quick start and the tests, one process); production sets CACHE_URL to Redis.
-SILENCED_SYSTEM_CHECKS = (
-    ["django_ratelimit.E003", "django_ratelimit.W001"]
-    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
-    else []
-)
+# Django's own Redis cache counts with Redis' atomic INCR, which is all django-ratelimit needs; its
+# check (W001) names only the third-party django-redis backend as supported.
+SILENCED_SYSTEM_CHECKS = {
+    "django.core.cache.backends.locmem.LocMemCache": ["django_ratelimit.E003", "django_ratelimit.W001"],
+    "django.core.cache.backends.redis.RedisCache": ["django_ratelimit.W001"],
+}.get(CACHES["default"]["BACKEND"], [])
 
 # --- applications ---------------------------------------------------------------------------
 DJANGO_APPS = [
@@ -223,85 +224,8 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# --- email ----------------------------------------------------------------------------------
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-# Console mail is one log line per message (recipients and subject); the whole message is in the
-# admin's email log. EMAIL_URL=filemail:///some/dir writes whole messages to files instead.
-COMPACT_CONSOLE_BACKEND = "notifications.backends.CompactConsoleEmailBackend"
-if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 - set by the line above
-    EMAIL_BACKEND = COMPACT_CONSOLE_BACKEND
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Support <support@helpdesk.local>")
-SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
-EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-
-# --- notifications (notifications/; README "Notifications") ----------------------------------
-# EMAIL_PROVIDERS=postmark,smtp sends through Postmark and fails over to SMTP (EMAIL_URL);
-# each anymail provider reads its keys below. Unset: EMAIL_URL's backend alone (console locally).
-# (django-anymail 15 warns that SendGrid is no longer officially supported; it still works.)
-EMAIL_PROVIDER_BACKENDS = {
-    "sendgrid": "anymail.backends.sendgrid.EmailBackend",
-    "amazon_ses": "anymail.backends.amazon_ses.EmailBackend",
-    "mailgun": "anymail.backends.mailgun.EmailBackend",
-    "postmark": "anymail.backends.postmark.EmailBackend",
-    "brevo": "anymail.backends.brevo.EmailBackend",
-    "mailjet": "anymail.backends.mailjet.EmailBackend",
-    "resend": "anymail.backends.resend.EmailBackend",
-    "smtp": "django.core.mail.backends.smtp.EmailBackend",
-    "console": COMPACT_CONSOLE_BACKEND,
-}
-EMAIL_PROVIDERS = env.list("EMAIL_PROVIDERS", default=[])
-EMAIL_FAILOVER_BACKENDS = [EMAIL_PROVIDER_BACKENDS[name] for name in EMAIL_PROVIDERS]
-if EMAIL_FAILOVER_BACKENDS:
-    EMAIL_BACKEND = "notifications.backends.FailoverEmailBackend"
-_ses_region = env("AWS_SES_REGION", default="")
-ANYMAIL = {
-    key: value
-    for key, value in {
-        "SENDGRID_API_KEY": env("SENDGRID_API_KEY", default=""),
-        "MAILGUN_API_KEY": env("MAILGUN_API_KEY", default=""),
-        "MAILGUN_SENDER_DOMAIN": env("MAILGUN_SENDER_DOMAIN", default=""),
-        "POSTMARK_SERVER_TOKEN": env("POSTMARK_SERVER_TOKEN", default=""),
-        "BREVO_API_KEY": env("BREVO_API_KEY", default=""),
-        "MAILJET_API_KEY": env("MAILJET_API_KEY", default=""),
-        "MAILJET_SECRET_KEY": env("MAILJET_SECRET_KEY", default=""),
-        "RESEND_API_KEY": env("RESEND_API_KEY", default=""),
-        "AMAZON_SES_CLIENT_PARAMS": {"region_name": _ses_region} if _ses_region else None,
-        # ESP webhooks (/anymail/<esp>/inbound/): basic auth "user:password", required (403 unset).
-        "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
-        # Mailgun also signs its webhooks; its views refuse to run without the key.
-        "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
-    }.items()
-    if value
-}
-EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="helpdesk.local")
-EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", default=50)  # messages per connection
-EMAIL_SEND_TRIES = env.int("EMAIL_SEND_TRIES", default=3)  # in-process tries per message and round
-EMAIL_RETRY_BASE_DELAY = env.float("EMAIL_RETRY_BASE_DELAY", default=0.5)  # seconds, doubled, full jitter
-EMAIL_RETRY_MAX_DELAY = env.float("EMAIL_RETRY_MAX_DELAY", default=4.0)
-# Later rounds (seconds after a failed round); past the last one the mail is recorded failed.
-EMAIL_RETRY_SCHEDULE = [int(s) for s in env.list("EMAIL_RETRY_SCHEDULE", default=["60", "300", "1800", "7200"])]
-# A claimed email whose worker died is sent again after this (a batch sends well within it).
-EMAIL_CLAIM_LEASE_SECONDS = env.int("EMAIL_CLAIM_LEASE_SECONDS", default=180)
-# The outbox sweep and the retry job go on in batches until nothing is due or this many seconds
-# have passed (then the next run, a minute later, goes on): no fixed number per run.
-SWEEP_TIME_BUDGET_SECONDS = env.int("SWEEP_TIME_BUDGET_SECONDS", default=50)
-OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=60)
-OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
-NOTIFICATIONS_RETENTION_DAYS = env.int("NOTIFICATIONS_RETENTION_DAYS", default=90)
-
-WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
-WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=True)  # lifted with private URLs
-WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
-WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
-WEBHOOK_RETRY_SCHEDULE = [
-    int(s) for s in env.list("WEBHOOK_RETRY_SCHEDULE", default=["5", "300", "1800", "7200", "18000", "36000"])
-]
-WEBHOOK_MAX_COUNTDOWN_SECONDS = env.int("WEBHOOK_MAX_COUNTDOWN_SECONDS", default=60)  # longer waits: rows + beat
-WEBHOOK_CLAIM_LEASE_SECONDS = env.int("WEBHOOK_CLAIM_LEASE_SECONDS", default=300)
-WEBHOOK_MAX_CONSECUTIVE_FAILURES = env.int("WEBHOOK_MAX_CONSECUTIVE_FAILURES", default=20)
-WEBHOOK_SECRET_ROTATION_GRACE_SECONDS = env.int("WEBHOOK_SECRET_ROTATION_GRACE_SECONDS", default=24 * 3600)
-WEBHOOK_RESPONSE_EXCERPT_BYTES = env.int("WEBHOOK_RESPONSE_EXCERPT_BYTES", default=2000)
-WEBHOOK_USER_AGENT = env("WEBHOOK_USER_AGENT", default="Helpdesk-Webhooks/1.0")
+# --- email and notifications: config/settings/notifications.py --------------------------------
+from config.settings.notifications import *  # noqa: E402, F403
 
 # --- domain ---------------------------------------------------------------------------------
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")

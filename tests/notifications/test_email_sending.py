@@ -282,20 +282,20 @@ def test_an_esp_outage_fails_over_to_the_next_provider(postmark_at, mailoutbox):
 def test_email_providers_come_from_the_environment(monkeypatch):
     import importlib
 
-    from config.settings import base
+    from config.settings import notifications as email_settings
 
     monkeypatch.setenv("EMAIL_PROVIDERS", "postmark,smtp")
     monkeypatch.setenv("POSTMARK_SERVER_TOKEN", "pm-token")
     try:
-        importlib.reload(base)
-        assert base.EMAIL_BACKEND == FAILOVER
-        assert base.EMAIL_FAILOVER_BACKENDS == [
+        importlib.reload(email_settings)
+        assert email_settings.EMAIL_BACKEND == FAILOVER
+        assert email_settings.EMAIL_FAILOVER_BACKENDS == [
             "anymail.backends.postmark.EmailBackend",
             "django.core.mail.backends.smtp.EmailBackend",
         ]
-        assert base.ANYMAIL == {"POSTMARK_SERVER_TOKEN": "pm-token"}
+        assert email_settings.ANYMAIL == {"POSTMARK_SERVER_TOKEN": "pm-token"}
     finally:
         monkeypatch.delenv("EMAIL_PROVIDERS")
         monkeypatch.delenv("POSTMARK_SERVER_TOKEN")
-        importlib.reload(base)
-    assert base.EMAIL_FAILOVER_BACKENDS == []
+        importlib.reload(email_settings)
+    assert email_settings.EMAIL_FAILOVER_BACKENDS == []
