@@ -73,8 +73,21 @@ ADMIN_CONFIG_MODELS: tuple[str, ...] = (
     "tickets.trigger",
     "tickets.automation",
 )
+# The knowledge base (tickets.knowledge): every agent reads it; agents write articles; senior
+# agents and admins also arrange categories and sections and delete articles.
+KNOWLEDGE_MODELS: tuple[str, ...] = (
+    "knowledge.kbcategory",
+    "knowledge.section",
+    "knowledge.article",
+    "knowledge.articleversion",
+)
 # Append-only records written by services: admins may read them, nobody edits them.
-ADMIN_READ_ONLY_MODELS: tuple[str, ...] = ("customers.gdprauditentry", "tickets.slascanrun", "tickets.ruleversion")
+ADMIN_READ_ONLY_MODELS: tuple[str, ...] = (
+    "customers.gdprauditentry",
+    "tickets.slascanrun",
+    "tickets.ruleversion",
+    "tickets.deflection",
+)
 
 
 def _perms(models: tuple[str, ...], *actions: str) -> set[str]:
@@ -86,7 +99,9 @@ def _view() -> set[str]:
 
 
 # Operations tables (the outbox, deliveries, the email log) are for admins only.
-_VIEWER = _view() | _perms(SLA_MODELS + JOB_MODELS + PERSONAL_MODELS, "view") | {"tickets.view_macro"}
+_VIEWER = (
+    _view() | _perms(SLA_MODELS + JOB_MODELS + PERSONAL_MODELS + KNOWLEDGE_MODELS, "view") | {"tickets.view_macro"}
+)
 # Macros: agents keep personal ones (the admin limits them to their own); senior agents and admins
 # also edit the shared ones.
 _AGENT = (
@@ -103,14 +118,21 @@ _AGENT = (
         "tickets.delete_ticketfollower",
         "tickets.add_exportjob",
         "tickets.add_bulkupdatejob",
+        "knowledge.add_article",
+        "knowledge.change_article",
     }
 )
-_SENIOR_AGENT = _AGENT | {"customers.add_customer", "customers.change_customer"}
+_SENIOR_AGENT = (
+    _AGENT
+    | {"customers.add_customer", "customers.change_customer", "knowledge.delete_article"}
+    | _perms(("knowledge.kbcategory", "knowledge.section"), "add", "change", "delete")
+)
 _ADMIN = (
     _SENIOR_AGENT
     | _perms(VIEWABLE_MODELS + SLA_MODELS + ADMIN_CONFIG_MODELS, "view", "add", "change", "delete")
     | _perms(NOTIFICATION_LOG_MODELS + JOB_MODELS, "view", "delete")
     | _perms(ADMIN_READ_ONLY_MODELS, "view")
+    | _perms(KNOWLEDGE_MODELS[:3], "view", "add", "change", "delete")
     | {"tickets.delete_macro"}
 )
 

@@ -21,6 +21,10 @@ urlpatterns = [
     path("api/v1/", include("config.api.urls")),
     # The customer portal (server-rendered pages for customers; tickets/portal/).
     path("portal/", include("tickets.portal.urls")),
+    # The public knowledge base (readable without signing in; tickets/knowledge/).
+    path("kb/", include("tickets.knowledge.urls")),
+    # The language switcher of the portal and the knowledge base (Django's set_language view, POST).
+    path("i18n/", include("django.conf.urls.i18n")),
     # ESP webhooks (inbound email): django-anymail's views, basic auth with ANYMAIL_WEBHOOK_SECRET.
     path("anymail/", include("notifications.anymail_urls")),
 ]

@@ -34,6 +34,7 @@ SUBJECTS: dict[str, str] = {
     "sla_warning": "SLA at risk: {title}",
     "sla_breached": "SLA breached: {title}",
     "escalated": "Escalated: {title}",
+    "satisfaction_survey": "How did we do? {title}",
 }
 TEMPLATE_DIR = "notifications/email"
 AUTO_REPLY_TEMPLATES = frozenset({"ticket_created"})  # sent automatically in answer to a message

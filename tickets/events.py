@@ -18,6 +18,7 @@ EVENTS: tuple[str, ...] = (
     "ticket.sla_breached",
     "ticket.escalated",
     "ticket.rule_event",
+    "ticket.satisfaction_rated",
 )
 
 

@@ -24,18 +24,19 @@ from customers.models import Customer
 from notifications import recipients
 from notifications.recipients import Mail
 from tickets.models import Mailbox, Status, Ticket
+from tickets.satisfaction import survey_links
 
 # event -> the templates it may produce (for documentation and the admin)
 EMAIL_TEMPLATES: dict[str, tuple[str, ...]] = {
     "ticket.created": ("ticket_created",),
     "ticket.comment_added": ("agent_reply", "customer_reply"),
-    "ticket.status_changed": ("status_changed",),
+    "ticket.status_changed": ("status_changed", "satisfaction_survey"),
     "ticket.assigned": ("assigned",),
     "ticket.sla_warning": ("sla_warning",),
     "ticket.sla_breached": ("sla_breached",),
     "ticket.escalated": ("escalated",),
 }
-NON_ESSENTIAL_TEMPLATES = frozenset({"ticket_created", "status_changed"})
+NON_ESSENTIAL_TEMPLATES = frozenset({"ticket_created", "status_changed", "satisfaction_survey"})
 SLA_TEMPLATES = {
     "ticket.sla_warning": "sla_warning",
     "ticket.sla_breached": "sla_breached",
@@ -122,7 +123,12 @@ def _status_changed(ticket: Any, payload: dict[str, Any], context: dict[str, Any
     reopened_by_reply = actor_id is None and payload.get("new_status") == Status.OPEN
     if by_customer or reopened_by_reply:  # the customer knows: they did it (or replied)
         return []
-    return _customer_mail("status_changed", ticket, context)
+    mails = _customer_mail("status_changed", ticket, context)
+    if payload.get("new_status") == Status.RESOLVED and ticket.status == Status.RESOLVED:
+        # "How did we do?": good/bad links, signed for this resolution (tickets/satisfaction.py)
+        survey = {**context, "survey": survey_links(ticket)}
+        mails += _customer_mail("satisfaction_survey", ticket, survey)
+    return mails
 
 
 def _comment_added(ticket: Any, payload: dict[str, Any], context: dict[str, Any]) -> list[Mail]:

@@ -8,6 +8,9 @@ Definitions (the same in the admin, the CSV and /api/v1/reports/):
   due time has passed (still unanswered = missed); met when `first_responded_at <= first_response_due_at`;
 - resolution SLA: the same with `resolved_at` and `resolution_due_at`;
 - compliance: met / measured in percent (None when nothing was measured);
+- CSAT: good ratings / all ratings (good or bad) of the cohort's tickets, in percent;
+- deflection (deflection_summary): suggested articles opened in the portal, and how many were not
+  followed by a request;
 - median first response / resolution: the median of `first_responded_at - created_at` /
   `resolved_at - created_at` in seconds (wall clock), on PostgreSQL (percentile_cont);
   None on SQLite, which has no ordered-set aggregate."""
@@ -17,11 +20,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
-from tickets.models import ACTIVE_STATUSES, Status, Ticket
+from tickets.models import ACTIVE_STATUSES, Deflection, Satisfaction, Status, Ticket
 from tickets.sla import rules as sla
 
 DIMENSIONS: dict[str, tuple[str, str | None]] = {
@@ -64,6 +68,13 @@ def _sla_aggregates(now: datetime) -> dict[str, Any]:
     }
 
 
+def _csat_aggregates() -> dict[str, Any]:
+    return {
+        "csat_good": Count("id", filter=Q(satisfaction=Satisfaction.GOOD)),
+        "csat_rated": Count("id", filter=Q(satisfaction__in=Satisfaction.values)),
+    }
+
+
 def _medians() -> dict[str, Any]:
     return {
         "median_first_response_seconds": Median(_seconds("first_responded_at")),
@@ -79,6 +90,7 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
     """Compliance percentages from the raw counts (the counts stay, for the CSV and the API)."""
     row["first_response_compliance"] = _percent(row["frt_met"], row["frt_measured"])
     row["resolution_compliance"] = _percent(row["res_met"], row["res_measured"])
+    row["csat_percent"] = _percent(row["csat_good"], row["csat_rated"])
     for key in ("median_first_response_seconds", "median_resolution_seconds"):
         if row.get(key) is not None:
             row[key] = round(row[key])
@@ -106,6 +118,7 @@ def report_rows(*, dimension: str, start: datetime, end: datetime, now: datetime
             created=Count("id"),
             solved=Count("id", filter=Q(resolved_at__isnull=False)),
             **_sla_aggregates(now),
+            **_csat_aggregates(),
             **_medians(),
         )
         .order_by(key)
@@ -125,9 +138,27 @@ def report_totals(*, start: datetime, end: datetime, now: datetime | None = None
         created=Count("id"),
         solved=Count("id", filter=Q(resolved_at__isnull=False)),
         **_sla_aggregates(now),
+        **_csat_aggregates(),
         **_medians(),
     )
     return _finish(row)
+
+
+def deflection_summary(*, start: datetime, end: datetime, now: datetime | None = None) -> dict[str, Any]:
+    """Suggested articles customers opened while writing a request, in [start, end) (one query):
+    `followed` — a request was sent anyway; `deflected` — none followed within
+    PORTAL_DEFLECTION_WINDOW_HOURS (the article answered them); `pending` — still inside that
+    window. The rate is deflected / (deflected + followed), in percent."""
+    now = now or timezone.now()
+    settled_before = now - timedelta(hours=settings.PORTAL_DEFLECTION_WINDOW_HOURS)
+    row = Deflection.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        opened=Count("id"),
+        followed=Count("id", filter=Q(ticket__isnull=False)),
+        deflected=Count("id", filter=Q(ticket__isnull=True, created_at__lt=settled_before)),
+        pending=Count("id", filter=Q(ticket__isnull=True, created_at__gte=settled_before)),
+    )
+    row["rate"] = _percent(row["deflected"], row["deflected"] + row["followed"])
+    return row
 
 
 # --- the dashboard ---------------------------------------------------------------------------

@@ -54,4 +54,5 @@ urlpatterns = [
     path("", include("notifications.api.urls")),
     path("", include("agents.api.urls")),
     path("", include("customers.api.urls")),
+    path("", include("tickets.knowledge.api.urls")),
 ]

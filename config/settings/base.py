@@ -30,6 +30,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
+# The customer-facing pages (portal, knowledge base) follow the visitor's language among these
+# (config/locale.py); the admin and the API stay in LANGUAGE_CODE.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALIZED_PATH_PREFIXES = ("/portal/", "/kb/", "/i18n/")
 USE_TZ = True
 SITE_URL = env("SITE_URL", default=_web_url)
 
@@ -105,6 +109,7 @@ LOCAL_APPS = [
     "agents",
     "customers",
     "tickets",
+    "tickets.knowledge",
     "notifications",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -114,6 +119,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.locale.CustomerLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -196,6 +202,10 @@ PORTAL_SIGNUP_DOMAINS = [
     d.strip().lower().lstrip("@") for d in env.list("PORTAL_SIGNUP_DOMAINS", default=[]) if d.strip()
 ]
 PORTAL_SIGNUP_LINK_HOURS = env.int("PORTAL_SIGNUP_LINK_HOURS", default=24)
+# A suggested article a customer opened counts as a deflected ticket when no request follows within this.
+PORTAL_DEFLECTION_WINDOW_HOURS = env.int("PORTAL_DEFLECTION_WINDOW_HOURS", default=24)
+# Satisfaction survey links (mailed when a ticket is resolved) work this many days, once.
+CSAT_LINK_DAYS = env.int("CSAT_LINK_DAYS", default=14)
 # Sign-in, link, reset and sign-up attempts (django-ratelimit; counted in the default cache, so set
 # CACHE_URL to Redis when several web processes run): per address and per client IP.
 PORTAL_RATE_PER_ADDRESS = env("PORTAL_RATE_PER_ADDRESS", default="5/15m")

@@ -40,6 +40,11 @@ EXPECTED: dict[str, tuple[set[str], set[str], set[str], set[str]]] = {
     "tickets.trigger": (set(), set(), set(), {V, A, C, D}),
     "tickets.automation": (set(), set(), set(), {V, A, C, D}),
     "tickets.ruleversion": (set(), set(), set(), {V}),
+    "tickets.deflection": (set(), set(), set(), {V}),
+    "knowledge.kbcategory": ({V}, {V}, {V, A, C, D}, {V, A, C, D}),
+    "knowledge.section": ({V}, {V}, {V, A, C, D}, {V, A, C, D}),
+    "knowledge.article": ({V}, {V, A, C}, {V, A, C, D}, {V, A, C, D}),
+    "knowledge.articleversion": ({V}, {V}, {V}, {V}),
 }
 
 CASES = [

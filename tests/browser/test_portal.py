@@ -128,3 +128,61 @@ def test_the_portal_fits_a_phone(portal_page_at, customer_a, agent):
     page.goto("/portal/tickets/new/")
     no_horizontal_scroll(page)
     shot(page, "portal-new-phone")
+
+
+def test_typing_a_subject_suggests_an_article_and_opening_it_is_recorded(portal_page_at, customer_a, agent):
+    from tickets.knowledge import services as kb
+    from tickets.knowledge.models import KBCategory, Section
+    from tickets.models import Deflection
+
+    section = Section.objects.create(
+        category=KBCategory.objects.create(name="Account", slug="account"), name="Sign-in", slug="sign-in"
+    )
+    kb.article_create(
+        actor=agent.user,
+        data={
+            "title": "Reset your password",
+            "body": "Use the **reset** link.",
+            "section": section,
+            "status": "published",
+        },
+    )
+    page = portal_page_at(PHONE)
+    sign_in(page, customer_a.email)
+    page.goto("/portal/tickets/new/")
+    page.get_by_label("Subject").press_sequentially("forgot my password", delay=20)
+    suggestion = page.get_by_role("link", name="Reset your password")
+    suggestion.wait_for()
+    no_horizontal_scroll(page)
+    shot(page, "portal-suggestion-phone")
+    with page.context.expect_page() as opened:
+        suggestion.click()
+    article = opened.value
+    article.get_by_role("heading", name="Reset your password").wait_for()
+    assert article.locator(".article-body strong").inner_text() == "reset"
+    deflection = Deflection.objects.get()
+    assert (deflection.query, deflection.ticket) == ("forgot my password", None)
+
+
+def test_rating_a_resolved_ticket_from_the_email_link(portal_page_at, customer_a, agent, settings, live_server):
+    import re
+
+    from tickets.services import ticket_change_status
+
+    settings.SITE_URL = live_server.url
+    ticket = Ticket.objects.create(title="Printer on fire", customer=customer_a, organization=customer_a.organization)
+    ticket_change_status(ticket=ticket, actor=agent.user, status=Status.RESOLVED)
+    survey = next(m for m in mail.outbox if "How did we do?" in m.subject)
+    good = re.search(r"Good: (\S+)", survey.body).group(1)
+    page = portal_page_at(PHONE)
+    page.goto(good)
+    assert page.get_by_label("Good, I'm satisfied").is_checked()
+    page.get_by_label("Anything you want to tell us?").fill("Fixed in an hour, thanks!")
+    no_horizontal_scroll(page)
+    shot(page, "portal-csat-phone")
+    page.get_by_role("button", name="Send my answer").click()
+    page.get_by_role("heading", name="Thank you for your feedback").wait_for()
+    ticket.refresh_from_db()
+    assert (ticket.satisfaction, ticket.satisfaction_comment) == ("good", "Fixed in an hour, thanks!")
+    page.goto(good)
+    page.get_by_role("heading", name="This survey link no longer works").wait_for()

@@ -150,6 +150,18 @@ def _followers(world, n: int) -> None:
     baker.make(TicketFollower, ticket=world.first, email=iter(f"f{i}@acme.example" for i in range(n)), _quantity=n)
 
 
+def _articles(world, n: int) -> None:
+    section = baker.make("knowledge.Section", category=baker.make("knowledge.KBCategory", slug="c"), slug="s")
+    baker.make(
+        "knowledge.Article",
+        section=section,
+        status="published",
+        title=iter(f"Article {i}" for i in range(n)),
+        slug=iter(f"article-{i}" for i in range(n)),
+        _quantity=n,
+    )
+
+
 # (id, url, client fixture, setup, exact queries, list route name or None for a detail page).
 # Every request starts with 1 query: the JWT's user with their agent profile and customer record
 # joined (role and scope need nothing more).
@@ -206,6 +218,10 @@ ENDPOINTS: list[tuple[str, str, str, Callable, int | dict[str, int], str | None]
     ("attachments", "/api/v1/tickets/{first}/attachments/", "api_agent", _attachments, 3, None),
     # + the job (bulk jobs have no list: a job is polled at the URL its POST returned)
     ("bulk-job", "/api/v1/bulk-jobs/{first}/", "api_agent", _bulk_job, 2, None),
+    # + the page of articles (section and category joined)
+    ("kb-articles", "/api/v1/kb/articles/", "api_agent", _articles, 2, "kb-article-list"),
+    # anonymous: no user, no role lookup: the page alone
+    ("kb-articles-anonymous", "/api/v1/kb/articles/", "api_client", _articles, 1, "kb-article-list"),
 ]
 
 

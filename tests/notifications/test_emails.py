@@ -132,7 +132,9 @@ def test_status_change_mails_the_customer(agent, ticket, mailoutbox, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         ticket_services.ticket_change_status(ticket=ticket, actor=agent.user, status=Status.RESOLVED)
 
-    [message] = _to(mailoutbox, ticket.customer.email)
+    # the status notice, then the satisfaction survey (tests/tickets/test_satisfaction.py)
+    message, survey = _to(mailoutbox, ticket.customer.email)
+    assert survey.subject == f"[#{ticket.pk}] How did we do? {ticket.title}"
     assert message.subject == f"[#{ticket.pk}] Your request is now Resolved: {ticket.title}"
     assert "Resolved" in message.body
     assert "Open" in message.body

@@ -3,17 +3,18 @@
 (dashboard.py), reports (reports.py), saved views (saved_views.py), the role-based sidebar
 (navigation.py), the shared badges (badges.py), categories, SLA policies and calendars (sla.py),
 export/bulk jobs (jobs.py), and the ticket lists on the customer and organisation pages
-(customers.py)."""
+(customers.py), portal deflections (deflections.py)."""
 
 from django.contrib import admin
 
-from tickets.admin import categories, customers, jobs, macros, rules, saved_views, sla, tickets
+from tickets.admin import categories, customers, deflections, jobs, macros, rules, saved_views, sla, tickets
 from tickets.followers import admin as followers_admin
 from tickets.inbound import admin as inbound_admin
 
 __all__ = [
     "categories",
     "customers",
+    "deflections",
     "followers_admin",
     "inbound_admin",
     "jobs",

@@ -93,6 +93,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         "median_resolution": format_duration(totals["median_resolution_seconds"]),
         "first_response_compliance": totals["first_response_compliance"],
         "resolution_compliance": totals["resolution_compliance"],
+        "csat": totals,
     }
 
 

@@ -31,6 +31,11 @@ DESK_MODELS = (
     ("SLA policies", "timer", "tickets.slapolicy"),
     ("Business calendars", "calendar_month", "tickets.businesscalendar"),
 )
+KNOWLEDGE_MODELS = (
+    ("Articles", "article", "knowledge.article"),
+    ("Sections", "folder", "knowledge.section"),
+    ("Categories", "category", "knowledge.kbcategory"),
+)
 JOB_MODELS = (
     ("Exports", "download", "tickets.exportjob"),
     ("Bulk updates", "dynamic_feed", "tickets.bulkupdatejob"),
@@ -52,6 +57,7 @@ OPERATIONS_MODELS = (
     ("Webhook deliveries", "send", "notifications.webhookdelivery"),
     ("Email log", "mail", "notifications.emaillog"),
     ("SLA scan runs", "monitor_heart", "tickets.slascanrun"),
+    ("Portal deflections", "lightbulb", "tickets.deflection"),
 )
 
 
@@ -92,6 +98,7 @@ def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
     groups: list[dict[str, Any]] = [{"title": "Work", "items": work_items(request)}]
     groups.append({"title": "Saved views", "items": saved_view_items(request)})
     groups.append({"title": "Desk", "items": _model_items(request, DESK_MODELS)})
+    groups.append({"title": "Knowledge base", "items": _model_items(request, KNOWLEDGE_MODELS)})
     if role in (Role.ADMIN, Role.SENIOR_AGENT):
         reports = _item(request, "Reports", "monitoring", reverse("admin:tickets_reports"))
         groups.append({"title": "Reports", "items": [reports]})

@@ -34,6 +34,9 @@ CSV_COLUMNS = (
     "resolution_compliance",
     "median_first_response_seconds",
     "median_resolution_seconds",
+    "csat_good",
+    "csat_rated",
+    "csat_percent",
 )
 
 
@@ -82,7 +85,14 @@ def reports_view(request: HttpRequest, model_admin: Any) -> HttpResponse:
     query = request.GET.copy()
     query.update({"dimension": data["dimension"], "start": data["start"], "end": data["end"], "format": "csv"})
     context.update(
-        {"data": data, "rows": rows, "totals": totals, "agents": agents, "csv_query": query.urlencode()},
+        {
+            "data": data,
+            "rows": rows,
+            "totals": totals,
+            "agents": agents,
+            "deflection": reports.deflection_summary(start=start, end=end),
+            "csv_query": query.urlencode(),
+        },
     )
     return TemplateResponse(request, "tickets/admin/reports.html", context)
 

@@ -73,6 +73,7 @@ class TicketAdmin(TicketWorkspaceMixin, TicketColumnsMixin, TicketBulkActionsMix
         "category",
         "escalated",
         SLAStatusFilter,
+        "satisfaction",
         ("created_at", admin.DateFieldListFilter),
         AssigneeFilter,
     )

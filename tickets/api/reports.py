@@ -50,6 +50,16 @@ FIGURES = {
     "resolution_compliance": serializers.FloatField(allow_null=True),
     "median_first_response_seconds": serializers.IntegerField(allow_null=True),
     "median_resolution_seconds": serializers.IntegerField(allow_null=True),
+    "csat_good": serializers.IntegerField(),
+    "csat_rated": serializers.IntegerField(),
+    "csat_percent": serializers.FloatField(allow_null=True),
+}
+DEFLECTION = {
+    "opened": serializers.IntegerField(help_text="Suggested articles customers opened while writing a request."),
+    "followed": serializers.IntegerField(help_text="...after which they sent the request anyway."),
+    "deflected": serializers.IntegerField(help_text="...after which no request followed (within the window)."),
+    "pending": serializers.IntegerField(help_text="Still inside the window."),
+    "rate": serializers.FloatField(allow_null=True, help_text="deflected / (deflected + followed), percent."),
 }
 PERIOD_PARAMS = [
     OpenApiParameter("start", OpenApiTypes.DATE, description="First day, inclusive (default: 29 days before end)."),
@@ -80,6 +90,7 @@ class ReportTotalsView(APIView):
                     "end": serializers.DateField(),
                     "dimensions": serializers.ListField(),
                     **FIGURES,
+                    "deflection": inline_serializer("ReportDeflection", DEFLECTION),
                 },
             ),
             **ERRORS,
@@ -88,7 +99,8 @@ class ReportTotalsView(APIView):
     def get(self, request: Request) -> Response:
         period, start, end = _period(request)
         totals = reports.report_totals(start=start, end=end)
-        return Response({**period, "dimensions": list(reports.DIMENSIONS), **totals})
+        deflection = reports.deflection_summary(start=start, end=end)
+        return Response({**period, "dimensions": list(reports.DIMENSIONS), **totals, "deflection": deflection})
 
 
 class ReportDimensionView(APIView):

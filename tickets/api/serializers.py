@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from agents.models import AssignmentStrategy, Team
@@ -63,6 +63,10 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
         help_text="Seconds until the next unmet target (first response, then resolution) is due; "
         "negative once breached, frozen while pending; null when no target is running."
     )
+    satisfaction = serializers.SerializerMethodField(
+        help_text="The customer's answer to the survey mailed on resolving: {rating: good|bad, comment, rated_at}, "
+        "or null when not rated."
+    )
 
     class Meta:
         model = Ticket
@@ -91,6 +95,7 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
             "sla_breached_at",
             "sla_status",
             "time_remaining_seconds",
+            "satisfaction",
             "first_responded_at",
             "resolved_at",
             "closed_at",
@@ -106,6 +111,26 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
         if "sla_now" not in context:
             context["sla_now"] = timezone.now()
         return context["sla_now"]
+
+    @extend_schema_field(
+        inline_serializer(
+            "TicketSatisfaction",
+            {
+                "rating": serializers.ChoiceField(choices=["good", "bad"]),
+                "comment": serializers.CharField(),
+                "rated_at": serializers.DateTimeField(),
+            },
+            allow_null=True,
+        )
+    )
+    def get_satisfaction(self, ticket: Ticket) -> dict[str, Any] | None:
+        if not ticket.satisfaction:
+            return None
+        return {
+            "rating": ticket.satisfaction,
+            "comment": ticket.satisfaction_comment,
+            "rated_at": serializers.DateTimeField().to_representation(ticket.satisfaction_rated_at),
+        }
 
     @extend_schema_field(serializers.ChoiceField(choices=["ok", "at_risk", "breached"], allow_null=True))
     def get_sla_status(self, ticket: Ticket) -> str | None:

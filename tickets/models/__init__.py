@@ -6,6 +6,7 @@ followers.py (ticket followers). Invariants that need no other model live there 
 choices; every state change goes through the services."""
 
 from agents.models import Priority
+from tickets.models.deflection import Deflection
 from tickets.models.events import EventKind, TicketEvent
 from tickets.models.followers import AllowedFollowerAddress, FollowerSource, TicketFollower
 from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
@@ -41,6 +42,7 @@ from tickets.models.tickets import (
     Category,
     Channel,
     Comment,
+    Satisfaction,
     Status,
     Ticket,
     TicketQuerySet,
@@ -64,6 +66,7 @@ __all__ = [
     "Category",
     "Channel",
     "Comment",
+    "Deflection",
     "EventKind",
     "ExportFormat",
     "ExportJob",
@@ -81,6 +84,7 @@ __all__ = [
     "SLAScanKind",
     "SLAScanRun",
     "SLATarget",
+    "Satisfaction",
     "SavedView",
     "Status",
     "Ticket",

@@ -50,6 +50,11 @@ class Channel(models.TextChoices):
     PHONE = "phone", "Phone"
 
 
+class Satisfaction(models.TextChoices):
+    GOOD = "good", "Good"
+    BAD = "bad", "Bad"
+
+
 class Category(models.Model):
     """What a ticket is about (billing, technical, ...). Routes to a team; agents' skills name these slugs."""
 
@@ -183,6 +188,11 @@ class Ticket(models.Model):
         db_persist=True,
     )
 
+    # Customer satisfaction (tickets/satisfaction.py): the answer to the survey mailed on resolving.
+    satisfaction = models.CharField(max_length=4, choices=Satisfaction.choices, blank=True, editable=False)
+    satisfaction_comment = models.TextField(blank=True, editable=False)
+    satisfaction_rated_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     # Data retention in anonymise mode (tickets/jobs.py): set once, so a later run skips the row.
     anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -303,6 +313,12 @@ class Ticket(models.Model):
             ),
             # Automations (tickets/rules/automations.py): "in this status for N hours" is a range scan.
             models.Index(fields=["status", "status_changed_at"], name="ticket_status_changed_idx"),
+            # CSAT figures (tickets/reports.py) read the ratings given in a period.
+            models.Index(
+                fields=["satisfaction_rated_at"],
+                name="ticket_csat_rated_idx",
+                condition=models.Q(satisfaction_rated_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

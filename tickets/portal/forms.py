@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agents.selectors import CUSTOMER_ROLE, user_role
+from config.text_input import validate_clean_text
 from tickets.models import Category
 
 
@@ -75,7 +76,7 @@ class PortalPasswordResetForm(PasswordResetForm):
 
 
 class SignupForm(forms.Form):
-    name = forms.CharField(label=_("Your name"), max_length=150)
+    name = forms.CharField(label=_("Your name"), max_length=150, validators=[validate_clean_text])
     email = forms.EmailField(label=_("Work email address"), max_length=254)
 
     def clean_email(self) -> str:
@@ -115,16 +116,29 @@ class SetPasswordForm(forms.Form):
 
 
 class TicketForm(forms.Form):
-    title = forms.CharField(label=_("Subject"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    title = forms.CharField(
+        label=_("Subject"),
+        max_length=200,
+        validators=[validate_clean_text],
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     category = forms.ModelChoiceField(
         label=_("Topic"), queryset=Category.objects.order_by("name"), required=False, empty_label=_("Not sure")
     )
     description = forms.CharField(
-        label=_("Describe the problem"), max_length=100_000, widget=forms.Textarea(attrs={"rows": 8})
+        label=_("Describe the problem"),
+        max_length=100_000,
+        validators=[validate_clean_text],
+        widget=forms.Textarea(attrs={"rows": 8}),
     )
     files = MultipleFileField(label=_("Attach files"))
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Your reply"), max_length=100_000, widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(
+        label=_("Your reply"),
+        max_length=100_000,
+        validators=[validate_clean_text],
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
     files = MultipleFileField(label=_("Attach files"))

@@ -24,7 +24,8 @@ from customers.services import customer_enable_portal_login, customer_get_or_cre
 from tickets import validators
 from tickets.attachments import attachments_upload
 from tickets.comments import comment_add
-from tickets.models import Category, Channel, Comment, Status, Ticket
+from tickets.knowledge.models import Article
+from tickets.models import Category, Channel, Comment, Deflection, Status, Ticket
 from tickets.portal import tokens
 from tickets.selectors import ticket_visible_to
 from tickets.services import ticket_change_status, ticket_create
@@ -147,9 +148,11 @@ def portal_ticket_open(
     description: str,
     category: Category | None,
     files: Sequence[UploadedFile] = (),
+    deflection_ids: Sequence[int] = (),
 ) -> Ticket:
     """Open a ticket for the signed-in customer, with its files: all or nothing (a bad file is
-    named and no ticket is created)."""
+    named and no ticket is created). The suggested articles they opened while writing it
+    (`deflection_ids`) are marked as not having deflected it."""
     customer = _customer(user)
     validators.validate_attachments(files)
     ticket = ticket_create(
@@ -162,7 +165,16 @@ def portal_ticket_open(
     )
     if files:
         attachments_upload(ticket=ticket, actor=user, files=files)
+    if deflection_ids:
+        Deflection.objects.filter(pk__in=list(deflection_ids), customer=customer, ticket__isnull=True).update(
+            ticket=ticket
+        )
     return ticket
+
+
+def portal_deflection_record(*, user: User, article: Article, query: str) -> Deflection:
+    """The customer opened `article`, suggested for the request they are writing (`query`)."""
+    return Deflection.objects.create(customer=_customer(user), article=article, query=" ".join(query.split())[:200])
 
 
 @transaction.atomic

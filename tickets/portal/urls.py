@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.portal import auth, views
+from tickets.portal import auth, survey, views
 
 app_name = "portal"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket_reply"),
     path("tickets/<int:pk>/status/", views.ticket_status, name="ticket_status"),
     path("files/<int:pk>/", views.attachment_download, name="attachment"),
+    path("suggest/", views.suggest, name="suggest"),
+    path("suggested/<slug:slug>/", views.suggested_article, name="suggested_article"),
+    path("satisfaction/<str:token>/", survey.satisfaction, name="satisfaction"),
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
     path("login/link/", auth.login_link_request, name="login_link_request"),

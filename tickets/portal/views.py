@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.exceptions import ApplicationError
 from tickets.attachments import attachment_get_for
+from tickets.knowledge.selectors import article_get, article_suggest
 from tickets.models import Ticket
 from tickets.portal import selectors, services
 from tickets.portal.access import customer_required
@@ -21,6 +22,7 @@ from tickets.portal.forms import ReplyForm, TicketForm, apply_errors
 from tickets.selectors import ticket_get
 
 PAGE_SIZE = 20
+DEFLECTIONS_KEY = "portal_deflections"  # suggested articles opened while writing the next request
 
 
 def _ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
@@ -56,10 +58,12 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 description=data["description"],
                 category=data["category"],
                 files=data["files"],
+                deflection_ids=request.session.get(DEFLECTIONS_KEY, []),
             )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
+            request.session.pop(DEFLECTIONS_KEY, None)
             messages.success(request, _("Thank you: we received your request and will answer by email and here."))
             return redirect("portal:ticket", pk=ticket.pk)
     return render(request, "portal/ticket_new.html", {"form": form})
@@ -129,3 +133,26 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     except FileNotFoundError as exc:
         raise Http404(_("This file is no longer available.")) from exc
     return FileResponse(handle, as_attachment=True, filename=attachment.filename, content_type=attachment.content_type)
+
+
+@require_GET
+@customer_required
+def suggest(request: HttpRequest) -> HttpResponse:
+    """Knowledge-base articles for the subject being typed (an HTML fragment for the new-request form)."""
+    title = request.GET.get("title", "")[:200]
+    articles = article_suggest(user=request.user, term=title)
+    return render(request, "portal/_suggestions.html", {"articles": articles, "title": title})
+
+
+@require_GET
+@customer_required
+def suggested_article(request: HttpRequest, slug: str) -> HttpResponse:
+    """Opening a suggestion: recorded (deflection), then the article."""
+    article = article_get(user=request.user, slug=slug)
+    if article is None:
+        raise Http404(_("No such article."))
+    deflection = services.portal_deflection_record(
+        user=request.user, article=article, query=request.GET.get("title", "")
+    )
+    request.session[DEFLECTIONS_KEY] = [*request.session.get(DEFLECTIONS_KEY, [])[-49:], deflection.pk]
+    return redirect("kb:article", slug=article.slug)

@@ -72,6 +72,7 @@ TICKET_FIELDS: dict[str, FieldSpec] = {
         FieldSpec(
             "sla_breached", "SLA breached", ("is",), (True, False), "sla_breached_at", kind="flag", value_type=bool
         ),
+        FieldSpec("satisfaction", "Satisfaction", EQUALITY + NULLABLE + CHANGE, ("good", "bad"), "satisfaction"),
         FieldSpec("event", "Event", ("is", "in"), EVENTS, kind="event", contexts=frozenset({"trigger"})),
         FieldSpec("actor", "Who acted", ("is", "in", "is_not"), ACTORS, kind="actor", contexts=frozenset({"trigger"})),
     )

@@ -5,7 +5,7 @@ tier changed (an outbox consumer).
 
 Settings (env, config/settings/base.py): SLA_WARNING_PERCENT (80), SLA_SCAN_BATCH_SIZE (1000).
 (ESCALATION_UNASSIGNED_HOURS, AUTO_CLOSE_RESOLVED_DAYS and AUTO_RESOLVE_PENDING_DAYS only seed the
-default automations when migration 0018 creates them; the rules hold the values since.)
+default automations when migration 0020 creates them; the rules hold the values since.)
 """
 
 from __future__ import annotations

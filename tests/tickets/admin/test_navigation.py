@@ -9,7 +9,7 @@ from agents.models import Role
 
 pytestmark = pytest.mark.django_db
 
-COMMON = ["Work", "Desk", "Jobs"]
+COMMON = ["Work", "Desk", "Knowledge base", "Jobs"]
 
 
 @pytest.mark.parametrize(
@@ -17,8 +17,10 @@ COMMON = ["Work", "Desk", "Jobs"]
     [
         pytest.param(Role.VIEWER, COMMON, id="viewer"),
         pytest.param(Role.AGENT, COMMON, id="agent"),
-        pytest.param(Role.SENIOR_AGENT, ["Work", "Desk", "Reports", "Jobs"], id="senior-agent"),
-        pytest.param(Role.ADMIN, ["Work", "Desk", "Reports", "Jobs", "Configuration", "Operations"], id="admin"),
+        pytest.param(Role.SENIOR_AGENT, ["Work", "Desk", "Knowledge base", "Reports", "Jobs"], id="senior-agent"),
+        pytest.param(
+            Role.ADMIN, ["Work", "Desk", "Knowledge base", "Reports", "Jobs", "Configuration", "Operations"], id="admin"
+        ),
     ],
 )
 def test_sidebar_sections_by_role(client, login, role, sections):

@@ -162,6 +162,7 @@ def test_a_customer_opens_a_ticket_with_a_category_and_files(
         pytest.param(
             {"title": "Help", "description": "x", "category": "999999"}, "Select a valid choice", id="bad-category"
         ),
+        pytest.param({"title": "Help", "description": "x\x00y"}, "Null characters are not allowed", id="nul"),
     ],
 )
 def test_a_bad_ticket_form_names_the_field_and_creates_nothing(portal_client, data, field_error):

@@ -104,6 +104,6 @@ def remove(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0017_ticket_status_changed_at")]
+    dependencies = [("tickets", "0019_ticket_status_changed_at")]
 
     operations = [migrations.RunPython(create, remove)]

@@ -25,7 +25,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("tickets", "0016_remove_deleted_event_kind")]
+    dependencies = [("tickets", "0018_ticket_csat_rated_index")]
 
     operations = [
         migrations.AddField(
