@@ -9,7 +9,7 @@ from tickets.api.gdpr import gdpr_urlpatterns
 from tickets.api.jobs import job_urlpatterns
 from tickets.api.macros import ApplyMacroView, MacroPreviewView, MacroViewSet
 from tickets.api.reports import ReportDimensionView, ReportTotalsView
-from tickets.api.rules import AutomationViewSet, TriggerViewSet
+from tickets.api.rules import AutomationViewSet, TicketExplainView, TriggerViewSet
 from tickets.api.saved_views import SavedViewViewSet
 from tickets.api.views import CommentViewSet, TicketEventViewSet, TicketViewSet
 from tickets.inbound.api import FollowerViewSet, InboundMessageViewSet, MailboxViewSet
@@ -34,6 +34,7 @@ urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this lis
     path("tickets/<str:ticket_pk>/attachments/", TicketAttachmentsView.as_view(), name="ticket-attachments"),
     path("tickets/<str:ticket_pk>/apply-macro/", ApplyMacroView.as_view(), name="ticket-apply-macro"),
     path("tickets/<str:ticket_pk>/macros/<int:pk>/preview/", MacroPreviewView.as_view(), name="ticket-macro-preview"),
+    path("tickets/<str:ticket_pk>/explain/", TicketExplainView.as_view(), name="ticket-explain"),
     path("attachments/<int:pk>/download/", AttachmentDownloadView.as_view(), name="attachment-download"),
     path("tickets/<str:ticket_pk>/events/", TicketEventViewSet.as_view({"get": "list"}), name="ticket-events"),
     path("reports/", ReportTotalsView.as_view(), name="reports-list"),
