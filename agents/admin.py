@@ -25,7 +25,7 @@ from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm
 
 from agents import services
-from agents.models import Agent, ApiKey, Role, Team, User
+from agents.models import Agent, ApiKey, Role, Team, TicketScope, User
 from config.admin_tools import CommaSeparatedListField, ServiceErrorsMixin
 
 # --- users -----------------------------------------------------------------------------------
@@ -104,7 +104,7 @@ class AgentCreationForm(forms.ModelForm):
 
     class Meta:
         model = Agent
-        fields = ("role", "teams", "skills", "max_open_tickets", "is_available")
+        fields = ("role", "teams", "skills", "max_open_tickets", "is_available", "ticket_scope")
 
 
 @admin.register(Agent)
@@ -126,7 +126,7 @@ class AgentAdmin(ServiceErrorsMixin, ModelAdmin):
         login = ("name", "is_active") if obj is not None else ("email", "name", "password")
         return (
             ("Login", {"fields": login}),
-            ("Profile", {"fields": ("role", "teams", "skills", "max_open_tickets", "is_available")}),
+            ("Profile", {"fields": ("role", "teams", "skills", "max_open_tickets", "is_available", "ticket_scope")}),
         )
 
     @admin.display(description="email", ordering="user__email")
@@ -144,7 +144,16 @@ class AgentAdmin(ServiceErrorsMixin, ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Agent, form: forms.ModelForm, change: bool) -> None:
         data = form.cleaned_data
         if change:
-            fields = ("name", "is_active", "role", "teams", "skills", "max_open_tickets", "is_available")
+            fields = (
+                "name",
+                "is_active",
+                "role",
+                "teams",
+                "skills",
+                "max_open_tickets",
+                "is_available",
+                "ticket_scope",
+            )
             changes = {f: data[f] for f in form.changed_data if f in fields}
             if changes:
                 services.agent_update(agent=Agent.objects.get(pk=obj.pk), data=changes, actor=request.user)
@@ -159,8 +168,10 @@ class AgentAdmin(ServiceErrorsMixin, ModelAdmin):
                 max_open_tickets=data["max_open_tickets"],
                 actor=request.user,
             )
-            if not data.get("is_available", True):
-                services.agent_update(agent=agent, data={"is_available": False}, actor=request.user)
+            later = {"is_available": data.get("is_available", True), "ticket_scope": data.get("ticket_scope")}
+            later = {k: v for k, v in later.items() if v not in (None, True, TicketScope.ALL)}
+            if later:
+                services.agent_update(agent=agent, data=later, actor=request.user)
             obj.pk = agent.pk
             obj._state.adding = False
         obj.refresh_from_db()

@@ -140,8 +140,14 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+class TicketScope(models.TextChoices):
+    ALL = "all", "All tickets"
+    TEAMS = "teams", "Their teams' tickets (and those assigned to them)"
+    ASSIGNED = "assigned", "Only tickets assigned to them"
+
+
 class Agent(models.Model):
-    """The agent profile of a user: role, teams, skills and capacity."""
+    """The agent profile of a user: role, teams, skills, capacity and which tickets they see."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
@@ -149,6 +155,12 @@ class Agent(models.Model):
     skills = models.JSONField(default=list, blank=True, help_text="Category slugs this agent handles.")
     max_open_tickets = models.PositiveIntegerField(default=20, help_text="Capacity: open tickets at most.")
     is_available = models.BooleanField(default=True)
+    ticket_scope = models.CharField(
+        max_length=10,
+        choices=TicketScope.choices,
+        default=TicketScope.ALL,
+        help_text="Which tickets this agent sees everywhere (queue, API, search, exports). Admins see all.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

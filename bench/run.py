@@ -48,6 +48,44 @@ def measure(label: str, fn: Callable[[], object], repeat: int) -> dict[str, obje
     return row
 
 
+def _trigger_heavy_update(ticket_id: int, repeat: int) -> list[dict[str, object]]:
+    """A ticket update with 20 active triggers: 19 that do not match and one that does (a tag and
+    a note), measured through the service (its transaction, locks and outbox included). The bench
+    triggers are removed afterwards."""
+    from django.db import transaction
+
+    from tickets import services
+    from tickets.models import Ticket, Trigger
+    from tickets.rules.services import rule_save
+
+    made = []
+    for i in range(19):
+        condition = {"field": "tags", "operator": "includes", "value": [f"bench-never-{i}"]}
+        made.append(Trigger(name=f"bench trigger {i}", position=1000 + i, conditions={"all": [condition]}))
+        made[-1].actions = [{"action": "add_tags", "value": ["never"]}]
+    made.append(
+        Trigger(
+            name="bench trigger matching",
+            position=2000,
+            conditions={"all": [{"field": "priority", "operator": "changed"}]},
+            actions=[{"action": "add_tags", "value": ["bench"]}, {"action": "add_note", "value": "Bench."}],
+        )
+    )
+    for trigger in made:
+        rule_save(rule=trigger, actor=None)
+    flip = iter(["high", "low"] * (repeat + 1))
+
+    def update() -> object:
+        with transaction.atomic():
+            ticket = Ticket.objects.get(pk=ticket_id)
+            return services.ticket_update(ticket=ticket, actor=None, data={"priority": next(flip)})
+
+    try:
+        return [measure("ticket update with 20 triggers (1 fires)", update, repeat)]
+    finally:
+        Trigger.objects.filter(name__startswith="bench trigger").delete()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=100_000)
@@ -91,6 +129,7 @@ def main() -> int:
 
         return _run
 
+    from tickets.rules import automations
     from tickets.sla import scans
 
     rows = [
@@ -120,7 +159,9 @@ def main() -> int:
         measure("admin changelist, search by customer email", get(f"/admin/tickets/ticket/?q={email}"), args.repeat),
         measure("admin change page", get(f"/admin/tickets/ticket/{sample}/change/"), args.repeat),
         measure("SLA breach scan", scans.sla_breach_scan, args.repeat),
-        measure("SLA escalation run", scans.sla_escalate, args.repeat),
+        measure("SLA escalation run (the two escalation automations)", automations.sla_escalate, args.repeat),
+        measure("automations run (every active automation)", automations.automations_run, args.repeat),
+        *_trigger_heavy_update(sample, args.repeat),
     ]
     out = ROOT / "bench" / "RESULTS.md"
     lines = [

@@ -34,7 +34,8 @@ from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from customers.models import Customer  # noqa: E402
-from tickets.models import ACTIVE_STATUSES, Ticket  # noqa: E402
+from tickets.models import ACTIVE_STATUSES, Automation, Ticket  # noqa: E402
+from tickets.rules import automations  # noqa: E402
 from tickets.sla import rules, scans  # noqa: E402
 
 MARK = "sla-bench"
@@ -163,13 +164,14 @@ def main() -> None:
             (rules.first_response_overdue_q(now) & unstamped) | (rules.resolution_overdue_q(now) & unstamped)
         ).values_list("pk")[:1000],
     )
-    for rule, condition, _ in scans._escalation_rules(now):
-        explain(f"escalation rule {rule}", Ticket.objects.filter(condition).values_list("pk")[:1000])
+    for automation in Automation.objects.filter(is_active=True).order_by("position", "id"):
+        explain(f"automation {automation.name}", automations.matching(automation, now=now).values_list("pk")[:1000])
     for run in range(1, 4):
         timed(f"breach scan #{run}", scans.sla_breach_scan)
     for run in range(1, 4):
-        timed(f"escalation #{run}", scans.sla_escalate)
-    timed("auto-close", scans.tickets_auto_close)
+        timed(f"escalation #{run}", automations.sla_escalate)
+    timed("auto-close", automations.tickets_auto_close)
+    timed("every automation", automations.automations_run)
     if not args.keep:
         print("cleaning up ...")
         cleanup(started)

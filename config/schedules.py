@@ -62,13 +62,13 @@ SCHEDULES: list[Schedule] = [
         name="SLA escalation",
         task="tickets.sla_escalate",
         every_seconds=300,
-        description="Raise breached and long-unassigned open tickets one priority; notify the team lead.",
+        description="The escalation automations (breached, long unassigned): one priority up; notify the team lead.",
     ),
     Schedule(
-        name="Auto-close",
-        task="tickets.auto_close",
-        crontab={"minute": "0"},
-        description="Close resolved tickets and resolve pending ones with no customer reply (AUTO_CLOSE_* settings).",
+        name="Automations",
+        task="tickets.automations_run",
+        every_seconds=300,
+        description="Run every active automation (admin → Automations): auto-close, auto-resolve, your own rules.",
     ),
     Schedule(
         name="Data retention",

@@ -11,7 +11,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import QueryDict
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from agents.selectors import CUSTOMER_ROLE, user_role
+from agents.models import Agent, Role, TicketScope
+from agents.selectors import CUSTOMER_ROLE, agent_for_user, user_role
 from config.exceptions import ApplicationError
 from config.validators import is_id
 from tickets.filters import TicketFilter
@@ -22,15 +23,30 @@ def ticket_base_queryset() -> QuerySet[Ticket]:
     return Ticket.objects.select_related("customer", "organization", "team", "assignee", "category")
 
 
+def agent_scope_q(user: AbstractBaseUser | None, role: str | None) -> Q:
+    """The tickets an agent's `ticket_scope` lets them see: all (admins always); their teams' tickets
+    and those assigned to them; or only those assigned to them. No extra query: the teams are a
+    subquery and the profile is the one `user_role` loaded."""
+    agent = agent_for_user(user)
+    if agent is None or role == Role.ADMIN or agent.ticket_scope == TicketScope.ALL:
+        return Q()
+    mine = Q(assignee_id=agent.user_id)
+    if agent.ticket_scope == TicketScope.ASSIGNED:
+        return mine
+    teams = Agent.teams.through.objects.filter(agent_id=agent.pk).values("team_id")
+    return mine | Q(team_id__in=teams)
+
+
 def ticket_visible_to(user: AbstractBaseUser | None) -> QuerySet[Ticket]:
-    """Tickets the user may see at all: agents every ticket; a customer their own, and their
-    organisation's when it shares tickets (`Organization.share_tickets`); anybody else nothing."""
+    """Tickets the user may see at all: agents every ticket in their scope (`agent_scope_q`); a
+    customer their own, and their organisation's when it shares tickets
+    (`Organization.share_tickets`); anybody else nothing."""
     qs = ticket_base_queryset()
     role = user_role(user)
     if role is None:
         return qs.none()
     if role != CUSTOMER_ROLE:
-        return qs
+        return qs.filter(agent_scope_q(user, role))
     try:
         customer = user.customer  # type: ignore[union-attr]
     except ObjectDoesNotExist:

@@ -227,7 +227,8 @@ def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str
         raise ValidationError({"status": exc.messages}, code="invalid_transition") from exc
     now = timezone.now()
     ticket.status = status
-    fields = ["status"]
+    ticket.status_changed_at = now
+    fields = ["status", "status_changed_at"]
     if status == Status.RESOLVED:
         ticket.resolved_at = now
         fields.append("resolved_at")

@@ -64,21 +64,30 @@ def sla_breach_scan_task(self: Task) -> dict[str, int]:
 
 @shared_task(name="tickets.sla_escalate", bind=True)
 def sla_escalate_task(self: Task) -> dict[str, int]:
-    """Beat, every 5 minutes: escalate breached and long-unassigned tickets one priority (recorded
-    like the breach scan)."""
+    """Escalate breached and long-unassigned tickets one priority (the two default escalation
+    automations), recorded like the breach scan; beat runs it every 5 minutes."""
     from tickets.models import SLAScanKind
+    from tickets.rules.automations import sla_escalate
     from tickets.sla.runs import sla_scan_run_timed
-    from tickets.sla.scans import sla_escalate
 
     return sla_scan_run_timed(kind=SLAScanKind.ESCALATION, published_at=published_at(self.request), scan=sla_escalate)
 
 
 @shared_task(name="tickets.auto_close")
 def auto_close_task() -> dict[str, int]:
-    """Beat, hourly: close resolved tickets and resolve pending ones the customer left silent."""
-    from tickets.sla.scans import tickets_auto_close
+    """Close resolved tickets and resolve pending ones the customer left silent (the two default
+    automations; the Automations entry runs them too — kept for beat entries made before it)."""
+    from tickets.rules.automations import tickets_auto_close
 
     return tickets_auto_close()
+
+
+@shared_task(name="tickets.automations_run")
+def automations_run_task() -> dict[str, int]:
+    """Beat, every 5 minutes: every active automation, in order (tickets/rules/automations.py)."""
+    from tickets.rules.automations import automations_run
+
+    return automations_run()
 
 
 # --- inbound email (tickets/inbound/polling.py) ---------------------------------------------------

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from unfold.admin import ModelAdmin
 
+from agents.selectors import user_role
 from config.admin_tools import EstimatedCountPaginator, ServiceErrorsMixin
 from tickets import comments, services
 from tickets.admin.actions import TicketBulkActionsMixin
@@ -41,6 +42,7 @@ from tickets.concurrency import ticket_lock_fresh
 from tickets.models import Channel, Comment, Ticket
 from tickets.saved_views import ORDERINGS
 from tickets.search import ticket_search
+from tickets.selectors import agent_scope_q
 
 # --- tickets ---------------------------------------------------------------------------------
 
@@ -158,7 +160,10 @@ class TicketAdmin(
         return [reports, *super().get_urls()]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
-        return super().get_queryset(request).select_related("customer", "organization", "team", "assignee", "category")
+        # The agent's ticket_scope applies here as in the API: the queue, search and the ticket page.
+        scope = agent_scope_q(request.user, user_role(request.user))
+        related = ("customer", "organization", "team", "assignee", "category")
+        return super().get_queryset(request).select_related(*related).filter(scope)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> tuple[str, ...]:
         # The customer is chosen when the ticket is opened; moving tickets is customer_merge's job.

@@ -3,7 +3,10 @@
 - `/api/v1/triggers/` and `/api/v1/automations/`: list (in the order they run), read, create,
   PATCH, delete (default rules: disable them instead, 409);
 - `GET …/{id}/versions/`: every saved state (who, when, before/after); `POST …/{id}/restore/`
-  `{"version": n}` puts the rule back as it was (a new version)."""
+  `{"version": n}` puts the rule back as it was (a new version);
+- `POST …/dry-run/` (admins): what a rule, saved or not, would do to one ticket or the last N days'
+  tickets, writing nothing;
+- `GET /api/v1/tickets/{id}/explain/` (agents): why a ticket is as it is."""
 
 from __future__ import annotations
 
@@ -17,12 +20,16 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from agents.permissions import AgentsReadAdminWrite
+from agents.permissions import AgentsReadAdminWrite, IsAgentRole
 from config.api.schema import ERRORS, crud_schema
 from config.api.views import ServiceModelViewSet
+from tickets import selectors as ticket_selectors
 from tickets.models import Automation, RuleVersion, Trigger
-from tickets.rules import selectors, services
+from tickets.rules import dryrun, selectors, services
+from tickets.rules.conditions import ACTORS, EVENTS
+from tickets.rules.explain import ticket_explain
 
 RULE_FIELDS = ("id", "name", "description", "is_active", "position", "conditions", "actions")
 
@@ -70,6 +77,34 @@ class RestoreSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1)
 
 
+class DryRunSerializer(serializers.Serializer):
+    """A saved rule (`rule`: its id) or an unsaved one (`conditions`, `actions`), against one ticket
+    (`ticket`) or the tickets created in the last `days` days (default 7, at most 200 tickets)."""
+
+    rule = serializers.IntegerField(required=False, min_value=1)
+    name = serializers.CharField(required=False, max_length=120, default="Unsaved rule")
+    conditions = serializers.JSONField(required=False, default=dict)
+    actions = serializers.JSONField(required=False)
+    ticket = serializers.IntegerField(required=False, min_value=1)
+    days = serializers.IntegerField(required=False, min_value=1, max_value=365, default=7)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "rule" not in attrs and "actions" not in attrs:
+            raise serializers.ValidationError({"actions": ["Give a saved rule's id (rule) or the rule's actions."]})
+        return attrs
+
+
+class TriggerDryRunSerializer(DryRunSerializer):
+    event = serializers.ChoiceField(choices=EVENTS, required=False, default="created")
+    actor = serializers.ChoiceField(choices=ACTORS, required=False, default="customer")
+
+
+DRY_RUN_DOC = (
+    "What the rule would do, writing nothing: it runs inside a transaction that is rolled back, so the "
+    "changes listed are the ones the rule really makes (refusals included). Admins."
+)
+
+
 class _RuleViewSet(ServiceModelViewSet):
     permission_classes = [AgentsReadAdminWrite]
     write_serializer_class = RuleWriteSerializer
@@ -99,6 +134,20 @@ class _RuleViewSet(ServiceModelViewSet):
         if rule is None:
             raise Http404
         return rule
+
+    def dry_run_rule(self, data: dict[str, Any]) -> Trigger | Automation:
+        if "rule" in data:
+            rule = self.get_queryset().filter(pk=data["rule"]).first()
+            if rule is None:
+                raise ValidationError({"rule": ["No such rule."]})
+            return rule
+        return self.model(name=data["name"], conditions=data["conditions"], actions=data["actions"])
+
+    def dry_run_tickets(self, data: dict[str, Any]) -> list[Any]:
+        tickets = dryrun.sample(ticket_id=data.get("ticket"), days=data.get("days"))
+        if "ticket" in data and not tickets:
+            raise ValidationError({"ticket": ["No such ticket."]})
+        return tickets
 
     @extend_schema(summary="The rule's saved versions, newest first", responses={200: RuleVersionSerializer(many=True)})
     @action(detail=True, methods=["get"])
@@ -137,6 +186,25 @@ class TriggerViewSet(_RuleViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.trigger_list()
 
+    @extend_schema(
+        summary="Dry run a trigger (saved or not)",
+        description=DRY_RUN_DOC + " Each ticket is replayed as if `event` had just happened to it by `actor`.",
+        request=TriggerDryRunSerializer,
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **ERRORS},
+    )
+    @action(detail=False, methods=["post"], url_path="dry-run")
+    def dry_run(self, request: Request) -> Response:
+        serializer = TriggerDryRunSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = dryrun.trigger_dry_run(
+            trigger=self.dry_run_rule(data),
+            tickets=self.dry_run_tickets(data),
+            event=data["event"],
+            actor=data["actor"],
+        )
+        return Response(result)
+
 
 @crud_schema(
     noun="an automation",
@@ -150,3 +218,35 @@ class AutomationViewSet(_RuleViewSet):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.automation_list()
+
+    @extend_schema(
+        summary="Dry run an automation (saved or not)",
+        description=DRY_RUN_DOC + " What its next run would do to these tickets.",
+        request=DryRunSerializer,
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **ERRORS},
+    )
+    @action(detail=False, methods=["post"], url_path="dry-run")
+    def dry_run(self, request: Request) -> Response:
+        serializer = DryRunSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = dryrun.automation_dry_run(automation=self.dry_run_rule(data), tickets=self.dry_run_tickets(data))
+        return Response(result)
+
+
+class TicketExplainView(APIView):
+    """GET /api/v1/tickets/{id}/explain/ (agents, scoped like the ticket)."""
+
+    permission_classes = [IsAgentRole]
+
+    @extend_schema(
+        summary="Why the ticket is as it is",
+        description="Every trigger and automation with each condition's outcome on the ticket now, the changes "
+        "rules made to it (from the audit trail), and how its SLA due times were computed.",
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **ERRORS},
+    )
+    def get(self, request: Request, ticket_pk: str) -> Response:
+        ticket = ticket_selectors.ticket_get(user=request.user, pk=int(ticket_pk)) if ticket_pk.isdigit() else None
+        if ticket is None:
+            raise Http404
+        return Response(ticket_explain(ticket=ticket))

@@ -157,6 +157,8 @@ class Ticket(models.Model):
     first_responded_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the status last changed (creation counts): automations' "hours since the status changed".
+    status_changed_at = models.DateTimeField(default=timezone.now, editable=False)
 
     # SLA targets as timestamps (see tickets/sla/): a breach scan is an index range scan.
     first_response_due_at = models.DateTimeField(null=True, blank=True)
@@ -309,6 +311,8 @@ class Ticket(models.Model):
             models.Index(
                 fields=["sla_paused_at"], name="ticket_pending_since_idx", condition=models.Q(status=Status.PENDING)
             ),
+            # Automations (tickets/rules/automations.py): "in this status for N hours" is a range scan.
+            models.Index(fields=["status", "status_changed_at"], name="ticket_status_changed_idx"),
             # CSAT figures (tickets/reports.py) read the ratings given in a period.
             models.Index(
                 fields=["satisfaction_rated_at"],

@@ -85,8 +85,8 @@ TIME_FIELDS: dict[str, FieldSpec] = {
             ("created", "Hours since created", "created_at"),
             ("updated", "Hours since updated", "updated_at"),
             ("status_change", "Hours since the status changed", "status_changed_at"),
-            ("customer_reply", "Hours since the customer's last reply", "customer_replied_at"),
-            ("agent_reply", "Hours since an agent's last public reply", "agent_replied_at"),
+            ("customer_reply", "Hours since the customer's last reply", "reply:customer"),
+            ("agent_reply", "Hours since an agent's last public reply", "reply:agent"),
             ("resolved", "Hours since resolved", "resolved_at"),
             (
                 "first_response_due",
@@ -313,6 +313,31 @@ def _tag_q(tag: str) -> Q:
     return Q(has_tag)
 
 
+def replies(who: str) -> Any:
+    """The ticket's replies from the customer, or agents' public replies (OuterRef: the ticket)."""
+    from django.db.models import OuterRef
+
+    from tickets.models import Comment
+
+    qs = Comment.objects.filter(ticket=OuterRef("pk"))
+    if who == "customer":
+        return qs.filter(customer__isnull=False)
+    return qs.filter(customer__isnull=True, author__isnull=False, is_internal=False)
+
+
+def _reply_q(who: str, operator: str, cutoff: datetime | None) -> Q:
+    """Hours since the last reply, as subqueries on comment_ticket_created_idx (per candidate ticket)."""
+    from django.db.models import Exists
+
+    if operator == "present":
+        return Q(Exists(replies(who)))
+    if operator == "blank":
+        return ~Q(Exists(replies(who)))
+    if operator == "gte":  # replied, and not since the cutoff
+        return Q(Exists(replies(who))) & ~Q(Exists(replies(who).filter(created_at__gt=cutoff)))
+    return Q(Exists(replies(who).filter(created_at__gte=cutoff)))
+
+
 def _q_one(condition: Mapping[str, Any], now: datetime) -> Q:  # noqa: C901 - one table
     spec = field_spec(condition["field"])
     assert spec is not None
@@ -320,6 +345,9 @@ def _q_one(condition: Mapping[str, Any], now: datetime) -> Q:  # noqa: C901 - on
     expected: Any = condition.get("value")
     metadata_key = spec.name[len(METADATA_PREFIX) :]
     column = f"metadata__{metadata_key}" if spec.kind == "metadata" else (spec.column or spec.name)
+    if spec.kind == "time" and column.startswith("reply:"):
+        cutoff = now - timedelta(hours=expected) if operator in ("gte", "lte") else None
+        return _reply_q(column.split(":", 1)[1], operator, cutoff)
     if spec.kind == "time":
         if operator == "present":
             return Q(**{f"{column}__isnull": False})

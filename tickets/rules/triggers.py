@@ -18,7 +18,7 @@ from customers.models import Customer
 from tickets.changes import Scope, TicketChange, rule_applying
 from tickets.models import Ticket, Trigger
 from tickets.rules import actions
-from tickets.rules.conditions import EXTRA_FACTS, Facts, evaluate
+from tickets.rules.conditions import EXTRA_FACTS, TIME_FIELDS, Facts, evaluate
 
 
 def actor_kind(actor: Any) -> str:
@@ -51,11 +51,26 @@ class _TicketValues(dict):
             return getters[name]()
         if name in EXTRA_FACTS:
             return EXTRA_FACTS[name](t)
-        from tickets.rules.conditions import TIME_FIELDS
-
         if name in TIME_FIELDS:
-            return getattr(t, TIME_FIELDS[name].column or "", None)
+            column = TIME_FIELDS[name].column or ""
+            if column.startswith("reply:"):
+                return _last_reply(t, column.split(":", 1)[1])
+            return getattr(t, column, None)
         return getattr(t, name, default)
+
+
+def _last_reply(ticket: Ticket, who: str) -> Any:
+    from django.db.models import Max
+
+    from tickets.models import Comment
+
+    qs = Comment.objects.filter(ticket=ticket)
+    qs = (
+        qs.filter(customer__isnull=False)
+        if who == "customer"
+        else qs.filter(customer__isnull=True, author__isnull=False, is_internal=False)
+    )
+    return qs.aggregate(at=Max("created_at"))["at"]
 
 
 def facts_for(ticket: Ticket, change: TicketChange | None = None) -> Facts:

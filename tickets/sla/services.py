@@ -3,14 +3,15 @@
 creation and on changes, the pause clock on status changes, and the recompute after a customer's
 tier changed (an outbox consumer).
 
-Settings (env, config/settings/base.py): SLA_WARNING_PERCENT (80), SLA_SCAN_BATCH_SIZE (1000),
-ESCALATION_UNASSIGNED_HOURS (72), AUTO_CLOSE_RESOLVED_DAYS (7), AUTO_RESOLVE_PENDING_DAYS (14).
+Settings (env, config/settings/base.py): SLA_WARNING_PERCENT (80), SLA_SCAN_BATCH_SIZE (1000).
+(ESCALATION_UNASSIGNED_HOURS, AUTO_CLOSE_RESOLVED_DAYS and AUTO_RESOLVE_PENDING_DAYS only seed the
+default automations when migration 0020 creates them; the rules hold the values since.)
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -50,18 +51,6 @@ def warning_ratio() -> float:
 
 def batch_size() -> int:
     return _setting("SLA_SCAN_BATCH_SIZE", 1000)
-
-
-def unassigned_threshold() -> timedelta:
-    return timedelta(hours=_setting("ESCALATION_UNASSIGNED_HOURS", 72))
-
-
-def resolved_close_after() -> timedelta:
-    return timedelta(days=_setting("AUTO_CLOSE_RESOLVED_DAYS", 7))
-
-
-def pending_resolve_after() -> timedelta:
-    return timedelta(days=_setting("AUTO_RESOLVE_PENDING_DAYS", 14))
 
 
 # --- loading policies and calendars -------------------------------------------------------------

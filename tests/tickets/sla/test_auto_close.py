@@ -1,5 +1,6 @@
-"""Auto-close (tickets/sla/scans.py tickets_auto_close): resolved 7 days without a customer
-reply -> closed; pending 14 days without one -> resolved with an internal note. Configurable."""
+"""Auto-close (the default automations, tickets/rules/automations.py tickets_auto_close): resolved 7
+days without a customer reply -> closed; pending 14 days without one -> resolved with an internal
+note. Configurable by editing the rules; disabling one stops it."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from model_bakery import baker
 
 from notifications.models import OutboxEvent
 from tickets import services
-from tickets.models import Comment, EventKind, Status, Ticket, TicketEvent
-from tickets.sla import scans
+from tickets.models import Automation, Comment, EventKind, Status, Ticket, TicketEvent
+from tickets.rules import automations as scans
+from tickets.rules.services import rule_save
 from tickets.tasks import auto_close_task
 
 pytestmark = pytest.mark.django_db
@@ -84,9 +86,19 @@ def test_pending_without_a_recorded_pause_uses_its_last_update(customer_a):
     assert ticket.status == Status.RESOLVED
 
 
-def test_periods_are_configurable(settings, customer_a, agent):
-    settings.AUTO_CLOSE_RESOLVED_DAYS = 2
-    settings.AUTO_RESOLVE_PENDING_DAYS = 30
+def set_hours(key: str, field: str, hours: int) -> None:
+    """Edit a default automation's time conditions on `field` (what an admin does in the admin)."""
+    automation = Automation.objects.get(key=key)
+    for condition in automation.conditions["all"] + automation.conditions["any"]:
+        if condition["field"] == field and "value" in condition:
+            condition["value"] = hours
+    rule_save(rule=automation, actor=None)
+
+
+def test_periods_are_configurable(customer_a, agent):
+    set_hours("auto-close-resolved", "hours_since_resolved", 2 * 24)
+    set_hours("auto-close-resolved", "hours_since_customer_reply", 2 * 24)
+    set_hours("auto-resolve-pending", "hours_since_status_change", 30 * 24)
     resolved = in_status(customer_a, agent.user, Status.RESOLVED, 3)
     pending = in_status(customer_a, agent.user, Status.PENDING, 15)
 
@@ -97,6 +109,17 @@ def test_periods_are_configurable(settings, customer_a, agent):
     assert Ticket.objects.get(pk=pending.pk).status == Status.PENDING
 
 
+def test_disabling_a_default_automation_stops_it(customer_a, agent):
+    resolved = in_status(customer_a, agent.user, Status.RESOLVED, 8)
+    automation = Automation.objects.get(key="auto-close-resolved")
+    automation.is_active = False
+    rule_save(rule=automation, actor=None)
+
+    with freeze_time(NOW):
+        assert scans.tickets_auto_close() == {"closed": 0, "resolved": 0}
+    assert Ticket.objects.get(pk=resolved.pk).status == Status.RESOLVED
+
+
 def test_the_beat_task_runs_auto_close(customer_a, agent):
     in_status(customer_a, agent.user, Status.RESOLVED, 8)
 
@@ -105,6 +128,9 @@ def test_the_beat_task_runs_auto_close(customer_a, agent):
 
 
 def test_auto_close_query_count_does_not_grow_with_tickets(customer_a, django_assert_max_num_queries):
+    """22: the automations (1), then per automation: its savepoint (2), forget firings of tickets that
+    stopped matching, lock the batch, stamp last_run_at, record the firings, the UPDATE, (the notes),
+    the events, the payloads' read and the outbox rows."""
     counts = []
     for n in (3, 30):
         Ticket.objects.all().delete()
@@ -123,7 +149,7 @@ def test_auto_close_query_count_does_not_grow_with_tickets(customer_a, django_as
                 sla_paused_at=NOW - timedelta(days=20),
                 _quantity=n,
             )
-        with freeze_time(NOW), CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(14):
+        with freeze_time(NOW), CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(22):
             assert scans.tickets_auto_close() == {"closed": n, "resolved": n}
         counts.append(len(ctx.captured_queries))
 

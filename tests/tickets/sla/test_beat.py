@@ -18,7 +18,7 @@ def _discover_tasks() -> None:
     [
         pytest.param("SLA breach scan", "tickets.sla_breach_scan", 60, None, id="breach-scan-every-minute"),
         pytest.param("SLA escalation", "tickets.sla_escalate", 300, None, id="escalation-every-5-minutes"),
-        pytest.param("Auto-close", "tickets.auto_close", None, "0", id="auto-close-hourly"),
+        pytest.param("Automations", "tickets.automations_run", 300, None, id="automations-every-5-minutes"),
     ],
 )
 def test_sla_beat_entries_exist_after_migrate(name, task, every, minute):

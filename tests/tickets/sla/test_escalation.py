@@ -1,4 +1,5 @@
-"""Escalation (tickets/sla/scans.py sla_escalate): set-based, one step per run, once per rule."""
+"""Escalation (the default automations, tickets/rules/automations.py sla_escalate): set-based, one step
+per run, once per rule."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from model_bakery import baker
 from notifications.models import OutboxEvent
 from tests.tickets.sla.test_scans import NOW, build_mix, make
 from tickets import comments, services
-from tickets.models import EventKind, Status, Ticket, TicketEvent
+from tickets.models import Automation, EventKind, Status, Ticket, TicketEvent
+from tickets.rules.automations import sla_escalate
+from tickets.rules.services import rule_save
 from tickets.sla import scans
 from tickets.tasks import sla_escalate_task
 
@@ -24,7 +27,7 @@ def run_beat(now) -> dict[str, int]:
     """What beat does: the breach scan, then escalation."""
     with freeze_time(now):
         scans.sla_breach_scan()
-        return scans.sla_escalate()
+        return sla_escalate()
 
 
 def test_realistic_mix_escalates_once(wall_clock, customer_a, agent):
@@ -62,9 +65,19 @@ def test_realistic_mix_escalates_once(wall_clock, customer_a, agent):
     assert OutboxEvent.objects.filter(event="ticket.escalated").count() == 3
 
 
-def test_unassigned_rule_escalates_open_unassigned_tickets_past_the_threshold(settings, customer_a, agent):
+def unassigned_after(hours: int) -> None:
+    """Edit the default unassigned-escalation automation's threshold (what an admin does)."""
+    automation = Automation.objects.get(key="escalate-unassigned")
+    for condition in automation.conditions["all"]:
+        if condition["field"] == "hours_since_created":
+            condition["value"] = hours
+    automation.description = f"Open and unassigned for more than {hours} hours."
+    rule_save(rule=automation, actor=None)
+
+
+def test_unassigned_rule_escalates_open_unassigned_tickets_past_the_threshold(customer_a, agent):
     """No breach involved: the unassigned rule alone (threshold lowered to 1 hour)."""
-    settings.ESCALATION_UNASSIGNED_HOURS = 1
+    unassigned_after(1)
     unassigned = baker.make_recipe("tests.tickets.ticket", customer=customer_a, priority="low")
     assigned = baker.make_recipe("tests.tickets.ticket", customer=customer_a, priority="low", assignee=agent.user)
     pending = baker.make_recipe("tests.tickets.ticket", customer=customer_a, priority="low", status=Status.PENDING)
@@ -75,8 +88,8 @@ def test_unassigned_rule_escalates_open_unassigned_tickets_past_the_threshold(se
     with freeze_time(NOW + timedelta(hours=2)):
         Ticket.objects.update(created_at=NOW)
         Ticket.objects.filter(pk=fresh.pk).update(created_at=NOW + timedelta(hours=1, minutes=30))
-        assert scans.sla_escalate() == {"sla_breached": 0, "unassigned": 1}
-        assert scans.sla_escalate() == {"sla_breached": 0, "unassigned": 0}
+        assert sla_escalate() == {"sla_breached": 0, "unassigned": 1}
+        assert sla_escalate() == {"sla_breached": 0, "unassigned": 0}
 
     assert dict(Ticket.objects.values_list("pk", "priority")) == {
         unassigned.pk: "medium",
@@ -85,7 +98,10 @@ def test_unassigned_rule_escalates_open_unassigned_tickets_past_the_threshold(se
         fresh.pk: "low",
     }
     event = TicketEvent.objects.get(kind=EventKind.ESCALATED)
-    assert event.note == "Escalated (unassigned): Open and unassigned for more than 1 hours."
+    assert (event.note, event.rule) == (
+        "Open and unassigned for more than 1 hours.",
+        "Automation: Escalate open and unassigned",
+    )
 
 
 def test_a_later_breach_is_a_new_reason(wall_clock, customer_a, agent):
@@ -121,7 +137,7 @@ def test_escalation_notifies_the_team_lead(wall_clock, customer_a, agent, senior
     run_beat(NOW + timedelta(hours=3))
     payload = OutboxEvent.objects.get(event="ticket.escalated", payload__ticket__id=ticket.pk).payload
     assert payload["team_lead_id"] == senior_agent.user.pk
-    assert payload["rule"] == "sla_breached"
+    assert payload["rule"] == "escalate-sla-breached"
     assert (payload["old_priority"], payload["new_priority"]) == ("high", "critical")
     assert payload["ticket"]["priority"] == "critical"
 
@@ -142,8 +158,19 @@ def test_the_beat_task_runs_escalation(wall_clock, customer_a):
         assert sla_escalate_task.delay().get() == {"sla_breached": 1, "unassigned": 0}
 
 
-def test_escalation_query_count_does_not_grow_with_tickets(customer_a, settings, django_assert_max_num_queries):
-    settings.ESCALATION_UNASSIGNED_HOURS = 1
+def test_disabling_the_breach_escalation_stops_it(wall_clock, customer_a):
+    make(customer_a, "high", 5)
+    automation = Automation.objects.get(key="escalate-sla-breached")
+    automation.is_active = False
+    rule_save(rule=automation, actor=None)
+    assert run_beat(NOW) == {"sla_breached": 0, "unassigned": 0}
+
+
+def test_escalation_query_count_does_not_grow_with_tickets(customer_a, django_assert_max_num_queries):
+    """21: the automations (1), then per automation: its savepoint (2), forget firings of tickets that
+    stopped matching, lock the batch, stamp last_run_at, record the firings, the UPDATE, the events,
+    the payloads' read and the outbox rows."""
+    unassigned_after(1)
     counts = []
     for n in (3, 30):
         Ticket.objects.all().delete()
@@ -152,8 +179,8 @@ def test_escalation_query_count_does_not_grow_with_tickets(customer_a, settings,
         )
         baker.make_recipe("tests.tickets.ticket", customer=customer_a, priority="low", _quantity=n)
         Ticket.objects.update(created_at=NOW - timedelta(hours=2))
-        with freeze_time(NOW), CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(12):
-            assert scans.sla_escalate() == {"sla_breached": n, "unassigned": n}
+        with freeze_time(NOW), CaptureQueriesContext(connection) as ctx, django_assert_max_num_queries(21):
+            assert sla_escalate() == {"sla_breached": n, "unassigned": n}
         counts.append(len(ctx.captured_queries))
         assert set(Ticket.objects.values_list("priority", flat=True)) == {"high", "medium"}
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0018_ticket_csat_rated_index'),
+        ('tickets', '0020_default_automations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
