@@ -104,23 +104,28 @@ def comment_add(
         "ticket.comment_added",
         {
             "ticket": ticket_payload(ticket),
-            "comment": {
-                "id": comment.pk,
-                "body": comment.body,
-                "is_internal": comment.is_internal,
-                "author_id": comment.author_id,
-                "customer_id": comment.customer_id,
-                "from_customer": customer is not None,
-                "channel": comment.channel,
-                "created_at": comment.created_at,
-                "attachments": [attachment_payload(a) for a in attachments],
-            },
+            "comment": comment_payload(comment, attachments=attachments),
             "actor_id": actor_id(actor),
         },
     )
     event = "customer_replied" if customer is not None else ("note_added" if is_internal else "agent_replied")
     change_note(ticket, event=event, actor=actor if customer is None else customer)
     return comment
+
+
+def comment_payload(comment: Comment, *, attachments: Sequence[Attachment] = ()) -> dict[str, Any]:
+    """The `comment` of a `ticket.comment_added` event (webhooks, email routing, consumers)."""
+    return {
+        "id": comment.pk,
+        "body": comment.body,
+        "is_internal": comment.is_internal,
+        "author_id": comment.author_id,
+        "customer_id": comment.customer_id,
+        "from_customer": comment.customer_id is not None,
+        "channel": comment.channel,
+        "created_at": comment.created_at,
+        "attachments": [attachment_payload(a) for a in attachments],
+    }
 
 
 @transaction.atomic
@@ -142,17 +147,7 @@ def system_comment_add(*, ticket: Ticket, body: str, is_internal: bool = True) -
         "ticket.comment_added",
         {
             "ticket": ticket_payload(ticket),
-            "comment": {
-                "id": comment.pk,
-                "body": comment.body,
-                "is_internal": comment.is_internal,
-                "author_id": None,
-                "customer_id": None,
-                "from_customer": False,
-                "channel": comment.channel,
-                "created_at": comment.created_at,
-                "attachments": [],
-            },
+            "comment": comment_payload(comment),
             "actor_id": None,
         },
     )

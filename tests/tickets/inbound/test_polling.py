@@ -159,6 +159,25 @@ def test_raw_messages_past_retention_are_purged_but_failed_ones_kept(settings):
     assert InboundMessage.objects.get(pk=failed.record_id).raw.name != ""
 
 
+def _oauth_mailbox(dovecot, httpserver) -> Mailbox:
+    """A Google mailbox on the test Dovecot whose token endpoint is the loopback `httpserver`."""
+    mailbox = Mailbox(
+        name="Google support",
+        address="support@helpdesk.test",
+        imap_host="127.0.0.1",
+        imap_port=dovecot.port,
+        security="none",
+        username="support@helpdesk.test",
+        auth_method="google",
+        oauth_client_id="client-1",
+        oauth_token_url=httpserver.url_for("/token"),
+    )
+    mailbox.set_secret("oauth_client_secret", "client-secret")
+    mailbox.set_secret("oauth_refresh_token", "refresh-1")
+    mailbox.save()
+    return mailbox
+
+
 def test_an_oauth2_mailbox_logs_in_with_xoauth2_and_polls(dovecot, httpserver, customer_a):
     """Microsoft 365 / Google mailboxes end to end: the refresh token is exchanged at the (loopback)
     token endpoint, the poller logs in to Dovecot with SASL XOAUTH2, and Dovecot accepts the bearer
@@ -177,20 +196,7 @@ def test_an_oauth2_mailbox_logs_in_with_xoauth2_and_polls(dovecot, httpserver, c
         {"access_token": "access-42", "expires_in": 3600, "token_type": "Bearer"}
     )
     httpserver.expect_request("/introspect", method="POST").respond_with_handler(introspect)
-    mailbox = Mailbox(
-        name="Google support",
-        address="support@helpdesk.test",
-        imap_host="127.0.0.1",
-        imap_port=dovecot.port,
-        security="none",
-        username="support@helpdesk.test",
-        auth_method="google",
-        oauth_client_id="client-1",
-        oauth_token_url=httpserver.url_for("/token"),
-    )
-    mailbox.set_secret("oauth_client_secret", "client-secret")
-    mailbox.set_secret("oauth_refresh_token", "refresh-1")
-    mailbox.save()
+    mailbox = _oauth_mailbox(dovecot, httpserver)
     dovecot.deliver((FIXTURES / "inline_image_pdf.eml").read_bytes())
 
     result = polling.mailbox_poll(mailbox_id=mailbox.pk)
@@ -207,19 +213,7 @@ def test_an_oauth2_token_the_server_refuses_is_a_mailbox_error_not_a_crash(dovec
         {"access_token": "revoked", "expires_in": 3600}
     )
     httpserver.expect_request("/introspect", method="POST").respond_with_json({"active": False})
-    mailbox = Mailbox(
-        name="Google support",
-        address="support@helpdesk.test",
-        imap_host="127.0.0.1",
-        imap_port=dovecot.port,
-        security="none",
-        username="support@helpdesk.test",
-        auth_method="google",
-        oauth_client_id="client-1",
-        oauth_token_url=httpserver.url_for("/token"),
-    )
-    mailbox.set_secret("oauth_refresh_token", "refresh-1")
-    mailbox.save()
+    mailbox = _oauth_mailbox(dovecot, httpserver)
     dovecot.deliver((FIXTURES / "inline_image_pdf.eml").read_bytes())
 
     result = polling.mailbox_poll(mailbox_id=mailbox.pk)
