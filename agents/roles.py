@@ -73,6 +73,9 @@ ADMIN_CONFIG_MODELS: tuple[str, ...] = (
     "tickets.trigger",
     "tickets.automation",
 )
+# What the ticket services record about tickets (links, merges): everybody on the desk reads
+# them; only the services write them (the ticket page and the API call those).
+TICKET_RECORD_MODELS: tuple[str, ...] = ("tickets.ticketlink", "tickets.ticketmerge")
 # The knowledge base (tickets.knowledge): every agent reads it; agents write articles; senior
 # agents and admins also arrange categories and sections and delete articles.
 KNOWLEDGE_MODELS: tuple[str, ...] = (
@@ -100,7 +103,9 @@ def _view() -> set[str]:
 
 # Operations tables (the outbox, deliveries, the email log) are for admins only.
 _VIEWER = (
-    _view() | _perms(SLA_MODELS + JOB_MODELS + PERSONAL_MODELS + KNOWLEDGE_MODELS, "view") | {"tickets.view_macro"}
+    _view()
+    | _perms(SLA_MODELS + JOB_MODELS + PERSONAL_MODELS + KNOWLEDGE_MODELS + TICKET_RECORD_MODELS, "view")
+    | {"tickets.view_macro"}
 )
 # Macros: agents keep personal ones (the admin limits them to their own); senior agents and admins
 # also edit the shared ones.

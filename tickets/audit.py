@@ -8,7 +8,8 @@ from typing import Any
 
 from django.db.models import F
 
-from agents.models import User
+from agents.models import Role, User
+from agents.selectors import user_role
 from config.exceptions import ApplicationError
 from tickets.changes import current_rule
 from tickets.models import Ticket, TicketEvent
@@ -62,3 +63,10 @@ def ticket_save(ticket: Ticket, fields: list[str]) -> None:
     ticket.version = F("version") + 1
     ticket.save(update_fields=[*fields, "version", "updated_at"])
     ticket.refresh_from_db(fields=["version", "updated_at", "priority_rank"])
+
+
+def require_writing_agent(actor: Actor) -> None:
+    """Refuse (403) anybody but an agent who may write: viewers read only, customers never
+    merge, split or link tickets."""
+    if user_role(actor) not in (Role.ADMIN, Role.SENIOR_AGENT, Role.AGENT):
+        raise ApplicationError("Only agents who may change tickets can do this.", code="forbidden", http_status=403)

@@ -17,6 +17,11 @@ EVENTS: tuple[str, ...] = (
     "ticket.sla_warning",
     "ticket.sla_breached",
     "ticket.escalated",
+    "ticket.merged",
+    "ticket.merge_undone",
+    "ticket.split",
+    "ticket.linked",
+    "ticket.unlinked",
     "ticket.rule_event",
     "ticket.satisfaction_rated",
 )

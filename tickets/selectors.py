@@ -16,7 +16,7 @@ from agents.selectors import CUSTOMER_ROLE, agent_for_user, user_role
 from config.exceptions import ApplicationError
 from config.validators import is_id
 from tickets.filters import TicketFilter
-from tickets.models import Comment, Ticket, TicketEvent
+from tickets.models import REVERSE_KINDS, REVERSE_LABELS, Comment, LinkKind, Ticket, TicketEvent, TicketLink
 
 
 def ticket_base_queryset() -> QuerySet[Ticket]:
@@ -119,3 +119,29 @@ def comment_list(*, ticket: Ticket, user: AbstractBaseUser | None) -> QuerySet[C
 
 def event_list(*, ticket: Ticket) -> QuerySet[TicketEvent]:
     return TicketEvent.objects.filter(ticket=ticket).select_related("actor")
+
+
+def link_list(*, ticket: Ticket) -> list[dict[str, Any]]:
+    """The ticket's links seen from it, oldest first: each with its kind as read from this ticket
+    ("child_of", or "parent_of" for a link stored on the child), the label, and the other ticket
+    (joined: one query)."""
+    links = (
+        TicketLink.objects.filter(Q(from_ticket=ticket) | Q(to_ticket=ticket))
+        .select_related("from_ticket", "to_ticket")
+        .order_by("created_at", "id")
+    )
+    rows = []
+    for link in links:
+        outgoing = link.from_ticket_id == ticket.pk
+        other = link.to_ticket if outgoing else link.from_ticket
+        rows.append(
+            {
+                "id": link.pk,
+                "kind": link.kind if outgoing else REVERSE_KINDS.get(link.kind, link.kind),
+                "label": link.get_kind_display() if outgoing else REVERSE_LABELS[link.kind],
+                "ticket": other,
+                "created_at": link.created_at,
+                "removable": link.kind not in (LinkKind.MERGED_INTO, LinkKind.SPLIT_FROM),
+            }
+        )
+    return rows

@@ -70,6 +70,8 @@ SWEEP_TIME_BUDGET_SECONDS = _env.int("SWEEP_TIME_BUDGET_SECONDS", default=50)
 OUTBOX_SWEEP_GRACE_SECONDS = _env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=60)
 OUTBOX_MAX_ATTEMPTS = _env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 NOTIFICATIONS_RETENTION_DAYS = _env.int("NOTIFICATIONS_RETENTION_DAYS", default=90)
+# A ticket merge can be undone this long after it was made (the merge's record keeps what moved).
+TICKET_MERGE_UNDO_MINUTES = _env.int("TICKET_MERGE_UNDO_MINUTES", default=60)
 
 WEBHOOK_ALLOW_PRIVATE_URLS = _env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
 WEBHOOK_REQUIRE_HTTPS = _env.bool("WEBHOOK_REQUIRE_HTTPS", default=True)  # lifted with private URLs

@@ -37,6 +37,8 @@ EXPECTED: dict[str, tuple[set[str], set[str], set[str], set[str]]] = {
     "customers.gdprauditentry": (set(), set(), set(), {V}),
     "tickets.macro": ({V}, {V, A, C}, {V, A, C}, {V, A, C, D}),
     "tickets.slascanrun": (set(), set(), set(), {V}),
+    "tickets.ticketlink": ({V}, {V}, {V}, {V}),
+    "tickets.ticketmerge": ({V}, {V}, {V}, {V}),
     "tickets.trigger": (set(), set(), set(), {V, A, C, D}),
     "tickets.automation": (set(), set(), set(), {V, A, C, D}),
     "tickets.ruleversion": (set(), set(), set(), {V}),

@@ -25,6 +25,7 @@ from tickets.admin.badges import sla_badge
 from tickets.admin.changelist import QueueStatusFilter
 from tickets.admin.columns import TicketColumnsMixin
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
+from tickets.admin.links import TicketLinksMixin
 from tickets.admin.reports import reports_view
 from tickets.admin.saved_views import SavedViewFilter, current_view, save_as_view_url
 from tickets.admin.sla import SLAStatusFilter
@@ -47,7 +48,9 @@ from tickets.selectors import agent_scope_q
 
 
 @admin.register(Ticket)
-class TicketAdmin(TicketWorkspaceMixin, TicketColumnsMixin, TicketBulkActionsMixin, ServiceErrorsMixin, ModelAdmin):
+class TicketAdmin(
+    TicketLinksMixin, TicketWorkspaceMixin, TicketColumnsMixin, TicketBulkActionsMixin, ServiceErrorsMixin, ModelAdmin
+):
     """The form validates what it can (title, priority, transition); a rule only the service can
     check (a concurrent change) rolls the whole save back and is shown as an error."""
 

@@ -23,6 +23,7 @@ from agents.models import Agent, Team
 from config.admin_tools import SERVICE_ERRORS, service_error_text
 from tickets import validators
 from tickets.admin.actions import bulk_apply
+from tickets.admin.links import links_panel
 from tickets.concurrency import StaleTicketError
 from tickets.live import views as live_views
 from tickets.live.selectors import viewers_of
@@ -163,6 +164,8 @@ class TicketWorkspaceMixin:
             "tags_text": ", ".join(ticket.tags),
             "details_url": f"{reverse('admin:tickets_ticket_change', args=[ticket.pk])}?details=1",
             "has_permission": True,
+            "split_url": reverse("admin:tickets_ticket_split", args=[ticket.pk]) if can_change else "",
+            **links_panel(ticket, now=now),
         }
         return TemplateResponse(request, TEMPLATE, context, status=status)
 

@@ -7,6 +7,14 @@ from rest_framework.routers import SimpleRouter
 from tickets.api.attachments import AttachmentDownloadView, TicketAttachmentsView
 from tickets.api.gdpr import gdpr_urlpatterns
 from tickets.api.jobs import job_urlpatterns
+from tickets.api.links import (
+    TicketCloseChildrenView,
+    TicketLinksView,
+    TicketLinkView,
+    TicketMergeUndoView,
+    TicketMergeView,
+    TicketSplitView,
+)
 from tickets.api.macros import ApplyMacroView, MacroPreviewView, MacroViewSet
 from tickets.api.reports import ReportDimensionView, ReportTotalsView
 from tickets.api.rules import AutomationViewSet, TicketExplainView, TriggerViewSet
@@ -34,6 +42,12 @@ urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this lis
     path("tickets/<str:ticket_pk>/attachments/", TicketAttachmentsView.as_view(), name="ticket-attachments"),
     path("tickets/<str:ticket_pk>/apply-macro/", ApplyMacroView.as_view(), name="ticket-apply-macro"),
     path("tickets/<str:ticket_pk>/macros/<int:pk>/preview/", MacroPreviewView.as_view(), name="ticket-macro-preview"),
+    path("tickets/<str:ticket_pk>/merge/", TicketMergeView.as_view(), name="ticket-merge"),
+    path("tickets/<str:ticket_pk>/merge/undo/", TicketMergeUndoView.as_view(), name="ticket-merge-undo"),
+    path("tickets/<str:ticket_pk>/split/", TicketSplitView.as_view(), name="ticket-split"),
+    path("tickets/<str:ticket_pk>/links/", TicketLinksView.as_view(), name="ticket-links"),
+    path("tickets/<str:ticket_pk>/links/<int:pk>/", TicketLinkView.as_view(), name="ticket-link"),
+    path("tickets/<str:ticket_pk>/close-children/", TicketCloseChildrenView.as_view(), name="ticket-close-children"),
     path("tickets/<str:ticket_pk>/explain/", TicketExplainView.as_view(), name="ticket-explain"),
     path("attachments/<int:pk>/download/", AttachmentDownloadView.as_view(), name="attachment-download"),
     path("tickets/<str:ticket_pk>/events/", TicketEventViewSet.as_view({"get": "list"}), name="ticket-events"),

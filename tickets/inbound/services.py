@@ -8,7 +8,8 @@ raw source and the reason (listed in the admin, retried from there) and the call
 upstream (IMAP leaves it unseen, the webhook answers 500, the pipe exits 75).
 
 Who is writing, on a thread (``[#id]`` in the subject, or our Message-ID in In-Reply-To/References):
-the ticket's customer or a follower → a public reply; an agent → a public reply by that agent
+the ticket's customer or a follower → a public reply (a merged ticket's thread lands on the ticket it
+was merged into); an agent → a public reply by that agent
 (first line ``#note``: an internal note); anybody else → a new ticket. Bounces mark the address,
 auto-replies are recorded and never answered, a sender over the rate limit is stopped."""
 
@@ -35,6 +36,7 @@ from tickets.models import Channel, Comment, EventKind, Ticket, TicketEvent
 from tickets.models.followers import FollowerSource, TicketFollower
 from tickets.models.inbound import InboundMessage, InboundStatus, Mailbox
 from tickets.services import ticket_create
+from tickets.ticket_merge import merge_destination
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +203,8 @@ def _route(parsed: ParsedMessage, mailbox: Mailbox | None) -> _Outcome:
     ticket = None
     if parsed.ticket_ref is not None:
         ticket = Ticket.objects.select_related("customer").filter(pk=parsed.ticket_ref).first()
+        if ticket is not None:
+            ticket = merge_destination(ticket)  # a merged ticket's thread continues on its target
     if parsed.is_auto_reply:
         return _Outcome(InboundStatus.AUTO_REPLY, ticket=ticket, reason="automatic reply: recorded, not answered")
     if ticket is not None:

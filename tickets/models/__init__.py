@@ -2,7 +2,8 @@
 categories, the lifecycle), events.py (the audit trail), jobs.py (export and bulk jobs), sla.py (calendars,
 policies, the log of SLA scan runs), saved_views.py (saved views), macros.py (canned responses that
 act), presence.py (who has a ticket page open), inbound.py (mailboxes and inbound messages),
-followers.py (ticket followers). Invariants that need no other model live there as constraints and
+followers.py (ticket followers), links.py (links between tickets, merges). Invariants that need
+no other model live there as constraints and
 choices; every state change goes through the services."""
 
 from agents.models import Priority
@@ -17,6 +18,7 @@ from tickets.models.jobs import (
     ExportJob,
     JobStatus,
 )
+from tickets.models.links import REVERSE_KINDS, REVERSE_LABELS, LinkKind, TicketLink, TicketMerge
 from tickets.models.macros import Macro, Visibility
 from tickets.models.presence import TicketPresence
 from tickets.models.rules import Automation, AutomationFiring, RuleKind, RuleVersion, Trigger
@@ -56,6 +58,8 @@ __all__ = [
     "DONE_STATUSES",
     "NEXT_PRIORITY",
     "PRIORITY_RANK",
+    "REVERSE_KINDS",
+    "REVERSE_LABELS",
     "AllowedFollowerAddress",
     "Attachment",
     "Automation",
@@ -75,6 +79,7 @@ __all__ = [
     "InboundMessage",
     "InboundStatus",
     "JobStatus",
+    "LinkKind",
     "Macro",
     "Mailbox",
     "Priority",
@@ -90,6 +95,8 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketFollower",
+    "TicketLink",
+    "TicketMerge",
     "TicketPresence",
     "TicketQuerySet",
     "Trigger",

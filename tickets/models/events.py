@@ -18,7 +18,11 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", "Escalated"
     SLA_WARNING = "sla_warning", "SLA at risk"
     SLA_BREACHED = "sla_breached", "SLA breached"
-    MERGED = "merged", "Customer merged"
+    MERGED = "merged", "Merged"
+    MERGE_UNDONE = "merge_undone", "Merge undone"
+    SPLIT = "split", "Split"
+    LINKED = "linked", "Linked"
+    UNLINKED = "unlinked", "Unlinked"
 
 
 class TicketEvent(models.Model):

@@ -15,6 +15,7 @@ from django.utils import timezone
 class FollowerSource(models.TextChoices):
     EMAIL_CC = "email_cc", "Cc of an email"
     MANUAL = "manual", "Added by an agent"
+    MERGE = "merge", "Customer of a merged ticket"
 
 
 class TicketFollower(models.Model):
