@@ -74,7 +74,18 @@ class UserAdmin(DjangoUserAdmin, ModelAdmin):
 # --- agents ----------------------------------------------------------------------------------
 
 
-class AgentChangeForm(forms.ModelForm):
+class TicketScopeOptionalMixin:
+    """`ticket_scope` may be left out of a post: it then keeps its value (all tickets for a new agent)."""
+
+    def clean_ticket_scope(self) -> str:
+        value = self.cleaned_data.get("ticket_scope")  # type: ignore[attr-defined]
+        return value or self.instance.ticket_scope or TicketScope.ALL  # type: ignore[attr-defined]
+
+    def _optional_scope(self) -> None:
+        self.fields["ticket_scope"].required = False  # type: ignore[attr-defined]
+
+
+class AgentChangeForm(TicketScopeOptionalMixin, forms.ModelForm):
     name = forms.CharField(max_length=150, required=False)
     is_active = forms.BooleanField(required=False, help_text="Untick to disable the login.")
     skills = CommaSeparatedListField(
@@ -87,12 +98,13 @@ class AgentChangeForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._optional_scope()
         if self.instance.pk:
             self.fields["name"].initial = self.instance.user.name
             self.fields["is_active"].initial = self.instance.user.is_active
 
 
-class AgentCreationForm(forms.ModelForm):
+class AgentCreationForm(TicketScopeOptionalMixin, forms.ModelForm):
     email = forms.EmailField()
     name = forms.CharField(max_length=150, required=False)
     password = forms.CharField(
@@ -105,6 +117,10 @@ class AgentCreationForm(forms.ModelForm):
     class Meta:
         model = Agent
         fields = ("role", "teams", "skills", "max_open_tickets", "is_available", "ticket_scope")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._optional_scope()
 
 
 @admin.register(Agent)
