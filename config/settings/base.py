@@ -408,6 +408,8 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "tickets.models.JobStatus",
         "MacroVisibilityEnum": "tickets.models.macros.Visibility",
         "SavedViewVisibilityEnum": "tickets.models.saved_views.ViewVisibility",
+        "ArticleStatusEnum": "tickets.knowledge.models.ArticleStatus",
+        "ArticleVisibilityEnum": "tickets.knowledge.models.ArticleVisibility",
     },
 }
 

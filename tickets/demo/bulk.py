@@ -12,19 +12,19 @@ SQLite it is plain bulk inserts. A million tickets with their conversations take
 
 from __future__ import annotations
 
-import json
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from agents.models import Agent, Role
 from customers.models import Customer, Organization, Tier
+from tickets.demo.copy import IdBlock, Rows, copy_rows, foreign_keys, secondary_indexes
 from tickets.demo.desk import AGENT_REPLIES, CUSTOMER_MESSAGES, INTERNAL_NOTES
 from tickets.demo.due_times import DueTimes
 from tickets.models import Attachment, Category, Channel, Comment, EventKind, Priority, Status, Ticket, TicketEvent
@@ -52,125 +52,6 @@ SAMPLE_FILE = ("attachments/seed/export-log.txt", b"2026-03-02 09:40:11 export w
 REBUILD_INDEXES_RATIO = 1.0
 
 
-class _Rows:
-    """The rows of one model for one batch, as tuples in `columns` order (attnames)."""
-
-    def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
-        self.model = model
-        self.columns = list(columns)
-        self.rows: list[tuple[Any, ...]] = []
-
-    def add(self, *values: Any) -> None:
-        self.rows.append(values)
-
-
-NULL = "\\N"
-
-
-def _escape(text: str) -> str:
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return text
-
-
-def _formatter(field: models.Field) -> Callable[[Any], str]:
-    """How one column's values are written in COPY's text format."""
-    if isinstance(field, models.JSONField):
-        return lambda value: NULL if value is None else _escape(json.dumps(value))
-    if isinstance(field, models.BooleanField):
-        return lambda value: NULL if value is None else ("t" if value else "f")
-    if isinstance(field, models.DateTimeField):
-        return lambda value: NULL if value is None else value.isoformat()
-    if isinstance(field, models.IntegerField | models.ForeignKey | models.AutoField):
-        return lambda value: NULL if value is None else str(value)
-    return lambda value: NULL if value is None else _escape(str(value))
-
-
-def _copy(rows: _Rows) -> None:
-    """COPY the rows in (PostgreSQL), formatted here in COPY's text format with one formatter per
-    column (psycopg's per-value adaptation costs several times more)."""
-    meta = rows.model._meta
-    by_attname = {field.attname: field for field in meta.concrete_fields}
-    fields = [by_attname[name] for name in rows.columns]
-    formatters = [_formatter(field) for field in fields]
-    # Every other column gets its model default (a field added later never breaks the seed).
-    rest = [
-        field
-        for field in meta.concrete_fields
-        if field.attname not in rows.columns and not field.primary_key and not field.generated
-    ]
-    tail = "".join("\t" + _formatter(field)(field.get_default()) for field in rest)
-    columns = ", ".join(f'"{field.column}"' for field in [*fields, *rest])
-    lines = ["\t".join([f(v) for f, v in zip(formatters, row, strict=True)]) + tail for row in rows.rows]
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # psycopg's own cursor: COPY is not in the DB-API
-        with raw.copy(f'COPY "{meta.db_table}" ({columns}) FROM STDIN') as copy:
-            copy.write("\n".join(lines) + "\n")
-
-
-class _Ids:
-    """Primary keys handed out here, for the duration of the load (the tables are locked against
-    other writers); the sequences are moved past them at the end."""
-
-    def __init__(self, models_: Sequence[type[models.Model]]) -> None:
-        self.next: dict[type[models.Model], int] = {}
-        with connection.cursor() as cursor:
-            for model in models_:
-                table = model._meta.db_table
-                cursor.execute(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE')
-                cursor.execute(
-                    f"SELECT greatest(coalesce(max(id), 0), (SELECT last_value FROM "  # noqa: S608
-                    f'{_sequence(cursor, table)})) FROM "{table}"'
-                )
-                self.next[model] = cursor.fetchone()[0] + 1
-
-    def take(self, model: type[models.Model], count: int) -> list[int]:
-        first = self.next[model]
-        self.next[model] = first + count
-        return list(range(first, first + count))
-
-    def finish(self) -> None:
-        with connection.cursor() as cursor:
-            for model, next_id in self.next.items():
-                sequence = _sequence(cursor, model._meta.db_table)
-                cursor.execute("SELECT setval(%s, %s, false)", [sequence, next_id])
-
-
-def _sequence(cursor: Any, table: str) -> str:
-    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-    return cursor.fetchone()[0]
-
-
-def _foreign_keys(tables: Iterable[str]) -> list[tuple[str, str, str]]:
-    """(table, name, definition) of every foreign key of `tables`."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
-            JOIN pg_class t ON t.oid = c.conrelid
-            WHERE c.contype = 'f' AND t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace
-            ORDER BY t.relname, c.conname
-            """,
-            [list(tables)],
-        )
-        return list(cursor.fetchall())
-
-
-def _secondary_indexes(tables: Iterable[str]) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of every index of `tables` that backs no constraint."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT i.indexname, i.indexdef FROM pg_indexes i
-            WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
-            ORDER BY i.tablename, i.indexname
-            """,
-            [list(tables)],
-        )
-        return list(cursor.fetchall())
-
-
 class BulkSeeder:
     """One top-up run. `progress(n)` is called after each batch with the tickets it added."""
 
@@ -187,7 +68,7 @@ class BulkSeeder:
         self._load_reference_data(missing)
         counts = {"tickets": 0, "comments": 0, "events": 0, "attachments": 0}
         with transaction.atomic():
-            self.ids = _Ids([Ticket, Comment, TicketEvent, Attachment]) if self.postgres else None
+            self.ids = IdBlock([Ticket, Comment, TicketEvent, Attachment]) if self.postgres else None
             indexes = self._drop_indexes(missing)
             created = 0
             while created < missing:
@@ -217,10 +98,10 @@ class BulkSeeder:
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no trigger events may be pending
             cursor.execute("SET LOCAL synchronous_commit = off")
-            for table, name, definition in _foreign_keys(tables):
+            for table, name, definition in foreign_keys(tables):
                 cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
                 restore.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-            for name, statement in _secondary_indexes(tables):
+            for name, statement in secondary_indexes(tables):
                 cursor.execute(f'DROP INDEX "{name}"')
                 restore.insert(0, statement)
         return restore
@@ -263,7 +144,7 @@ class BulkSeeder:
 
     def _batch(self, size: int) -> dict[str, int]:
         rng, now = self.rng, self.now
-        tickets = _Rows(Ticket, TICKET_COLUMNS)
+        tickets = Rows(Ticket, TICKET_COLUMNS)
         plans = []
         statuses = rng.choices(self.statuses, self.status_weights, k=size)
         priorities = rng.choices(self.priorities, self.priority_weights, k=size)
@@ -313,8 +194,8 @@ class BulkSeeder:
         """1-3 messages per ticket (agent reply, sometimes an internal note, sometimes the customer's
         follow-up), some replies with a file, and the audit events of what happened."""
         rng = self.rng
-        comments = _Rows(Comment, COMMENT_COLUMNS)
-        events = _Rows(TicketEvent, EVENT_COLUMNS)
+        comments = Rows(Comment, COMMENT_COLUMNS)
+        events = Rows(TicketEvent, EVENT_COLUMNS)
         files: list[tuple[int, int, Any, datetime]] = []  # ticket, comment position, author, when
         for ticket_id, (customer_id, assignee, status, created_at, answered) in zip(ids, plans, strict=True):
             author = assignee or (rng.choice(self.agents) if self.agents else None)
@@ -340,7 +221,7 @@ class BulkSeeder:
                     ticket_id, author, EventKind.STATUS_CHANGED, "status", Status.OPEN.value, str(status), "", first
                 )
         comment_ids = self._write(comments)
-        attachments = _Rows(Attachment, ATTACHMENT_COLUMNS)
+        attachments = Rows(Attachment, ATTACHMENT_COLUMNS)
         for ticket_id, position, author, when in files:
             name, body = SAMPLE_FILE
             attachments.add(
@@ -350,7 +231,7 @@ class BulkSeeder:
         self._write(attachments)
         return {"comments": len(comments.rows), "events": len(events.rows), "attachments": len(attachments.rows)}
 
-    def _write(self, rows: _Rows) -> list[int]:
+    def _write(self, rows: Rows) -> list[int]:
         """Store the rows; returns their ids in order."""
         if not rows.rows:
             return []
@@ -358,9 +239,9 @@ class BulkSeeder:
             objects = [rows.model(**dict(zip(rows.columns, row, strict=True))) for row in rows.rows]
             return [obj.pk for obj in rows.model.objects.bulk_create(objects, batch_size=self.batch_size)]
         ids = self.ids.take(rows.model, len(rows.rows))
-        with_ids = _Rows(rows.model, ["id", *rows.columns])
+        with_ids = Rows(rows.model, ["id", *rows.columns])
         with_ids.rows = [(pk, *row) for pk, row in zip(ids, rows.rows, strict=True)]
-        _copy(with_ids)
+        copy_rows(with_ids)
         return ids
 
 
