@@ -31,7 +31,7 @@ TIME_ZONE = env("TIME_ZONE", default="UTC")
 LANGUAGE_CODE = "en-us"
 USE_I18N = True
 # The customer-facing pages (portal, knowledge base) follow the visitor's language among these
-# (config/locale.py); the admin and the API stay in LANGUAGE_CODE.
+# (config/customer_language.py); the admin and the API stay in LANGUAGE_CODE.
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALIZED_PATH_PREFIXES = ("/portal/", "/kb/", "/i18n/")
 USE_TZ = True
@@ -119,7 +119,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "config.locale.CustomerLocaleMiddleware",
+    "config.customer_language.CustomerLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

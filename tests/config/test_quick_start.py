@@ -493,3 +493,10 @@ def test_quick_start_processes_start_clean_and_stop_gracefully(tmp_path, monkeyp
     assert "worker: Warm shutdown" in log
     assert all(proc.popen.poll() is not None for proc in runner.procs)
     assert all(_gone(proc.popen.pid) for proc in runner.procs)
+
+
+def test_no_module_of_config_shadows_the_standard_library():
+    """`python3 config/dev.py` puts config/ first on sys.path: a config/locale.py (say) would be
+    imported by the standard library in place of its own module and break the README's commands."""
+    names = {path.stem for path in (Path(__file__).resolve().parents[2] / "config").glob("*.py")}
+    assert names & set(sys.stdlib_module_names) == set()
