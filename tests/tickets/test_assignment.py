@@ -594,7 +594,10 @@ def test_assign_by_strategy_query_count_is_bounded(
         make_agent(teams=[team], skills=["billing"])
     ticket = _create(customer, team=team, category=None)
 
-    with django_assert_max_num_queries(13):
+    # 15 whatever the number of agents: the assignment itself, plus the check that the chosen user is
+    # no API key's service user (assignment only to working agents) and the read of the active
+    # triggers at the end of the change.
+    with django_assert_max_num_queries(15):
         ticket = services.ticket_assign_by_strategy(ticket=ticket, actor=agent.user)
 
     assert ticket.assignee_id is not None
