@@ -11,7 +11,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -55,3 +56,20 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if response is None:
         logger.exception("Unhandled API error", exc_info=exc)
     return response
+
+
+# --- Django's own 404 and 500 pages, as JSON under /api/ (config/urls.py handler404/handler500) -----
+# A URL that matches no API route (`/api/v1/macros/0.5/`) never reaches DRF; its clients still get
+# the JSON error every other API response uses, not an HTML page.
+
+
+def page_not_found(request: Any, exception: Exception) -> Any:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: Any) -> Any:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return defaults.server_error(request)

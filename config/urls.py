@@ -30,3 +30,6 @@ urlpatterns = [
 ]
 # MEDIA_ROOT (attachments, exports) is never served as such, not even in DEBUG: files leave only
 # through the scoped, authenticated download views.
+
+handler404 = "config.exceptions.page_not_found"
+handler500 = "config.exceptions.server_error"

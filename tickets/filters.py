@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError
 from agents.permissions import request_role
 from agents.selectors import CUSTOMER_ROLE, user_role
 from config.api.filters import ChoiceInFilter, IdFilter, SafeIsoDateTimeFilter, StrictBooleanFilter
+from config.api.ids import id_or_none
 from tickets.models import Priority, Status, Ticket, urgent_q
 from tickets.search import ticket_search
 from tickets.sla import rules
@@ -88,8 +89,8 @@ class TicketFilter(django_filters.FilterSet):
             return queryset.filter(assignee__isnull=True)
         if value == "me":
             return queryset.filter(assignee_id=getattr(self.user, "pk", None))
-        if value.isdigit() and len(value) < 19:
-            return queryset.filter(assignee_id=int(value))
+        if (user_id := id_or_none(value)) is not None:
+            return queryset.filter(assignee_id=user_id)
         raise ValidationError({"assignee": ["Use a user id, 'me' or 'none'."]})
 
     def filter_tag(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:

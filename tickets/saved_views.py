@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from agents.models import Role, Team
 from agents.selectors import agent_for_user, user_role
+from config.api.ids import id_or_none
 from config.services import fields_refuse_unknown
 from tickets import selectors
 from tickets.models import ACTIVE_STATUSES, Priority, SavedView, Status, Ticket, ViewOrdering, ViewVisibility
@@ -143,9 +144,10 @@ def saved_view_list(*, user: AbstractBaseUser) -> QuerySet[SavedView]:
 
 
 def saved_view_get(*, user: AbstractBaseUser, pk: Any) -> SavedView | None:
-    if not str(pk).isdigit():
+    view_id = id_or_none(pk)
+    if view_id is None:
         return None
-    return saved_view_list(user=user).filter(pk=int(pk)).first()
+    return saved_view_list(user=user).filter(pk=view_id).first()
 
 
 def saved_view_tickets(*, view: SavedView, user: AbstractBaseUser) -> QuerySet[Ticket]:

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.functions import Lower
 
+from config.api.ids import id_or_none
 from config.db import queryset_row_estimate
 from customers.models import Customer
 from tickets.models import Comment, Ticket
@@ -78,7 +79,7 @@ def ticket_search(queryset: QuerySet[Ticket], term: str, *, include_internal: bo
         return queryset
     comments = Comment.objects.all() if include_internal else Comment.objects.filter(is_internal=False)
     number = term.lstrip("#")
-    ticket_id = int(number) if number.isdigit() and len(number) < 19 else None
+    ticket_id = id_or_none(number)
     email = term.lower() if EMAIL_LIKE.match(term) else None
     if connection.vendor != "postgresql":
         q = Q(title__icontains=term) | Q(description__icontains=term)

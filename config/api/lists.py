@@ -76,6 +76,24 @@ class StrictQueryParamsCursorPagination(CursorPagination):
         check_list_query_params(request, view, self)
         return super().paginate_queryset(queryset, request, view)
 
+    def get_page_size(self, request: Any) -> int:
+        """`page_size` from 1 to `max_page_size`; anything else (`0`, `500`, `ten`) is a 400 naming
+        it rather than quietly the default or the maximum."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        size = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
+        if not 1 <= size <= self.max_page_size:
+            raise ValidationError({self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]})
+        return size
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
 
 class StrictOrderingFilter(OrderingFilter):
     """`?ordering=` from the view's `ordering_fields` (`-` for descending, comma-separated), plus

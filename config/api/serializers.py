@@ -5,7 +5,25 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from django.http import QueryDict
 from rest_framework import serializers
+
+
+def json_type_errors(fields: Any, data: Any) -> dict[str, list[str]]:
+    """In a JSON body, text is a string and a flag is true or false: DRF would take `0` for the
+    name "0" and for false, which the schema (and so a client generated from it) says is wrong."""
+    if isinstance(data, QueryDict):  # form fields are all text: DRF's conversions apply
+        return {}
+    errors: dict[str, list[str]] = {}
+    for name, value in data.items():
+        field = fields.get(name)
+        if field is None or field.read_only or value is None:
+            continue
+        if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+            errors[name] = ["Must be true or false."]
+        elif isinstance(field, serializers.CharField) and not isinstance(value, str):
+            errors[name] = ["Must be a string."]
+    return errors
 
 
 class StrictFieldsMixin:
@@ -18,6 +36,7 @@ class StrictFieldsMixin:
             writable = {name for name, field in self.fields.items() if not field.read_only}  # type: ignore[attr-defined]
             message = "This field is not writable here (unknown or not allowed for your role)."
             errors.update({name: [message] for name in sorted(set(data) - writable)})
+            errors.update(json_type_errors(self.fields, data))  # type: ignore[attr-defined]
         try:
             value = super().to_internal_value(data)  # type: ignore[misc]
         except serializers.ValidationError as exc:

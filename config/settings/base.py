@@ -350,12 +350,9 @@ REST_FRAMEWORK = {
         "config.api.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    # DRF's parsers behind one input rule: no NUL or lone surrogate, bounded JSON nesting (400s).
-    "DEFAULT_PARSER_CLASSES": [
-        "config.api.parsers.JSONParser",
-        "config.api.parsers.FormParser",
-        "config.api.parsers.MultiPartParser",
-    ],
+    # Bodies are JSON (anything else is a 415); file uploads (tickets/api/attachments.py) are
+    # multipart. Behind one input rule: no NUL or lone surrogate, bounded JSON nesting (400s).
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.DefaultCursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -397,6 +394,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the errors it can answer with (config/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.Status",
         "CustomerTicketStatusEnum": "tickets.api.serializers.CUSTOMER_STATUS_CHOICES",

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 
 from agents.selectors import agent_for_user
 from config.admin_tools import SERVICE_ERRORS, service_error_text
+from config.api.ids import id_or_none
 from tickets import services
 from tickets.models import Priority, Status, Ticket
 
@@ -83,7 +84,11 @@ class TicketBulkActionsMixin:
                 *outcome.changed,
                 *(pk for ids in (*outcome.skipped.values(), *outcome.refused.values()) for pk in ids),
             }
-            selected = {int(pk) for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME) if pk.isdigit()}
+            selected = {
+                pk
+                for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+                if (pk := id_or_none(value)) is not None
+            }
             gone = sorted(selected - seen)
             if gone:
                 outcome.skipped["no longer match this queue's filters (changed meanwhile?)"] = gone

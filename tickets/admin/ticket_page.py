@@ -17,6 +17,7 @@ from config.admin_tools import (
     CommaSeparatedListField,
     ReadOnlyInlineMixin,
 )
+from config.api.ids import id_or_none
 from tickets import validators
 from tickets.models import Attachment, Comment, Macro, Priority, Status, Ticket, TicketEvent
 
@@ -42,8 +43,8 @@ class AssigneeFilter(admin.SimpleListFilter):
             return queryset.filter(assignee=request.user)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(assignee_id=int(value))
+        if value and (user_id := id_or_none(value)) is not None:
+            return queryset.filter(assignee_id=user_id)
         return queryset
 
 

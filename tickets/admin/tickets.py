@@ -19,6 +19,7 @@ from unfold.admin import ModelAdmin
 
 from agents.selectors import user_role
 from config.admin_tools import EstimatedCountPaginator, ServiceErrorsMixin
+from config.api.ids import id_or_none
 from tickets import comments, services
 from tickets.admin.actions import TicketBulkActionsMixin
 from tickets.admin.badges import sla_badge
@@ -182,8 +183,8 @@ class TicketAdmin(
             # The form carries the version it was rendered with: a stale save is refused (and
             # rolled back) with what changed and who changed it.
             version = request.POST.get("_version")
-            if version is not None and version.isdigit():
-                ticket_lock_fresh(ticket=obj, expected_version=int(version))
+            if version is not None and (expected := id_or_none(version)) is not None:
+                ticket_lock_fresh(ticket=obj, expected_version=expected)
             updatable = {*services.UPDATABLE_FIELDS, "status", "assignee"}
             changes = {field: data[field] for field in form.changed_data if field in updatable}
             if changes:

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.permissions import ReadOnlyForViewer
+from config.api.ids import id_or_404
 from config.api.parsers import FormParser, MultiPartParser
 from config.api.schema import ERRORS
 from config.api.serializers import CachedFieldsMixin
@@ -51,7 +52,7 @@ class TicketAttachmentsView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     def _ticket(self, request: Request, ticket_pk: str) -> Any:
-        ticket = selectors.ticket_get(user=request.user, pk=int(ticket_pk)) if ticket_pk.isdigit() else None
+        ticket = selectors.ticket_get(user=request.user, pk=id_or_404(ticket_pk))
         if ticket is None:
             raise Http404
         return ticket
@@ -97,7 +98,8 @@ class AttachmentDownloadView(APIView):
     @extend_schema(
         summary="Download a file",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
+            # Served with the type detected from its bytes when it was stored (tickets/file_types.py).
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
             **ERRORS,
         },
     )

@@ -147,7 +147,10 @@ class ExportJobViewSet(
         location = reverse("export-detail", kwargs={"pk": job.pk})
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        summary="Download a completed export (409 while it is not ready)",
+        responses={(200, content_type): OpenApiTypes.BINARY for content_type in CONTENT_TYPES.values()},
+    )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         job = self.get_object()

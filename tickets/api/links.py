@@ -13,6 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.ids import id_or_404
 from config.api.schema import ERRORS
 from tickets import selectors
 from tickets.api.permissions import IsAgentRole, WritingAgentScopeFirst
@@ -91,11 +92,7 @@ class _TicketAction(APIView):
     permission_classes = [WritingAgentScopeFirst]
 
     def ticket(self, request: Any, ticket_pk: str) -> Ticket:
-        try:
-            pk = int(ticket_pk)
-        except (TypeError, ValueError):
-            raise Http404 from None
-        ticket = selectors.ticket_get(user=request.user, pk=pk)
+        ticket = selectors.ticket_get(user=request.user, pk=id_or_404(ticket_pk))
         if ticket is None:
             raise Http404
         self.check_object_permissions(request, ticket)

@@ -18,16 +18,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.permissions import IsAgentRole, IsWritingAgent
+from config.api.ids import id_or_404
 from config.api.schema import ERRORS
 from tickets import selectors
 from tickets.api.views import IF_MATCH, _ticket_response, expected_versions
 from tickets.macros import selectors as macro_selectors
 from tickets.macros.services import macro_apply, macro_preview
+from tickets.models import Priority, Status
 from tickets.models.macros import Macro
 
 
 class MacroSerializer(serializers.ModelSerializer):
     is_shared = serializers.BooleanField(read_only=True)
+    # Blank means "leave as is": the schema's enums include "" (they did not, so a macro that
+    # changes no status answered outside its own schema).
+    set_status = serializers.ChoiceField(choices=Status.choices, allow_blank=True, read_only=True)
+    set_priority = serializers.ChoiceField(choices=Priority.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Macro
@@ -88,7 +94,7 @@ class ApplyMacroView(APIView):
         },
     )
     def post(self, request: Request, ticket_pk: str) -> Response:
-        ticket = selectors.ticket_get(user=request.user, pk=int(ticket_pk)) if ticket_pk.isdigit() else None
+        ticket = selectors.ticket_get(user=request.user, pk=id_or_404(ticket_pk))
         if ticket is None:
             raise Http404
         serializer = ApplyMacroSerializer(data=request.data)
@@ -115,7 +121,7 @@ class MacroPreviewView(APIView):
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **ERRORS},
     )
     def get(self, request: Request, ticket_pk: str, pk: int) -> Response:
-        ticket = selectors.ticket_get(user=request.user, pk=int(ticket_pk)) if ticket_pk.isdigit() else None
+        ticket = selectors.ticket_get(user=request.user, pk=id_or_404(ticket_pk))
         macro = macro_selectors.macro_get(user=request.user, pk=pk)
         if ticket is None or macro is None:
             raise Http404

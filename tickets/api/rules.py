@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.permissions import AgentsReadAdminWrite, IsAgentRole
+from config.api.ids import id_or_404
 from config.api.schema import ERRORS, crud_schema
 from config.api.views import ServiceModelViewSet
 from tickets import selectors as ticket_selectors
@@ -130,7 +131,7 @@ class _RuleViewSet(ServiceModelViewSet):
 
     def get_object(self) -> Any:
         pk = self.kwargs.get("pk", "")
-        rule = self.get_queryset().filter(pk=int(pk)).first() if str(pk).isdigit() else None
+        rule = self.get_queryset().filter(pk=id_or_404(pk)).first()
         if rule is None:
             raise Http404
         return rule
@@ -246,7 +247,7 @@ class TicketExplainView(APIView):
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **ERRORS},
     )
     def get(self, request: Request, ticket_pk: str) -> Response:
-        ticket = ticket_selectors.ticket_get(user=request.user, pk=int(ticket_pk)) if ticket_pk.isdigit() else None
+        ticket = ticket_selectors.ticket_get(user=request.user, pk=id_or_404(ticket_pk))
         if ticket is None:
             raise Http404
         return Response(ticket_explain(ticket=ticket))

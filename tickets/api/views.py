@@ -18,6 +18,7 @@ from agents.permissions import ReadOnlyForViewer, request_role
 from agents.selectors import CUSTOMER_ROLE
 from config.api.filters import FilterParamsOnlyBackend
 from config.api.idempotency import idempotent
+from config.api.ids import id_or_404
 from config.api.lists import StrictOrderingFilter
 from config.api.schema import ERRORS
 from tickets import comments, selectors, services
@@ -53,7 +54,7 @@ IF_MATCH = OpenApiParameter(
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"},
     OpenApiParameter.HEADER,
     required=False,
     description="Retry-safe creation: the same key replays the first response (kept 24 h); "
@@ -257,11 +258,7 @@ class _TicketChildMixin:
 
     def get_ticket(self) -> Ticket:
         if not hasattr(self, "_ticket"):
-            try:
-                pk = int(self.kwargs["ticket_pk"])
-            except (TypeError, ValueError):
-                raise Http404 from None
-            ticket = selectors.ticket_get(user=self.request.user, pk=pk)
+            ticket = selectors.ticket_get(user=self.request.user, pk=id_or_404(self.kwargs["ticket_pk"]))
             if ticket is None:
                 raise Http404
             self._ticket = ticket

@@ -160,10 +160,15 @@ def test_cursor_pagination_walks_every_page(api_agent, make_ticket):
     assert page["previous"]
 
 
-def test_page_size_is_capped_at_100(api_agent, make_ticket):
+def test_page_size_is_1_to_100(api_agent, make_ticket):
+    """Beyond 100 (or not a whole number) is a 400 naming `page_size`, as the schema's bounds say
+    (it used to be quietly capped, which schemathesis counted as accepting invalid input)."""
     baker.make_recipe("tests.tickets.ticket", _quantity=101)
-    assert len(api_agent.get(URL, {"page_size": 500}).json()["results"]) == 100
+    assert len(api_agent.get(URL, {"page_size": 100}).json()["results"]) == 100
     assert len(api_agent.get(URL).json()["results"]) == 25
+    for bad in ("500", "0", "ten", "1.0", ""):
+        response = api_agent.get(URL, {"page_size": bad})
+        assert (response.status_code, list(response.json())) == (400, ["page_size"]), bad
 
 
 def test_invalid_cursor_is_404_not_500(api_agent):
