@@ -13,7 +13,11 @@ Definitions (the same in the admin, the CSV and /api/v1/reports/):
   followed by a request;
 - median first response / resolution: the median of `first_responded_at - created_at` /
   `resolved_at - created_at` in seconds (wall clock), on PostgreSQL (percentile_cont);
-  None on SQLite, which has no ordered-set aggregate."""
+  None on SQLite, which has no ordered-set aggregate.
+
+Every ticket figure counts only the tickets the viewing agent may see (`user`: their ticket scope,
+tickets.selectors.agent_scope_q: all, their teams' and assigned, or only assigned; admins all), as
+the queue and the API do. `user=None` is the whole desk (management commands, tests)."""
 
 from __future__ import annotations
 
@@ -25,7 +29,9 @@ from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
+from agents.selectors import user_role
 from tickets.models import ACTIVE_STATUSES, Deflection, Satisfaction, Status, Ticket
+from tickets.selectors import agent_scope_q
 from tickets.sla import rules as sla
 
 DIMENSIONS: dict[str, tuple[str, str | None]] = {
@@ -97,6 +103,13 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def tickets_for(user: Any) -> QuerySet[Ticket]:
+    """The tickets the reports count for `user`: their scope (None: the whole desk)."""
+    if user is None:
+        return Ticket.objects.all()
+    return Ticket.objects.filter(agent_scope_q(user, user_role(user)))
+
+
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """Inclusive dates → [start 00:00, the day after end 00:00) in the desk's time zone."""
     first = timezone.make_aware(datetime.combine(start, datetime.min.time()))
@@ -104,7 +117,9 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return first, last
 
 
-def report_rows(*, dimension: str, start: datetime, end: datetime, now: datetime | None = None) -> list[dict[str, Any]]:
+def report_rows(
+    *, dimension: str, start: datetime, end: datetime, user: Any, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """One row per value of `dimension` (team, agent, category, priority, channel) over the
     tickets created in [start, end): created, solved, SLA met/measured and compliance, medians.
     One query. Tickets without a team/agent/category form their own row (key None)."""
@@ -112,7 +127,8 @@ def report_rows(*, dimension: str, start: datetime, end: datetime, now: datetime
     key, label = DIMENSIONS[dimension]
     columns = [key, label] if label else [key]
     rows = (
-        Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+        tickets_for(user)
+        .filter(created_at__gte=start, created_at__lt=end)
         .values(*columns)
         .annotate(
             created=Count("id"),
@@ -131,15 +147,19 @@ def report_rows(*, dimension: str, start: datetime, end: datetime, now: datetime
     return out
 
 
-def report_totals(*, start: datetime, end: datetime, now: datetime | None = None) -> dict[str, Any]:
+def report_totals(*, start: datetime, end: datetime, user: Any, now: datetime | None = None) -> dict[str, Any]:
     """The same figures over the whole cohort (one row)."""
     now = now or timezone.now()
-    row = Ticket.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
-        created=Count("id"),
-        solved=Count("id", filter=Q(resolved_at__isnull=False)),
-        **_sla_aggregates(now),
-        **_csat_aggregates(),
-        **_medians(),
+    row = (
+        tickets_for(user)
+        .filter(created_at__gte=start, created_at__lt=end)
+        .aggregate(
+            created=Count("id"),
+            solved=Count("id", filter=Q(resolved_at__isnull=False)),
+            **_sla_aggregates(now),
+            **_csat_aggregates(),
+            **_medians(),
+        )
     )
     return _finish(row)
 
@@ -164,14 +184,14 @@ def deflection_summary(*, start: datetime, end: datetime, now: datetime | None =
 # --- the dashboard ---------------------------------------------------------------------------
 
 
-def active_tickets() -> QuerySet[Ticket]:
-    return Ticket.objects.filter(status__in=sorted(ACTIVE_STATUSES))
+def active_tickets(user: Any) -> QuerySet[Ticket]:
+    return tickets_for(user).filter(status__in=sorted(ACTIVE_STATUSES))
 
 
 def dashboard_counts(*, user: Any, now: datetime | None = None) -> dict[str, int]:
     """Active work: all, mine, unassigned, at risk, breached, waiting on the customer (one query)."""
     now = now or timezone.now()
-    return active_tickets().aggregate(
+    return active_tickets(user).aggregate(
         active=Count("id"),
         mine=Count("id", filter=Q(assignee_id=user.pk)),
         unassigned=Count("id", filter=Q(assignee__isnull=True)),
@@ -181,20 +201,21 @@ def dashboard_counts(*, user: Any, now: datetime | None = None) -> dict[str, int
     )
 
 
-def dashboard_per_team() -> list[dict[str, Any]]:
+def dashboard_per_team(*, user: Any) -> list[dict[str, Any]]:
     """Active tickets per team, busiest first (one query); no team is its own row, last among equals
     (NULLs sort last on every database, as PostgreSQL does by default)."""
     return list(
-        active_tickets()
+        active_tickets(user)
         .values("team_id", "team__name")
         .annotate(count=Count("id"))
         .order_by("-count", F("team__name").asc(nulls_last=True))
     )
 
 
-def _daily(field: str, start: datetime) -> dict[date, int]:
+def _daily(field: str, start: datetime, user: Any) -> dict[date, int]:
     rows = (
-        Ticket.objects.filter(**{f"{field}__gte": start})
+        tickets_for(user)
+        .filter(**{f"{field}__gte": start})
         .annotate(day=TruncDate(field))
         .values("day")
         .annotate(n=Count("id"))
@@ -203,14 +224,14 @@ def _daily(field: str, start: datetime) -> dict[date, int]:
     return {row["day"]: row["n"] for row in rows}
 
 
-def created_vs_solved(*, days: int = 30, now: datetime | None = None) -> dict[str, list]:
+def created_vs_solved(*, user: Any, days: int = 30, now: datetime | None = None) -> dict[str, list]:
     """Tickets created and solved (resolved_at) per day over the last `days` days, today included:
     two grouped queries over ticket_created_idx and ticket_resolved_idx."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     first = today - timedelta(days=days - 1)
     start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
-    created, solved = _daily("created_at", start), _daily("resolved_at", start)
+    created, solved = _daily("created_at", start, user), _daily("resolved_at", start, user)
     days_list = [first + timedelta(days=n) for n in range(days)]
     return {
         "days": days_list,
@@ -219,7 +240,7 @@ def created_vs_solved(*, days: int = 30, now: datetime | None = None) -> dict[st
     }
 
 
-def weekly_sla(*, weeks: int = 8, now: datetime | None = None) -> list[dict[str, Any]]:
+def weekly_sla(*, user: Any, weeks: int = 8, now: datetime | None = None) -> list[dict[str, Any]]:
     """First-response and resolution compliance per week of creation (Monday-based), the last
     `weeks` weeks, oldest first (one grouped query)."""
     now = now or timezone.now()
@@ -228,7 +249,8 @@ def weekly_sla(*, weeks: int = 8, now: datetime | None = None) -> list[dict[str,
     start = timezone.make_aware(datetime.combine(monday, datetime.min.time()))
     rows = {
         row["week"].date() if isinstance(row["week"], datetime) else row["week"]: row
-        for row in Ticket.objects.filter(created_at__gte=start)
+        for row in tickets_for(user)
+        .filter(created_at__gte=start)
         .annotate(week=TruncWeek("created_at"))
         .values("week")
         .annotate(**_sla_aggregates(now))

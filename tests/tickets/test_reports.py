@@ -100,7 +100,7 @@ FIELDS = (
 
 def test_report_per_team_on_known_data(known):
     with freeze_time(NOW):
-        rows = _by_label(reports.report_rows(dimension="team", start=START, end=END))
+        rows = _by_label(reports.report_rows(dimension="team", start=START, end=END, user=None))
     assert {label: tuple(row[f] for f in FIELDS) for label, row in rows.items()} == EXPECTED_TEAMS
     assert rows["Alpha"]["key"] == known["team_a"].pk
 
@@ -108,8 +108,8 @@ def test_report_per_team_on_known_data(known):
 @postgres_only
 def test_report_medians_on_known_data(known):
     with freeze_time(NOW):
-        rows = _by_label(reports.report_rows(dimension="team", start=START, end=END))
-        totals = reports.report_totals(start=START, end=END)
+        rows = _by_label(reports.report_rows(dimension="team", start=START, end=END, user=None))
+        totals = reports.report_totals(start=START, end=END, user=None)
     assert rows["Alpha"]["median_first_response_seconds"] == 75 * 60  # between 30 min and 2 h
     assert rows["Alpha"]["median_resolution_seconds"] == 29 * 3600  # between 10 h and 48 h
     assert rows["Bravo"]["median_first_response_seconds"] is None
@@ -126,7 +126,7 @@ def test_report_medians_on_known_data(known):
 )
 def test_report_created_and_solved_per_dimension(known, dimension, expected):
     with freeze_time(NOW):
-        rows = reports.report_rows(dimension=dimension, start=START, end=END)
+        rows = reports.report_rows(dimension=dimension, start=START, end=END, user=None)
     assert {row["label"]: (row["created"], row["solved"]) for row in rows} == expected
 
 
@@ -180,7 +180,7 @@ def test_report_agrees_with_an_independent_computation(customer_a, make_agent, d
             channel=["web", "email", "api"][n % 3],
         )
     with freeze_time(NOW):
-        rows = reports.report_rows(dimension=dimension, start=START, end=END)
+        rows = reports.report_rows(dimension=dimension, start=START, end=END, user=None)
         expected = _independent(attr, NOW)
     got = {
         row["key"]: (
@@ -207,7 +207,7 @@ def test_report_medians_agree_with_statistics_median(customer_a):
             resolved=timedelta(hours=n + 1),
         )
     with freeze_time(NOW):
-        totals = reports.report_totals(start=START, end=END)
+        totals = reports.report_totals(start=START, end=END, user=None)
     frts = [t.first_responded_at - t.created_at for t in Ticket.objects.all()]
     assert totals["median_first_response_seconds"] == statistics.median(d.total_seconds() for d in frts)
 
@@ -227,13 +227,13 @@ def test_dashboard_counts(known, agent, customer_a):
 
 
 def test_dashboard_per_team(known):
-    rows = reports.dashboard_per_team()
+    rows = reports.dashboard_per_team(user=None)
     assert [(row["team__name"], row["count"]) for row in rows] == [("Bravo", 1), (None, 1)]
 
 
 def test_created_vs_solved_per_day(known):
     with freeze_time(NOW):
-        daily = reports.created_vs_solved(days=30)
+        daily = reports.created_vs_solved(user=None, days=30)
     assert len(daily["days"]) == 30
     assert daily["days"][-1] == date(2026, 3, 10)
     by_day = dict(zip(daily["days"], zip(daily["created"], daily["solved"], strict=True), strict=True))
@@ -248,7 +248,7 @@ def test_created_vs_solved_per_day(known):
 
 def test_weekly_sla(known):
     with freeze_time(NOW):
-        weeks = reports.weekly_sla(weeks=2)
+        weeks = reports.weekly_sla(user=None, weeks=2)
     # Weeks start on Monday: 2 Mar (t1 Thu 5th, t2 Fri 6th, t3 Sat 7th) and 9 Mar (t4).
     assert weeks == [
         {"week": date(2026, 3, 2), "first_response_compliance": 33.3, "resolution_compliance": 50.0},

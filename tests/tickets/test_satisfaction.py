@@ -187,10 +187,10 @@ def test_csat_per_team_and_in_the_totals(make_ticket, make_agent):
     start, end = timezone.now() - timedelta(days=1), timezone.now() + timedelta(days=1)
     rows = {
         r["label"]: (r["csat_good"], r["csat_rated"], r["csat_percent"])
-        for r in reports.report_rows(dimension="team", start=start, end=end)
+        for r in reports.report_rows(dimension="team", start=start, end=end, user=None)
     }
     assert rows == {"Red": (2, 3, 66.7), "Blue": (0, 1, 0.0)}
-    totals = reports.report_totals(start=start, end=end)
+    totals = reports.report_totals(start=start, end=end, user=None)
     assert (totals["csat_good"], totals["csat_rated"], totals["csat_percent"]) == (2, 4, 50.0)
 
 

@@ -57,11 +57,11 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
             "count": row["count"],
             "url": queue_url(team__id__exact=row["team_id"]) if row["team_id"] else queue_url(team__isnull="True"),
         }
-        for row in reports.dashboard_per_team()
+        for row in reports.dashboard_per_team(user=request.user)
     ]
-    daily = reports.created_vs_solved(days=30, now=now)
-    weekly = reports.weekly_sla(weeks=8, now=now)
-    totals = reports.report_totals(start=now - timedelta(days=30), end=now, now=now)
+    daily = reports.created_vs_solved(user=request.user, days=30, now=now)
+    weekly = reports.weekly_sla(user=request.user, weeks=8, now=now)
+    totals = reports.report_totals(start=now - timedelta(days=30), end=now, user=request.user, now=now)
     return {
         "kpis": [{"label": label, "key": key, "value": counts[key], "url": url} for label, key, url in kpis],
         "teams": teams,

@@ -70,16 +70,20 @@ def reports_view(request: HttpRequest, model_admin: Any) -> HttpResponse:
     else:
         return TemplateResponse(request, "tickets/admin/reports.html", context, status=400)
     start, end = reports.period_bounds(data["start"], data["end"])
-    rows = reports.report_rows(dimension=data["dimension"], start=start, end=end)
+    rows = reports.report_rows(dimension=data["dimension"], start=start, end=end, user=request.user)
     if request.GET.get("format") == "csv":
         return _csv(rows, data)
     for row in rows:
         row["median_first_response"] = format_duration(row["median_first_response_seconds"])
         row["median_resolution"] = format_duration(row["median_resolution_seconds"])
-    totals = reports.report_totals(start=start, end=end)
+    totals = reports.report_totals(start=start, end=end, user=request.user)
     totals["median_first_response"] = format_duration(totals["median_first_response_seconds"])
     totals["median_resolution"] = format_duration(totals["median_resolution_seconds"])
-    agents = rows if data["dimension"] == "agent" else reports.report_rows(dimension="agent", start=start, end=end)
+    agents = (
+        rows
+        if data["dimension"] == "agent"
+        else reports.report_rows(dimension="agent", start=start, end=end, user=request.user)
+    )
     for row in agents:
         row["median_first_response"] = format_duration(row["median_first_response_seconds"])
     query = request.GET.copy()

@@ -68,7 +68,8 @@ PERIOD_PARAMS = [
 
 
 def _period(request: Request) -> tuple[dict[str, Any], Any, Any]:
-    serializer = ReportPeriodSerializer(data=request.query_params)
+    # A plain dict: from a QueryDict, DRF reads `?start=` (empty) as "not given".
+    serializer = ReportPeriodSerializer(data=request.query_params.dict())
     serializer.is_valid(raise_exception=True)
     period = serializer.validated_data
     start, end = reports.period_bounds(period["start"], period["end"])
@@ -98,7 +99,7 @@ class ReportTotalsView(APIView):
     )
     def get(self, request: Request) -> Response:
         period, start, end = _period(request)
-        totals = reports.report_totals(start=start, end=end)
+        totals = reports.report_totals(start=start, end=end, user=request.user)
         deflection = reports.deflection_summary(start=start, end=end)
         return Response({**period, "dimensions": list(reports.DIMENSIONS), **totals, "deflection": deflection})
 
@@ -131,5 +132,5 @@ class ReportDimensionView(APIView):
         if dimension not in reports.DIMENSIONS:
             raise Http404
         period, start, end = _period(request)
-        rows = reports.report_rows(dimension=dimension, start=start, end=end)
+        rows = reports.report_rows(dimension=dimension, start=start, end=end, user=request.user)
         return Response({"dimension": dimension, **period, "rows": rows})

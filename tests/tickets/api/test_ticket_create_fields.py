@@ -102,3 +102,22 @@ def test_assign_reports_the_agent_or_strategy_rule_beside_a_bad_strategy(api_age
 
     assert response.status_code == 400
     assert set(response.json()) == {"strategy", "agent"}
+
+
+def test_a_customer_may_not_send_metadata_on_create(api_customer_a):
+    """README: metadata is integration data rules match on; a portal customer's create naming it is a
+    400 naming the field, and nothing is created."""
+    response = api_customer_a.post(URL, {"title": "Printer on fire", "metadata": {"vip": True}}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["metadata"]
+    assert Ticket.objects.count() == 0
+
+
+def test_an_agent_may_send_metadata_on_create(api_agent, customer_a):
+    response = api_agent.post(
+        URL,
+        {"title": "Printer on fire", "customer": customer_a.pk, "metadata": {"crm": "A-1"}},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert response.json()["metadata"] == {"crm": "A-1"}
