@@ -249,7 +249,11 @@ def tickets_sla_recompute_for_customer(*, customer: Customer) -> int:
     sync). `tickets.merge.customer_merge` calls it directly for the target. The policy may change
     (a condition on the tier); one read of the logs, one bulk UPDATE; returns the tickets changed."""
     tickets = list(
-        Ticket.objects.active().select_for_update().select_related("category").filter(customer=customer).order_by("pk")
+        Ticket.objects.active()
+        .select_for_update(of=("self",))
+        .select_related("category")
+        .filter(customer=customer)
+        .order_by("pk")
     )
     logs = sla_log.tickets_logs(tickets)
     changed: list[Ticket] = []
