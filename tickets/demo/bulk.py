@@ -152,7 +152,9 @@ class BulkSeeder:
         if not restore:
             return
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            # Sorts in memory; the B-tree builds may use a parallel worker on the other core.
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            cursor.execute("SET LOCAL max_parallel_maintenance_workers = 2")
             for statement in restore:
                 cursor.execute(statement)
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
