@@ -12,8 +12,8 @@ while this process writes the previous batch with COPY and makes its conversatio
 files in SQL (tickets/demo/conversations.py); when the table is small next to what is added, the
 secondary indexes and foreign keys of the four tables are dropped first and built again after the
 load, all in one transaction (an interrupted load leaves nothing behind). A million tickets with
-their conversations take about four minutes on 2 cores (bench/RESULTS.md). On SQLite it is plain
-bulk inserts of the same rows drawn in Python."""
+their conversations: 8.6 minutes on the shared 2-core box at load 6-9, about 3 projected on an
+idle one (bench/RESULTS.md). On SQLite it is plain bulk inserts of the same rows drawn in Python."""
 
 from __future__ import annotations
 
