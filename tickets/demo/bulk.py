@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -33,6 +33,7 @@ from tickets.demo.conversations import conversations_insert
 from tickets.demo.copy import IdBlock, copy_write, foreign_keys, secondary_indexes
 from tickets.demo.due_times import DueTimes
 from tickets.demo.rows import (
+    ATTACHMENT_COLUMNS,
     BULK_SUBJECTS,
     COMMENT_COLUMNS,
     EVENT_COLUMNS,
@@ -91,7 +92,9 @@ class BulkSeeder:
                     cursor.execute(f'ANALYZE "{model._meta.db_table}"')
         return counts
 
-    def _load_postgres(self, maker: TicketMaker, sizes: list[int]) -> Any:
+    def _load_postgres(self, maker: TicketMaker, sizes: list[int]) -> Iterator[dict[str, int]]:
+        """Per batch: its tickets' COPY text from the workers, COPY, then their conversations in SQL
+        (the workers draw the next batches meanwhile). Yields what each batch added."""
         ids = IdBlock(MODELS)
         restore = self._drop_indexes(sum(sizes))
         tasks = [(batch, ids.take(Ticket, size).start, size) for batch, size in enumerate(sizes)]
@@ -110,7 +113,8 @@ class BulkSeeder:
         self._create_indexes(restore)
         ids.finish()
 
-    def _load_sqlite(self, maker: TicketMaker, sizes: list[int]) -> Any:
+    def _load_sqlite(self, maker: TicketMaker, sizes: list[int]) -> Iterator[dict[str, int]]:
+        """Per batch: the tickets and their conversations drawn in Python, bulk inserted."""
         name, body = SAMPLE_FILE
         for batch, size in enumerate(sizes):
             rows = maker.rows(batch, size)
@@ -182,18 +186,6 @@ class BulkSeeder:
             agents=agents,
             due_times=DueTimes(specs, warning_ratio=sla_services.warning_ratio(), now=now),
         )
-
-
-ATTACHMENT_COLUMNS = [
-    "ticket_id",
-    "comment_id",
-    "file",
-    "filename",
-    "content_type",
-    "size",
-    "uploaded_by_id",
-    "created_at",
-]
 
 
 def _bulk_create(model: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> list[int]:

@@ -72,6 +72,16 @@ TICKET_COLUMNS = [
 ]
 COMMENT_COLUMNS = ["ticket_id", "author_id", "customer_id", "body", "is_internal", "channel", "created_at"]
 EVENT_COLUMNS = ["ticket_id", "actor_id", "kind", "field", "old_value", "new_value", "created_at"]
+ATTACHMENT_COLUMNS = [
+    "ticket_id",
+    "comment_id",
+    "file",
+    "filename",
+    "content_type",
+    "size",
+    "uploaded_by_id",
+    "created_at",
+]
 _STATUS, _ASSIGNEE, _CUSTOMER, _CREATED = (
     TICKET_COLUMNS.index(c) for c in ("status", "assignee_id", "customer_id", "created_at")
 )
@@ -207,9 +217,10 @@ def ticket_copy_texts(maker: TicketMaker, tasks: Sequence[tuple[int, int, int]],
     """The COPY text of each (batch, first id, size) task's tickets, in order, drawn by `workers`
     forked processes a few batches ahead of the caller, who meanwhile writes the previous ones to
     PostgreSQL (the draw is the seed's largest cost: 2 cores, 2 workers and the server overlap).
-    The workers never touch the database connection they inherit; they only return text."""
+    The workers never touch the database connection they inherit (and never close it: multiprocessing
+    ends a forked process with os._exit); they only return text."""
     global _maker
-    if workers < 2 or len(tasks) < 2:
+    if workers < 2 or len(tasks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from (maker.copy_text(*task) for task in tasks)
         return
     _maker = maker
