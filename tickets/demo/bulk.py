@@ -5,8 +5,9 @@ reached) and, on some replies, a file's metadata (all pointing at one small stor
 downloads work).
 
 Like a data import, the rows skip the services on purpose (no outbox, no emails), but they carry the
-SLA due times ticket_sla_apply would give them (their team's policy or the default one, their
-customer's tier; tickets/demo/due_times.py), which is why tickets are drawn in Python
+SLA policy and due times ticket_sla_apply would give them (the first policy whose conditions
+match, else the default; their customer's tier; tickets/demo/due_times.py), which is why tickets are
+drawn in Python
 (tickets/demo/rows.py). On PostgreSQL, worker processes draw the batches of tickets as COPY text
 while this process writes the previous batch with COPY and makes its conversations, events and
 files in SQL (tickets/demo/conversations.py); when the table is small next to what is added, the
@@ -45,6 +46,7 @@ from tickets.demo.rows import (
 )
 from tickets.models import Attachment, Category, Comment, Ticket, TicketEvent
 from tickets.sla import services as sla_services
+from tickets.sla.selection import policies_cached
 
 SAMPLE_FILE = ("attachments/seed/export-log.txt", b"2026-03-02 09:40:11 export worker: timeout after 30 s\n")
 # Drop and rebuild the secondary indexes and foreign keys when the load at least doubles the tickets.
@@ -170,8 +172,10 @@ class BulkSeeder:
         customers = Customer.objects.filter(pk__in=customer_ids).values_list("pk", "organization_id", "tier")
         teams = dict(Category.objects.values_list("slug", "team_id"))
         agents = list(Agent.objects.exclude(role=Role.VIEWER).values_list("user_id", flat=True))
-        # SLA due times as ticket_sla_apply would set them: each team's policy (else the default).
-        specs = {team_id: sla_services.policy_spec_for_team(team_id) for team_id in {None, *teams.values()}}
+        # SLA due times as ticket_sla_apply would set them: the first matching policy (else the default).
+        policies = policies_cached()
+        specs: dict[int | None, Any] = {choice.id: choice.spec for choice in policies}
+        specs[None] = policies[-1].spec
         now = timezone.now()
         if not default_storage.exists(SAMPLE_FILE[0]):
             default_storage.save(SAMPLE_FILE[0], ContentFile(SAMPLE_FILE[1]))
@@ -184,6 +188,7 @@ class BulkSeeder:
             categories={slug: pk for slug, pk in Category.objects.values_list("slug", "pk") if slug in BULK_SUBJECTS},
             assignees=agents or [None],
             agents=agents,
+            policies=policies,
             due_times=DueTimes(specs, warning_ratio=sla_services.warning_ratio(), now=now),
         )
 

@@ -18,7 +18,8 @@ from typing import Any
 from tickets.demo.copy import copy_text
 from tickets.demo.desk import AGENT_REPLIES, CUSTOMER_MESSAGES, INTERNAL_NOTES
 from tickets.demo.due_times import DueTimes
-from tickets.models import Channel, EventKind, Priority, Status, Ticket
+from tickets.models import Category, Channel, EventKind, Priority, Status, Ticket
+from tickets.sla.selection import PolicyChoice, policy_choose
 
 BULK_SUBJECTS = {
     "billing": ["Invoice question", "Payment failed", "Refund request", "Charged twice", "Update billing address"],
@@ -65,6 +66,7 @@ TICKET_COLUMNS = [
     "resolution_warn_at",
     "escalated",
     "sla_paused_minutes",
+    "sla_policy_id",
     "version",
     "created_at",
     "updated_at",
@@ -99,6 +101,7 @@ class Reference:
     categories: dict[str, int]  # category slug -> id
     assignees: Sequence[int | None]
     agents: Sequence[int]  # who writes when a ticket has no assignee
+    policies: tuple[PolicyChoice, ...]  # the SLA policies in order (the last one the default)
     due_times: DueTimes
 
 
@@ -115,6 +118,28 @@ class TicketMaker:
         self.status_weights = [weight for _, weight in BULK_STATUS_WEIGHTS]
         self.priorities = [priority.value for priority, _ in BULK_PRIORITY_WEIGHTS]
         self.priority_weights = [weight for _, weight in BULK_PRIORITY_WEIGHTS]
+        self.category_rows = {slug: Category(pk=pk, slug=slug) for slug, pk in reference.categories.items()}
+        self.chosen: dict[tuple[Any, ...], PolicyChoice] = {}
+
+    def policy(self, slug: str | None, priority: str, channel: str, customer_id: int) -> PolicyChoice:
+        """The SLA policy ticket_sla_apply would choose (first match wins), remembered per value of
+        the fields policy conditions test (tickets/sla/selection.py SLA_FIELDS: the team, category
+        and tags follow from the category)."""
+        ref = self.ref
+        organization, tier = ref.org_of.get(customer_id), ref.tier_of.get(customer_id) or ""
+        key = (slug, priority, channel, organization, tier)
+        choice = self.chosen.get(key)
+        if choice is None:
+            ticket = Ticket(
+                team_id=ref.teams.get(slug) if slug else None,
+                priority=priority,
+                channel=channel,
+                tags=[slug] if slug else [],
+                category=self.category_rows.get(slug) if slug else None,
+                organization_id=organization,
+            )
+            choice = self.chosen[key] = policy_choose(ticket, tier=tier, choices=ref.policies)
+        return choice
 
     def rng(self, batch: int) -> random.Random:
         return random.Random(self.seed * 1_000_003 + batch)
@@ -137,7 +162,10 @@ class TicketMaker:
             done_at = min(now, created_at + timedelta(hours=rng.randint(1, 240)))
             subject = rng.choice(BULK_SUBJECTS[slug]) if slug else "Question"
             team_id = ref.teams.get(slug) if slug else None
-            due = ref.due_times(team_id=team_id, priority=priority, tier=ref.tier_of.get(customer_id), start=created_at)
+            channel = rng.choice(self.channels)
+            policy = self.policy(slug, priority, channel, customer_id)
+            tier = ref.tier_of.get(customer_id)
+            due = ref.due_times(policy_id=policy.id, priority=priority, tier=tier, start=created_at)
             assignee = None if status == Status.OPEN and rng.random() < 0.5 else rng.choice(assignees)
             answered = status != Status.OPEN
             rows.append(
@@ -151,7 +179,7 @@ class TicketMaker:
                     customer_id,
                     ref.org_of.get(customer_id),
                     assignee,
-                    rng.choice(self.channels),
+                    channel,
                     [slug] if slug else [],
                     {"seed": "bulk"},
                     created_at + timedelta(minutes=30) if answered else None,
@@ -163,6 +191,7 @@ class TicketMaker:
                     due.resolution_warn_at,
                     False,
                     0,
+                    policy.id,
                     1,
                     created_at,
                     done_at if answered else created_at,
