@@ -6,15 +6,15 @@ downloads work).
 
 Like a data import, the rows skip the services on purpose (no outbox, no emails), but they carry the
 SLA policy and due times ticket_sla_apply would give them (the first policy whose conditions
-match, else the default; their customer's tier; tickets/demo/due_times.py), which is why tickets are
-drawn in Python
-(tickets/demo/rows.py). On PostgreSQL, worker processes draw the batches of tickets as COPY text
-while this process writes the previous batch with COPY and makes its conversations, events and
-files in SQL (tickets/demo/conversations.py); when the table is small next to what is added, the
-secondary indexes and foreign keys of the four tables are dropped first and built again after the
-load, all in one transaction (an interrupted load leaves nothing behind). A million tickets with
-their conversations: 8.6 minutes on the shared 2-core box at load 6-9, about 3 projected on an
-idle one (bench/RESULTS.md). On SQLite it is plain bulk inserts of the same rows drawn in Python."""
+match, else the default; their customer's tier; tickets/demo/due_times.py), which is why tickets
+are drawn in Python (tickets/demo/rows.py). On PostgreSQL, worker processes draw the batches of
+tickets as COPY text while this process writes the previous batch with COPY and makes its
+conversations, events and files in SQL (tickets/demo/conversations.py); when the table is small
+next to what is added, the secondary indexes and foreign keys of the four tables are dropped first
+and built again after the load, all in one transaction (an interrupted load leaves nothing
+behind). A million tickets with their conversations: 8.6 minutes on the shared 2-core box at load
+6-9, about 3 projected on an idle one (bench/RESULTS.md). On SQLite it is plain bulk inserts of the
+same rows drawn in Python."""
 
 from __future__ import annotations
 
