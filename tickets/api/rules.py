@@ -27,9 +27,9 @@ from config.api.ids import id_or_404
 from config.api.schema import ERRORS, crud_schema
 from config.api.views import ServiceModelViewSet
 from tickets import selectors as ticket_selectors
+from tickets.conditions import ACTORS, EVENTS
 from tickets.models import Automation, RuleVersion, Trigger
 from tickets.rules import dryrun, selectors, services
-from tickets.rules.conditions import ACTORS, EVENTS
 from tickets.rules.explain import ticket_explain
 
 RULE_FIELDS = ("id", "name", "description", "is_active", "position", "conditions", "actions")
