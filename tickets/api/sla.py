@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agents.permissions import IsAdminRole, IsAgentRole
+from config.api.ids import id_or_404
 from config.api.schema import ERRORS
 from tickets import selectors as ticket_selectors
 from tickets.models import BusinessCalendar, Priority, SLAPolicy, SLATarget
@@ -40,7 +41,7 @@ class TicketSLAView(APIView):
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT), **ERRORS},
     )
     def get(self, request: Request, ticket_pk: str) -> Response:
-        ticket = ticket_selectors.ticket_get(user=request.user, pk=int(ticket_pk)) if ticket_pk.isdigit() else None
+        ticket = ticket_selectors.ticket_get(user=request.user, pk=id_or_404(ticket_pk))
         if ticket is None:
             raise Http404
         return Response(ticket_sla_report(ticket=ticket))

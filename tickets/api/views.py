@@ -19,7 +19,7 @@ from agents.permissions import ReadOnlyForViewer, request_role
 from agents.selectors import CUSTOMER_ROLE
 from config.api.filters import FilterParamsOnlyBackend
 from config.api.idempotency import idempotent
-from config.api.ids import id_or_404
+from config.api.ids import id_or_404, id_or_none
 from config.api.lists import StrictOrderingFilter
 from config.api.schema import ERRORS
 from tickets import comments, selectors, services
@@ -82,11 +82,8 @@ def expected_versions(request: Any, ticket: Ticket) -> set[int] | None:
     if "*" in tags:
         return None
     prefix = f'"{ticket.pk}-'
-    return {
-        int(tag[len(prefix) : -1])
-        for tag in tags
-        if tag.startswith(prefix) and tag.endswith('"') and tag[len(prefix) : -1].isdigit()
-    }
+    versions = (id_or_none(tag[len(prefix) : -1]) for tag in tags if tag.startswith(prefix) and tag.endswith('"'))
+    return {version for version in versions if version is not None}
 
 
 def _ticket_response(ticket: Ticket, *, status_code: int = status.HTTP_200_OK, **headers: str) -> Response:

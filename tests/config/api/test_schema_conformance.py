@@ -14,10 +14,11 @@ from model_bakery import baker
         pytest.param("/api/v1/tickets/%C2%B2/apply-macro/", id="superscript-two-was-a-500"),
         pytest.param("/api/v1/tickets/%C2%B2/merge/", id="merge"),
         pytest.param("/api/v1/triggers/%C2%B2/restore/", id="rule"),
+        pytest.param("/api/v1/tickets/%C2%B2/sla/", id="sla"),
     ],
 )
 def test_an_id_int_refuses_is_a_json_404(api_admin, url):
-    response = api_admin.post(url, {}, format="json")
+    response = api_admin.get(url) if url.endswith("/sla/") else api_admin.post(url, {}, format="json")
     assert (response.status_code, response["Content-Type"]) == (404, "application/json")
 
 
@@ -82,3 +83,10 @@ def test_every_operation_documents_its_error_responses(api_admin):
                 assert not forms or path.endswith("/attachments/"), (method, path)
             if method != "get" and path.startswith("/api/v1/tickets/{"):
                 assert "412" in codes, (method, path)
+
+
+def test_an_etag_with_a_superscript_version_is_stale_not_a_500(api_admin, ticket):
+    response = api_admin.patch(
+        f"/api/v1/tickets/{ticket.pk}/", {"priority": "high"}, format="json", HTTP_IF_MATCH=f'"{ticket.pk}-²"'
+    )
+    assert response.status_code == 412
