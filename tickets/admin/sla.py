@@ -16,6 +16,7 @@ from django.utils import timezone
 from unfold.admin import ModelAdmin, TabularInline
 
 from config.admin_tools import ReadOnlyAdminMixin
+from tickets.admin.dry_run import DryRunPanelMixin
 from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLAScanRun, SLATarget, Ticket, active_q
 from tickets.sla import rules
 from tickets.sla.calendars import calendar_import_holidays
@@ -70,7 +71,7 @@ class SLAPolicyForm(forms.ModelForm):
 
 
 @admin.register(SLAPolicy)
-class SLAPolicyAdmin(ModelAdmin):
+class SLAPolicyAdmin(DryRunPanelMixin, ModelAdmin):
     form = SLAPolicyForm
     list_display = ("name", "position", "calendar", "is_default", "updated_at")
     list_select_related = ("calendar",)
