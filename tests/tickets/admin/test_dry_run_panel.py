@@ -67,7 +67,7 @@ def test_an_unsaved_trigger_is_dry_run_from_its_form(admin_client_, customer_a):
                 "actions": [
                     "action #1: unknown action 'explode'; use one of: set_status, set_priority, escalate, "
                     "set_team, set_category, assign, assign_by_strategy, unassign, add_tags, remove_tags, "
-                    "add_note, apply_macro, publish_event."
+                    "add_note, apply_macro, publish_event, send_email."
                 ]
             },
             id="unknown-action",
