@@ -160,13 +160,13 @@ def validate_actions(value: Any, *, context: str) -> list[dict[str, Any]]:
 
 def describe(action: Mapping[str, Any]) -> str:
     spec = ACTIONS[action["action"]]
-    value = action.get("value")
+    value: Any = action.get("value")
     if spec.takes == "":
         return spec.label
+    if spec.takes == "email" and isinstance(value, Mapping):
+        return f"Email {value.get('address') or value.get('to')}: {value.get('subject')}"
     if isinstance(value, list):
         value = ", ".join(map(str, value))
-    if spec.takes == "email":
-        return f"Email {value.get('address') or value['to']}: {value['subject']}"
     return f"{spec.label}: {value}"
 
 
