@@ -36,6 +36,7 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
         "status": ticket.status,
         "priority": ticket.priority,
         "category": ticket.category.slug if ticket.category_id else None,
+        "type": ticket.ticket_type.slug if ticket.ticket_type_id else None,
         "tags": ticket.tags,
         "external_id": ticket.external_id,
         "channel": ticket.channel,

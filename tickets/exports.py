@@ -50,6 +50,7 @@ EXPORT_COLUMNS: dict[str, str] = {
     "status": "status",
     "priority": "priority",
     "category": "category__slug",
+    "type": "ticket_type__slug",
     "tags": "tags",
     "channel": "channel",
     "customer_id": "customer_id",

@@ -20,7 +20,7 @@ from tickets.models import REVERSE_KINDS, REVERSE_LABELS, Comment, LinkKind, Tic
 
 
 def ticket_base_queryset() -> QuerySet[Ticket]:
-    return Ticket.objects.select_related("customer", "organization", "team", "assignee", "category")
+    return Ticket.objects.select_related("customer", "organization", "team", "assignee", "category", "ticket_type")
 
 
 def agent_scope_q(user: AbstractBaseUser | None, role: str | None) -> Q:

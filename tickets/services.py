@@ -31,15 +31,27 @@ from tickets.models import (
     Priority,
     Status,
     Ticket,
+    TicketType,
 )
 from tickets.sla import services as sla_services
+from tickets.ticket_types import ticket_type_resolve as _resolve_ticket_type
 
 Actor = User | None
 
 # Fields ticket_update may change; status goes through ticket_change_status, the assignee
 # through ticket_assign.
 
-UPDATABLE_FIELDS = ("title", "description", "priority", "category", "tags", "metadata", "team", "external_id")
+UPDATABLE_FIELDS = (
+    "title",
+    "description",
+    "priority",
+    "category",
+    "ticket_type",
+    "tags",
+    "metadata",
+    "team",
+    "external_id",
+)
 
 
 def _resolve_category(category: Category | str | None) -> Category | None:
@@ -72,6 +84,7 @@ def ticket_create(
     description: str = "",
     priority: str = Priority.MEDIUM,
     category: Category | str | None = None,
+    ticket_type: TicketType | str | None = None,
     customer: Customer | None = None,
     customer_email: str | None = None,
     customer_name: str = "",
@@ -96,10 +109,15 @@ def ticket_create(
             cleaned[field] = check(value)
         except ValidationError as exc:
             errors[field] = exc.messages
-    try:
-        cleaned["category"] = _resolve_category(category)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
+    resolvers: tuple[tuple[str, Callable[[Any], Any], Any], ...] = (
+        ("category", _resolve_category, category),
+        ("ticket_type", _resolve_ticket_type, ticket_type),
+    )
+    for name, resolve, raw in resolvers:
+        try:
+            cleaned[name] = resolve(raw)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if customer is None:
         if not customer_email:
             errors["customer_email"] = ["A customer email is required."]
@@ -119,6 +137,7 @@ def ticket_create(
         description=validators.normalize_text(description),
         priority=cleaned["priority"],
         category=cleaned["category"],
+        ticket_type=cleaned["ticket_type"],
         tags=cleaned["tags"],
         metadata=cleaned["metadata"],
         external_id=external_id or None,
@@ -168,6 +187,7 @@ def ticket_update(
         "tags": validators.normalize_tags,
         "metadata": validators.validate_metadata,
         "category": _resolve_category,
+        "ticket_type": _resolve_ticket_type,
         "description": validators.normalize_text,
         "external_id": lambda v: v or None,
         "team": lambda v: v,
@@ -190,7 +210,8 @@ def ticket_update(
     for field, (old, new) in diff.items():
         event_record(ticket, actor=actor, kind=EventKind.UPDATED, field=field, old=old, new=new)
         changes[field] = {"old": event_value(old), "new": event_value(new)}
-        as_rule = (lambda c: c.slug if c is not None else None) if field == "category" else event_value
+        by_slug = field in ("category", "ticket_type")
+        as_rule = (lambda c: c.slug if c is not None else None) if by_slug else event_value
         rule_changes[field] = (as_rule(old), as_rule(new))
     if changes:
         change_note(ticket, event="updated", actor=actor, changes=rule_changes)

@@ -25,7 +25,8 @@ __all__ = ["StaleTicketError", "ticket_properties_save", "ticket_reply"]
 
 # The statuses "Send and set status" offers.
 SEND_AND_SET = (Status.PENDING, Status.RESOLVED)
-PROPERTY_FIELDS = ("status", "priority", "team", "assignee", "category", "tags")
+PROPERTY_FIELDS = ("status", "priority", "team", "assignee", "category", "ticket_type", "tags")
+RELATED_FIELDS = ("team", "assignee", "category", "ticket_type")
 
 
 @transaction.atomic
@@ -93,7 +94,7 @@ def ticket_properties_save(
         name: value
         for name, value in data.items()
         if _comparable(name, value)
-        != _comparable(name, getattr(locked, f"{name}_id" if name in ("team", "assignee", "category") else name))
+        != _comparable(name, getattr(locked, f"{name}_id" if name in RELATED_FIELDS else name))
     }
     if not changes:
         return locked, []

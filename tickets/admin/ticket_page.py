@@ -73,6 +73,7 @@ class TicketAdminForm(forms.ModelForm):
             "status",
             "priority",
             "category",
+            "ticket_type",
             "tags",
             "customer",
             "team",

@@ -76,6 +76,7 @@ class TicketAdmin(
         "priority",
         "team",
         "category",
+        "ticket_type",
         "escalated",
         SLAStatusFilter,
         "satisfaction",
@@ -106,7 +107,7 @@ class TicketAdmin(
         retention_dry_run,
     )
     fieldsets = (
-        (None, {"fields": ("title", "description", "status", "priority", "category", "tags")}),
+        (None, {"fields": ("title", "description", "status", "priority", "category", "ticket_type", "tags")}),
         ("People", {"fields": ("customer", "organization", "team", "assignee")}),
         (
             "Tracking",
@@ -162,7 +163,7 @@ class TicketAdmin(
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
         # The agent's ticket_scope applies here as in the API: the queue, search and the ticket page.
         scope = agent_scope_q(request.user, user_role(request.user))
-        related = ("customer", "organization", "team", "assignee", "category")
+        related = ("customer", "organization", "team", "assignee", "category", "ticket_type")
         return super().get_queryset(request).select_related(*related).filter(scope)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> tuple[str, ...]:
@@ -195,6 +196,7 @@ class TicketAdmin(
                 description=data.get("description", ""),
                 priority=data["priority"],
                 category=data.get("category"),
+                ticket_type=data.get("ticket_type"),
                 customer=data["customer"],
                 tags=data.get("tags") or [],
                 metadata=data.get("metadata") or {},

@@ -29,9 +29,10 @@ from tickets.live import views as live_views
 from tickets.live.selectors import viewers_of
 from tickets.macros.selectors import macro_get, macro_list
 from tickets.macros.services import macro_apply, macro_preview
-from tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket, TicketEvent
+from tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket, TicketEvent, TicketType
 from tickets.models.macros import Macro
 from tickets.sla import rules as sla
+from tickets.ticket_types import ticket_type_choices
 from tickets.timeline import timeline
 from tickets.workspace import SEND_AND_SET, ticket_properties_save, ticket_reply
 
@@ -156,6 +157,7 @@ class TicketWorkspaceMixin:
             "priorities": Priority.choices,
             "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
             "categories": list(Category.objects.order_by("name").values_list("pk", "name")),
+            "ticket_types": ticket_type_choices(ticket.ticket_type),
             "agents": [(a.user_id, a.user.get_full_name() or a.user.email) for a in agents],
             "send_and_set": [(s, Status(s).label) for s in SEND_AND_SET],
             "macros": list(macro_list(user=request.user)),
@@ -246,7 +248,12 @@ class TicketWorkspaceMixin:
         for name in ("status", "priority"):
             if name in post:
                 data[name] = post[name]
-        lookups = {"team": Team.objects, "category": Category.objects, "assignee": get_user_model().objects}
+        lookups = {
+            "team": Team.objects,
+            "category": Category.objects,
+            "ticket_type": TicketType.objects,
+            "assignee": get_user_model().objects,
+        }
         for name, manager in lookups.items():
             if name not in post:
                 continue

@@ -19,7 +19,7 @@ from config.api.serializers import CachedFieldsMixin, StrictFieldsMixin
 from customers.models import Customer
 from tickets import validators
 from tickets.api.attachments import AttachmentSerializer
-from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent
+from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent, TicketType
 from tickets.sla import rules
 
 User = get_user_model()
@@ -41,6 +41,22 @@ class CategoryField(serializers.SlugRelatedField):
             ) from None
 
 
+class TicketTypeField(serializers.SlugRelatedField):
+    """A ticket type by slug (question, incident, ...); an unknown or inactive one is refused with the slugs."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="slug", queryset=TicketType.objects.filter(is_active=True), **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            slugs = ", ".join(TicketType.objects.filter(is_active=True).values_list("slug", flat=True)) or "none yet"
+            raise serializers.ValidationError(
+                f"Unknown ticket type {str(data)[:50]!r}: send a type slug ({slugs})."
+            ) from None
+
+
 class TagsField(serializers.ListField):
     child = serializers.CharField(max_length=50, allow_blank=False)
 
@@ -53,6 +69,9 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     """A ticket as every caller reads it."""
 
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    type = serializers.SlugRelatedField(
+        source="ticket_type", slug_field="slug", read_only=True, allow_null=True, help_text="The ticket type's slug."
+    )
     customer_email = serializers.EmailField(source="customer.email", read_only=True)
     is_urgent = serializers.BooleanField(read_only=True)
     sla_status = serializers.SerializerMethodField(
@@ -78,6 +97,7 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
             "status",
             "priority",
             "category",
+            "type",
             "tags",
             "metadata",
             "external_id",
@@ -166,6 +186,7 @@ class _TicketWriteBase(StrictFieldsMixin, serializers.Serializer):
     title = serializers.CharField(max_length=200, trim_whitespace=False, validators=[validators.validate_title])
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
     category = CategoryField(required=False, allow_null=True)
+    type = TicketTypeField(source="ticket_type", required=False, allow_null=True)
     tags = TagsField(required=False)
 
 
@@ -207,6 +228,7 @@ class TicketUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     category = CategoryField(required=False, allow_null=True)
+    type = TicketTypeField(source="ticket_type", required=False, allow_null=True)
     tags = TagsField(required=False)
     metadata = serializers.DictField(required=False)
     external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)

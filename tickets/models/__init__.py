@@ -2,7 +2,8 @@
 categories, the lifecycle), events.py (the audit trail), jobs.py (export and bulk jobs), sla.py (calendars,
 policies, the log of SLA scan runs), saved_views.py (saved views), macros.py (canned responses that
 act), presence.py (who has a ticket page open), inbound.py (mailboxes and inbound messages),
-followers.py (ticket followers), links.py (links between tickets, merges). Invariants that need
+followers.py (ticket followers), links.py (links between tickets, merges), ticket_types.py
+(question, incident, ...). Invariants that need
 no other model live there as constraints and
 choices; every state change goes through the services."""
 
@@ -34,6 +35,7 @@ from tickets.models.sla import (
     _validate_working_hours,  # noqa: F401 - referenced by migration 0004
     default_working_hours,
 )
+from tickets.models.ticket_types import TicketType
 from tickets.models.tickets import (
     ACTIVE_STATUSES,
     ALLOWED_TRANSITIONS,
@@ -99,6 +101,7 @@ __all__ = [
     "TicketMerge",
     "TicketPresence",
     "TicketQuerySet",
+    "TicketType",
     "Trigger",
     "ViewOrdering",
     "ViewVisibility",
