@@ -38,6 +38,7 @@ def ticket_payload(ticket: Ticket) -> dict[str, Any]:
         "category": ticket.category.slug if ticket.category_id else None,
         "type": ticket.ticket_type.slug if ticket.ticket_type_id else None,
         "tags": ticket.tags,
+        "custom_fields": ticket.custom_fields,
         "external_id": ticket.external_id,
         "channel": ticket.channel,
         "customer_id": ticket.customer_id,

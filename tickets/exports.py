@@ -52,6 +52,7 @@ EXPORT_COLUMNS: dict[str, str] = {
     "category": "category__slug",
     "type": "ticket_type__slug",
     "tags": "tags",
+    "custom_fields": "custom_fields",
     "channel": "channel",
     "customer_id": "customer_id",
     "customer_email": "customer__email",
@@ -98,6 +99,8 @@ def export_rows(queryset: QuerySet[Ticket], *, chunk_size: int) -> Iterator[dict
 def _csv_value(value: Any) -> Any:
     if isinstance(value, list):
         value = ";".join(str(v) for v in value)
+    elif isinstance(value, dict):  # custom fields: one JSON object per cell
+        value = json.dumps(value, sort_keys=True, cls=DjangoJSONEncoder) if value else ""
     elif hasattr(value, "isoformat"):
         value = value.isoformat()
     # Spreadsheet formula injection: text starting with = + - @ is prefixed with a quote.

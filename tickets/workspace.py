@@ -17,6 +17,7 @@ from django.db import transaction
 
 from tickets import comments, services, validators
 from tickets.concurrency import StaleTicketError, require_writing_agent, ticket_lock_fresh
+from tickets.custom_fields import changed_from_form
 from tickets.macros.services import macro_changes
 from tickets.models import Channel, Comment, Status, Ticket
 from tickets.models.macros import Macro
@@ -25,7 +26,7 @@ __all__ = ["StaleTicketError", "ticket_properties_save", "ticket_reply"]
 
 # The statuses "Send and set status" offers.
 SEND_AND_SET = (Status.PENDING, Status.RESOLVED)
-PROPERTY_FIELDS = ("status", "priority", "team", "assignee", "category", "ticket_type", "tags")
+PROPERTY_FIELDS = ("status", "priority", "team", "assignee", "category", "ticket_type", "tags", "custom_fields")
 RELATED_FIELDS = ("team", "assignee", "category", "ticket_type")
 
 
@@ -90,12 +91,17 @@ def ticket_properties_save(
     if unknown:
         raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
     locked = ticket_lock_fresh(ticket=ticket, expected_version=expected_version, seen_event_id=seen_event_id)
+    data = dict(data)
+    posted_fields = data.pop("custom_fields", None) or {}
     changes = {
         name: value
         for name, value in data.items()
         if _comparable(name, value)
         != _comparable(name, getattr(locked, f"{name}_id" if name in RELATED_FIELDS else name))
     }
+    custom_changes = changed_from_form(locked, posted_fields)
+    if custom_changes:
+        changes["custom_fields"] = custom_changes
     if not changes:
         return locked, []
     updated = services.ticket_update(ticket=locked, actor=actor, data=changes)

@@ -23,8 +23,10 @@ from agents.models import Agent, Team
 from config.admin_tools import SERVICE_ERRORS, service_error_text
 from tickets import validators
 from tickets.admin.actions import bulk_apply
+from tickets.admin.custom_fields import custom_fields_from_post
 from tickets.admin.links import links_panel
 from tickets.concurrency import StaleTicketError
+from tickets.custom_fields import panel_rows
 from tickets.live import views as live_views
 from tickets.live.selectors import viewers_of
 from tickets.macros.selectors import macro_get, macro_list
@@ -158,6 +160,7 @@ class TicketWorkspaceMixin:
             "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
             "categories": list(Category.objects.order_by("name").values_list("pk", "name")),
             "ticket_types": ticket_type_choices(ticket.ticket_type),
+            "custom_field_rows": panel_rows(ticket),
             "agents": [(a.user_id, a.user.get_full_name() or a.user.email) for a in agents],
             "send_and_set": [(s, Status(s).label) for s in SEND_AND_SET],
             "macros": list(macro_list(user=request.user)),
@@ -267,6 +270,9 @@ class TicketWorkspaceMixin:
             data[name] = found
         if "assign_to_me" in post:
             data["assignee"] = request.user
+        custom_fields = custom_fields_from_post(post)
+        if custom_fields is not None:
+            data["custom_fields"] = custom_fields
         if "tags" in post:
             try:
                 data["tags"] = validators.normalize_tags([t.strip() for t in post["tags"].split(",") if t.strip()])

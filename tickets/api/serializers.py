@@ -19,6 +19,7 @@ from config.api.serializers import CachedFieldsMixin, StrictFieldsMixin
 from customers.models import Customer
 from tickets import validators
 from tickets.api.attachments import AttachmentSerializer
+from tickets.custom_fields import customer_visible_keys, visible_values
 from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent, TicketType
 from tickets.sla import rules
 
@@ -82,6 +83,10 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
         help_text="Seconds until the next unmet target (first response, then resolution) is due; "
         "negative once breached, frozen while pending; null when no target is running."
     )
+    custom_fields = serializers.SerializerMethodField(
+        help_text="Custom field values, {key: value} (admin → Custom fields defines them); customers see only "
+        "the fields shown to customers."
+    )
     satisfaction = serializers.SerializerMethodField(
         help_text="The customer's answer to the survey mailed on resolving: {rating: good|bad, comment, rated_at}, "
         "or null when not rated."
@@ -98,6 +103,7 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
             "priority",
             "category",
             "type",
+            "custom_fields",
             "tags",
             "metadata",
             "external_id",
@@ -152,6 +158,17 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
             "rated_at": serializers.DateTimeField().to_representation(ticket.satisfaction_rated_at),
         }
 
+    @extend_schema_field(serializers.DictField())
+    def get_custom_fields(self, ticket: Ticket) -> dict[str, Any]:
+        if not ticket.custom_fields:
+            return {}
+        context = self.context
+        if "custom_fields_visible" not in context:  # once per response, and only when a ticket has values
+            request = context.get("request")
+            is_customer = request is not None and user_role(request.user) == CUSTOMER_ROLE
+            context["custom_fields_visible"] = customer_visible_keys() if is_customer else None
+        return visible_values(ticket.custom_fields, context["custom_fields_visible"])
+
     @extend_schema_field(serializers.ChoiceField(choices=["ok", "at_risk", "breached"], allow_null=True))
     def get_sla_status(self, ticket: Ticket) -> str | None:
         state = rules.sla_state(ticket, now=self._now())
@@ -188,6 +205,10 @@ class _TicketWriteBase(StrictFieldsMixin, serializers.Serializer):
     category = CategoryField(required=False, allow_null=True)
     type = TicketTypeField(source="ticket_type", required=False, allow_null=True)
     tags = TagsField(required=False)
+    custom_fields = serializers.DictField(
+        required=False,
+        help_text='{"<field key>": value}: each value checked against its field\'s type; null or "" clears it.',
+    )
 
 
 class TicketCreateSerializer(_TicketWriteBase):
@@ -230,6 +251,10 @@ class TicketUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     category = CategoryField(required=False, allow_null=True)
     type = TicketTypeField(source="ticket_type", required=False, allow_null=True)
     tags = TagsField(required=False)
+    custom_fields = serializers.DictField(
+        required=False,
+        help_text='{"<field key>": value}: each value checked against its field\'s type; null or "" clears it.',
+    )
     metadata = serializers.DictField(required=False)
     external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)

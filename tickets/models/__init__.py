@@ -3,11 +3,12 @@ categories, the lifecycle), events.py (the audit trail), jobs.py (export and bul
 policies, the log of SLA scan runs), saved_views.py (saved views), macros.py (canned responses that
 act), presence.py (who has a ticket page open), inbound.py (mailboxes and inbound messages),
 followers.py (ticket followers), links.py (links between tickets, merges), ticket_types.py
-(question, incident, ...). Invariants that need
+(question, incident, ...), custom_fields.py (admin-defined typed fields). Invariants that need
 no other model live there as constraints and
 choices; every state change goes through the services."""
 
 from agents.models import Priority
+from tickets.models.custom_fields import CHOICE_TYPES, CustomField, FieldType
 from tickets.models.deflection import Deflection
 from tickets.models.events import EventKind, TicketEvent
 from tickets.models.followers import AllowedFollowerAddress, FollowerSource, TicketFollower
@@ -57,6 +58,7 @@ from tickets.models.tickets import (
 __all__ = [
     "ACTIVE_STATUSES",
     "ALLOWED_TRANSITIONS",
+    "CHOICE_TYPES",
     "DONE_STATUSES",
     "NEXT_PRIORITY",
     "PRIORITY_RANK",
@@ -72,10 +74,12 @@ __all__ = [
     "Category",
     "Channel",
     "Comment",
+    "CustomField",
     "Deflection",
     "EventKind",
     "ExportFormat",
     "ExportJob",
+    "FieldType",
     "FollowerSource",
     "Holiday",
     "InboundMessage",

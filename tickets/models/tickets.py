@@ -135,6 +135,9 @@ class Ticket(models.Model):
     )
     tags = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Values of the admin-defined custom fields, {key: value} (tickets/custom_fields.py). Filtered by
+    # containment (@>) through a GIN jsonb_path_ops index built by migration on PostgreSQL only.
+    custom_fields = models.JSONField(default=dict, blank=True, editable=False)
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
 
