@@ -114,6 +114,7 @@ def _setup(args: argparse.Namespace) -> dict:
     from tickets.models import Ticket
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # production's manifest (the admin queue)
     have = Ticket.objects.count()
     seed_seconds = None
     if not args.no_seed and have < args.tickets:
@@ -175,7 +176,20 @@ WORKLOADS = [  # name, path, auth, floor path, body
         None,
     ),
     ("API create (JWT)", "/api/v1/tickets/", "jwt", None, "create"),
+    # The agents' queue: compared with django-helpdesk's admin changelist per row shown (pages differ).
+    ("Admin queue (changelist)", "/admin/tickets/ticket/", "session", None, None),
 ]
+ROW_MARKER = 'name="_selected_action"'  # the action checkbox Django's admin puts on every row
+
+
+def rows_on_page(url: str, headers: dict[str, str]) -> int:
+    """Rows a changelist shows (its per-row action checkboxes), read over HTTP like a browser."""
+    args = ["curl", "-s", "--max-time", "600"]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    return subprocess.run([*args, url], capture_output=True, text=True, check=False).stdout.count(ROW_MARKER)
+
+
 CREATE_BODY = json.dumps(
     {
         "title": "Printer on fire",
@@ -242,7 +256,10 @@ def main() -> int:
                 floor_run = _wrk(base + floor_url, seconds=args.seconds, connections=args.connections, headers={})
                 total_requests += floor_run["requests"]
             queries = _queries(url, auth[who], payload)
-            rows.append({"workload": name, "ours": ours, "floor": floor_run, "queries": queries})
+            row = {"workload": name, "ours": ours, "floor": floor_run, "queries": queries}
+            if name.startswith("Admin queue"):
+                row["rows"] = rows_on_page(base + url, auth[who])
+            rows.append(row)
             print(f"{name}: {ours['rps']:.1f} req/s (floor {floor_run['rps'] if floor_run else '-'})", flush=True)
         rss_end = _rss_kib(workers)
     finally:
@@ -299,15 +316,20 @@ def _table(rows, peer, info, args, rss_start, rss_end, total_requests) -> str:
         ours, floor = row["ours"], row["floor"]
         peer_run = peer.get(row["workload"].split(" (")[0])
         ratio_floor = f"**{ours['rps'] / floor['rps']:.2f}**" if floor and floor["rps"] else "—"
-        if peer_run and peer_run.get("rps"):
+        if peer_run and peer_run.get("rps") and row.get("rows") and peer_run.get("rows"):  # per row shown
+            ours_per_row, peer_per_row = ours["rps"] * row["rows"], peer_run["rps"] * peer_run["rows"]
+            ratio_peer = f"{ours_per_row / peer_per_row:.1f}x per row"
+            peer_text = f"{peer_run['rps']:.1f} req/s x {peer_run['rows']} rows"
+        elif peer_run and peer_run.get("rps"):
             ratio_peer = f"{ours['rps'] / peer_run['rps']:.1f}x"
             peer_text = f"{peer_run['rps']:.1f} req/s"
         elif peer_run:
             ratio_peer, peer_text = "—", peer_run.get("text", "—")
         else:
             ratio_peer, peer_text = "—", "—"
+        ours_text = _fmt(ours) + (f" x {row['rows']} rows" if row.get("rows") else "")
         lines.append(
-            f"| {row['workload']} | {peer_text} | {_fmt(ours)} | {_fmt(floor)} | {ratio_floor} | {ratio_peer} | "
+            f"| {row['workload']} | {peer_text} | {ours_text} | {_fmt(floor)} | {ratio_floor} | {ratio_peer} | "
             f"{row['queries']} | {ours['p50']:.1f} / {ours['p99']:.1f} |"
         )
     if info["seed_seconds"] is not None:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api import _wrk
+from api import _wrk, rows_on_page
 
 PEER_VERSION = "2.6.1"
 PEER_DIR = Path(os.environ.get("PEER_DIR", "/tmp/helpdesk-peer"))
@@ -63,8 +63,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {"version": 1, "disable_existing_loggers": True}
 """
 URLS = """
+from django.contrib import admin
 from django.urls import include, path
-urlpatterns = [path("", include("helpdesk.urls"))]
+urlpatterns = [path("admin/", admin.site.urls), path("", include("helpdesk.urls"))]
 """
 SEED = """
 import os, sys, time
@@ -222,6 +223,12 @@ def main() -> int:
         log("detail (one request)")
         results["API detail"] = _single(f"{base}/api/tickets/{sample}/", headers, args.single_timeout)
         results["API search ?search=invoice"] = {"text": "no search in its API"}
+        log("admin changelist (wrk)")
+        changelist = f"{base}/admin/helpdesk/ticket/"
+        results["Admin queue"] = {
+            **_wrk(changelist, seconds=args.seconds, connections=args.connections, headers=headers),
+            "rows": rows_on_page(changelist, headers),
+        }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

@@ -6,6 +6,7 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
+        from config.admin_tools import memoize_changelist_headers
         from config.metrics import register_collector
         from notifications import consumers, events
         from tickets.events import EVENTS
@@ -37,6 +38,8 @@ class TicketsConfig(AppConfig):
         recipients.register()
         # SLA gauges on /metrics (tickets breached and at risk, scan lateness), read at scrape time.
         register_collector(SLACollector())
+        # The queue's 50 rows share one set of column headers (unfold recomputes them per row).
+        memoize_changelist_headers()
         # django-anymail's integration point for its ESP inbound webhooks (/anymail/<esp>/inbound/):
         # the receiver hands the message to tickets/inbound/services.py.
         from anymail.signals import inbound

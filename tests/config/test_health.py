@@ -70,7 +70,7 @@ def test_readyz_503_while_redis_broker_is_down_and_200_when_back(client, broker_
 
 @pytest.mark.django_db
 def test_readyz_503_while_redis_cache_is_down_and_200_when_back(client, settings):
-    backend = "django.core.cache.backends.redis.RedisCache"
+    backend = "django_redis.cache.RedisCache"
     settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": f"redis://127.0.0.1:{closed_port()}/4"}}
     down = client.get("/readyz")
     settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": REDIS_URL}}

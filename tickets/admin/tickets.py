@@ -18,7 +18,7 @@ from django.urls import path
 from unfold.admin import ModelAdmin
 
 from agents.selectors import user_role
-from config.admin_tools import EstimatedCountPaginator, ServiceErrorsMixin
+from config.admin_tools import EstimatedCountPaginator, FastActionCheckboxMixin, ServiceErrorsMixin
 from tickets import comments, services
 from tickets.admin.actions import TicketBulkActionsMixin
 from tickets.admin.badges import sla_badge
@@ -49,7 +49,13 @@ from tickets.selectors import agent_scope_q
 
 @admin.register(Ticket)
 class TicketAdmin(
-    TicketLinksMixin, TicketWorkspaceMixin, TicketColumnsMixin, TicketBulkActionsMixin, ServiceErrorsMixin, ModelAdmin
+    FastActionCheckboxMixin,
+    TicketLinksMixin,
+    TicketWorkspaceMixin,
+    TicketColumnsMixin,
+    TicketBulkActionsMixin,
+    ServiceErrorsMixin,
+    ModelAdmin,
 ):
     """The form validates what it can (title, priority, transition); a rule only the service can
     check (a concurrent change) rolls the whole save back and is shown as an error."""

@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from agents.permissions import ReadOnlyForViewer, request_role
@@ -23,6 +24,7 @@ from config.api.idempotency import idempotent
 from config.api.lists import StrictOrderingFilter
 from config.api.schema import ERRORS
 from tickets import comments, selectors, services
+from tickets.api import reads
 from tickets.api.permissions import (
     AdminOnlyScopeFirst,
     AgentOrCustomerReader,
@@ -207,15 +209,27 @@ class TicketViewSet(
             return TicketAssignSerializer
         return TicketSerializer
 
+    def list(self, request, *args, **kwargs):
+        # The lean read path (tickets/api/reads.py): the page as dicts, no model instances.
+        queryset = reads.ticket_rows(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(reads.ticket_rows_data(page))
+
     def retrieve(self, request, *args, **kwargs):
-        ticket = self.get_object()
+        include_internal = not self.is_customer
+        queryset = self.filter_queryset(self.get_queryset())
+        row = get_object_or_404(
+            reads.ticket_detail_rows(queryset, include_internal=include_internal), pk=self.kwargs["pk"]
+        )
+        self.check_object_permissions(request, row)
+        etag = f'"{row["id"]}-{row["version"]}"'  # ticket_etag's
         if_none_match = request.headers.get("If-None-Match")
-        if if_none_match and ticket_etag(ticket) in _etags(if_none_match):
+        if if_none_match and etag in _etags(if_none_match):
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
-            response["ETag"] = ticket_etag(ticket)
+            response["ETag"] = etag
             return response
-        response = Response(TicketDetailSerializer(ticket, context={"request": request}).data)
-        response["ETag"] = ticket_etag(ticket)
+        response = Response(reads.ticket_detail_data(row, reads.ticket_files(row, include_internal=include_internal)))
+        response["ETag"] = etag
         return response
 
     def create(self, request, *args, **kwargs):

@@ -10,7 +10,7 @@ DATABASES["default"]["NAME"] = os.environ["THROTTLE_TEST_DB_NAME"]
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": os.environ["THROTTLE_TEST_REDIS_URL"],
         "KEY_PREFIX": os.environ["THROTTLE_TEST_KEY_PREFIX"],
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from model_bakery import baker
 
 from tickets.comments import comment_add
@@ -21,17 +22,14 @@ def ticket_with_file(agent, customer_a):
     return ticket
 
 
-@pytest.mark.parametrize(
-    ("client_fixture", "expected"),
-    [
-        # the JWT's user (agent profile and customer record joined), the ticket (joined), its files
-        pytest.param("api_agent", 3, id="agent"),
-        pytest.param("api_customer_a", 3, id="customer"),
-    ],
-)
-def test_ticket_detail_costs_exactly(request, ticket_with_file, client_fixture, expected, django_assert_num_queries):
+@pytest.mark.parametrize("client_fixture", ["api_agent", "api_customer_a"])
+def test_ticket_detail_costs_exactly(request, ticket_with_file, client_fixture, django_assert_num_queries):
     client = request.getfixturevalue(client_fixture)
     url = f"/api/v1/tickets/{ticket_with_file.pk}/"
+    # The JWT's user (agent profile and customer record joined), then the ticket's row with its
+    # files: on PostgreSQL in the same query (an array subquery, tickets/api/reads.py), elsewhere
+    # a second one.
+    expected = 2 if connection.vendor == "postgresql" else 3
     client.get(url)
     with django_assert_num_queries(expected):
         response = client.get(url)

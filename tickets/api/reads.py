@@ -1,0 +1,198 @@
+"""The ticket list's and detail's lean read path: the rows as dicts from one `values()` query (no
+model instances, no select_related joins to build, no serializer fields walked per row), turned
+into exactly the JSON `TicketSerializer` and `TicketDetailSerializer` give, key for key.
+
+The list is the API's busiest request: at 25 rows DRF's field-by-field serialisation and six model
+instances per row cost several times the page's SQL. The serializers stay the schema and the one
+shape every other response uses; `tests/tickets/api/test_lean_reads.py` holds the two paths equal
+over tickets in every SLA state, with and without category, satisfaction and files."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+from typing import Any
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef, QuerySet
+from django.db.models.functions import JSONObject
+from django.urls import reverse
+from django.utils import timezone
+
+from tickets.models import Attachment, Ticket
+from tickets.models.tickets import URGENT_PRIORITIES, URGENT_STATUSES
+from tickets.sla import rules
+
+# What a row needs: the serializer's columns, and the SLA attributes its computed fields read.
+TICKET_ROW_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "category__slug",
+    "tags",
+    "metadata",
+    "external_id",
+    "channel",
+    "customer_id",
+    "customer__email",
+    "organization_id",
+    "team_id",
+    "assignee_id",
+    "escalated",
+    "escalated_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "first_response_warn_at",
+    "resolution_warn_at",
+    "sla_breached_at",
+    "sla_paused_at",
+    "satisfaction",
+    "satisfaction_comment",
+    "satisfaction_rated_at",
+    "first_responded_at",
+    "resolved_at",
+    "closed_at",
+    "version",
+    "created_at",
+    "updated_at",
+)
+# A file's keys (as AttachmentSerializer names them) and columns.
+FILE_JSON = {
+    "id": "id",
+    "ticket": "ticket_id",
+    "comment": "comment_id",
+    "filename": "filename",
+    "content_type": "content_type",
+    "size": "size",
+    "created_at": "created_at",
+}
+
+
+class _Row:
+    """A row read as attributes, for the SLA rules (tickets/sla/rules.py reads any such object)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def ticket_rows(queryset: QuerySet[Ticket]) -> QuerySet[Any]:
+    """`queryset` (scoped, filtered, ordered) as the dicts `ticket_row_data` reads."""
+    return queryset.values(*TICKET_ROW_FIELDS)
+
+
+def _datetime(value: datetime | None, zone: tzinfo) -> str | None:
+    """DRF's DateTimeField: in the current time zone, ISO 8601, UTC written as `Z`."""
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def ticket_row_data(row: dict[str, Any], *, now: datetime, zone: tzinfo) -> dict[str, Any]:
+    """One row as TicketSerializer writes it (same keys, same order, same values)."""
+    sla = _Row(row)
+    state = rules.sla_state(sla, now=now)  # type: ignore[arg-type]
+    remaining = rules.time_remaining(sla, now=now)  # type: ignore[arg-type]
+    satisfaction = None
+    if row["satisfaction"]:
+        satisfaction = {
+            "rating": row["satisfaction"],
+            "comment": row["satisfaction_comment"],
+            "rated_at": _datetime(row["satisfaction_rated_at"], zone),
+        }
+    status, priority = row["status"], row["priority"]
+    return {
+        "id": row["id"],
+        "reference": f"#{row['id']}",
+        "title": row["title"],
+        "description": row["description"],
+        "status": status,
+        "priority": priority,
+        "category": row["category__slug"],
+        "tags": row["tags"],
+        "metadata": row["metadata"],
+        "external_id": row["external_id"],
+        "channel": row["channel"],
+        "customer": row["customer_id"],
+        "customer_email": row["customer__email"],
+        "organization": row["organization_id"],
+        "team": row["team_id"],
+        "assignee": row["assignee_id"],
+        "escalated": row["escalated"],
+        "escalated_at": _datetime(row["escalated_at"], zone),
+        "is_urgent": status in URGENT_STATUSES and row["assignee_id"] is None and priority in URGENT_PRIORITIES,
+        "first_response_due_at": _datetime(row["first_response_due_at"], zone),
+        "resolution_due_at": _datetime(row["resolution_due_at"], zone),
+        "sla_breached_at": _datetime(row["sla_breached_at"], zone),
+        "sla_status": None if state == "none" else state,
+        "time_remaining_seconds": None if remaining is None else math.floor(remaining.total_seconds()),
+        "satisfaction": satisfaction,
+        "first_responded_at": _datetime(row["first_responded_at"], zone),
+        "resolved_at": _datetime(row["resolved_at"], zone),
+        "closed_at": _datetime(row["closed_at"], zone),
+        "version": row["version"],
+        "created_at": _datetime(row["created_at"], zone),
+        "updated_at": _datetime(row["updated_at"], zone),
+    }
+
+
+def ticket_rows_data(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A page of rows, with one clock for all of them (their SLA states agree with each other)."""
+    now, zone = timezone.now(), timezone.get_current_timezone()
+    return [ticket_row_data(row, now=now, zone=zone) for row in rows]
+
+
+def _attachments(ticket_id: Any, *, include_internal: bool) -> QuerySet[Attachment]:
+    rows = Attachment.objects.filter(ticket_id=ticket_id).order_by("created_at", "id")
+    return rows if include_internal else rows.exclude(comment__is_internal=True)
+
+
+def ticket_detail_rows(queryset: QuerySet[Ticket], *, include_internal: bool) -> QuerySet[Any]:
+    """`queryset` as detail rows: on PostgreSQL each with its files (`files`, oldest first; a
+    customer's without the files of internal notes) from an array subquery of the same query, so a
+    ticket's detail is one query; elsewhere `ticket_files` reads them."""
+    rows = ticket_rows(queryset)
+    if connection.vendor != "postgresql":
+        return rows
+    files = _attachments(OuterRef("pk"), include_internal=include_internal)
+    return rows.annotate(files=ArraySubquery(files.values(as_json=JSONObject(**FILE_JSON))))
+
+
+def ticket_files(row: dict[str, Any], *, include_internal: bool) -> list[dict[str, Any]]:
+    """The detail row's files: from the row (PostgreSQL, timestamps as JSON text), else one query."""
+    if "files" in row:
+        return [{**file, "created_at": datetime.fromisoformat(file["created_at"])} for file in row["files"]]
+    rows = _attachments(row["id"], include_internal=include_internal).values(*FILE_JSON.values())
+    return [{key: file[column] for key, column in FILE_JSON.items()} for file in rows]
+
+
+def ticket_detail_data(row: dict[str, Any], attachments: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """TicketDetailSerializer's shape: the ticket and its files."""
+    zone = timezone.get_current_timezone()
+    data = ticket_row_data(row, now=timezone.now(), zone=zone)
+    data["attachments"] = [
+        {
+            "id": file["id"],
+            "ticket": file["ticket"],
+            "comment": file["comment"],
+            "filename": file["filename"],
+            "content_type": file["content_type"],
+            "size": file["size"],
+            "download_url": reverse("attachment-download", kwargs={"pk": file["id"]}),
+            "created_at": _datetime(file["created_at"], zone),
+        }
+        for file in attachments
+    ]
+    return data
