@@ -213,7 +213,7 @@ class TicketViewSet(
         # The lean read path (tickets/api/reads.py): the page as dicts, no model instances.
         queryset = reads.ticket_rows(self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(reads.ticket_rows_data(page))
+        return self.get_paginated_response(reads.ticket_rows_data(page, is_customer=self.is_customer))
 
     def retrieve(self, request, *args, **kwargs):
         include_internal = not self.is_customer
@@ -228,7 +228,8 @@ class TicketViewSet(
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
             response["ETag"] = etag
             return response
-        response = Response(reads.ticket_detail_data(row, reads.ticket_files(row, include_internal=include_internal)))
+        files = reads.ticket_files(row, include_internal=include_internal)
+        response = Response(reads.ticket_detail_data(row, files, is_customer=self.is_customer))
         response["ETag"] = etag
         return response
 
