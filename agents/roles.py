@@ -26,6 +26,8 @@ VIEWABLE_MODELS: tuple[str, ...] = (
     "tickets.attachment",
     "tickets.ticketevent",
     "tickets.category",
+    "tickets.tickettype",
+    "tickets.customfield",
     "tickets.ticketfollower",
     "customers.customer",
     "customers.organization",

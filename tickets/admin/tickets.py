@@ -24,6 +24,7 @@ from tickets.admin.actions import TicketBulkActionsMixin
 from tickets.admin.badges import sla_badge
 from tickets.admin.changelist import QueueStatusFilter
 from tickets.admin.columns import TicketColumnsMixin
+from tickets.admin.following import TicketFollowMixin
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
 from tickets.admin.links import TicketLinksMixin
 from tickets.admin.reports import reports_view
@@ -50,6 +51,7 @@ from tickets.selectors import agent_scope_q
 @admin.register(Ticket)
 class TicketAdmin(
     FastActionCheckboxMixin,
+    TicketFollowMixin,
     TicketLinksMixin,
     TicketWorkspaceMixin,
     TicketColumnsMixin,

@@ -24,6 +24,7 @@ from config.admin_tools import SERVICE_ERRORS, service_error_text
 from tickets import validators
 from tickets.admin.actions import bulk_apply
 from tickets.admin.custom_fields import custom_fields_from_post
+from tickets.admin.following import followers_panel
 from tickets.admin.links import links_panel
 from tickets.concurrency import StaleTicketError
 from tickets.custom_fields import panel_rows
@@ -171,6 +172,7 @@ class TicketWorkspaceMixin:
             "has_permission": True,
             "split_url": reverse("admin:tickets_ticket_split", args=[ticket.pk]) if can_change else "",
             **links_panel(ticket, now=now),
+            **followers_panel(ticket, user=request.user),
         }
         return TemplateResponse(request, TEMPLATE, context, status=status)
 

@@ -59,6 +59,11 @@ urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this lis
         name="ticket-followers",
     ),
     path(
+        "tickets/<str:ticket_pk>/followers/me/",
+        FollowerViewSet.as_view({"delete": "unfollow"}),
+        name="ticket-follower-me",
+    ),
+    path(
         "tickets/<str:ticket_pk>/followers/<int:pk>/",
         FollowerViewSet.as_view({"delete": "destroy"}),
         name="ticket-follower",
