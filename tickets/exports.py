@@ -38,6 +38,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.selectors import ticket_list
+from tickets.time_tracking import with_time_minutes
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ EXPORT_COLUMNS: dict[str, str] = {
     "first_response_due_at": "first_response_due_at",
     "resolution_due_at": "resolution_due_at",
     "sla_breached_at": "sla_breached_at",
+    "time_minutes": "time_minutes",  # logged time (tickets/time_tracking.py), summed per ticket
 }
 
 
@@ -91,7 +93,7 @@ def export_queryset(job: ExportJob) -> QuerySet[Ticket]:
 def export_rows(queryset: QuerySet[Ticket], *, chunk_size: int) -> Iterator[dict[str, Any]]:
     """Rows as dicts, streamed: values() over a server-side cursor / chunked fetch, ordered by id,
     so memory stays flat whatever the number of tickets."""
-    rows = queryset.order_by("pk").values(*EXPORT_COLUMNS.values())
+    rows = with_time_minutes(queryset).order_by("pk").values(*EXPORT_COLUMNS.values())
     for row in rows.iterator(chunk_size=chunk_size):
         yield {header: row[lookup] for header, lookup in EXPORT_COLUMNS.items()}
 

@@ -21,6 +21,7 @@ from tickets.custom_fields import changed_from_form
 from tickets.macros.services import macro_changes
 from tickets.models import Channel, Comment, Status, Ticket
 from tickets.models.macros import Macro
+from tickets.time_tracking import time_entry_add
 
 __all__ = ["StaleTicketError", "ticket_properties_save", "ticket_reply"]
 
@@ -42,6 +43,8 @@ def ticket_reply(
     macro: Macro | None = None,
     expected_version: int | None,
     seen_event_id: int | None = None,
+    time_minutes: Any = "",
+    time_billable: bool = False,
 ) -> Comment:
     """Send a public reply or an internal note from the ticket page, then the field changes of the
     macro it was written from (if any), then (optionally) the status ("Send and set status"): all
@@ -56,6 +59,8 @@ def ticket_reply(
     comment = comments.comment_add(
         ticket=locked, actor=actor, body=body, is_internal=is_internal, files=files, channel=Channel.ADMIN
     )
+    if time_minutes not in (None, ""):  # time spent on this reply or note
+        time_entry_add(ticket=locked, actor=actor, minutes=time_minutes, is_billable=time_billable, comment=comment)
     if macro is not None:
         changes, _ = macro_changes(macro=macro, ticket=locked)
         if changes:

@@ -18,6 +18,7 @@ from tickets.admin import (
     saved_views,
     sla,
     tickets,
+    time_entries,
 )
 from tickets.followers import admin as followers_admin
 from tickets.inbound import admin as inbound_admin
@@ -35,6 +36,7 @@ __all__ = [
     "saved_views",
     "sla",
     "tickets",
+    "time_entries",
 ]
 
 # The home page is the dashboard (UNFOLD["DASHBOARD_CALLBACK"] fills it: tickets/admin/dashboard.py).

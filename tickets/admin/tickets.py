@@ -38,6 +38,7 @@ from tickets.admin.ticket_page import (
     TicketAdminForm,
     TicketEventInline,
 )
+from tickets.admin.time_entries import TicketTimeMixin
 from tickets.admin.workspace import TicketWorkspaceMixin, apply_macro
 from tickets.concurrency import ticket_lock_fresh
 from tickets.models import Channel, Comment, Ticket
@@ -51,6 +52,7 @@ from tickets.selectors import agent_scope_q
 @admin.register(Ticket)
 class TicketAdmin(
     FastActionCheckboxMixin,
+    TicketTimeMixin,
     TicketFollowMixin,
     TicketLinksMixin,
     TicketWorkspaceMixin,

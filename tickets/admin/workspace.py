@@ -26,6 +26,7 @@ from tickets.admin.actions import bulk_apply
 from tickets.admin.custom_fields import custom_fields_from_post
 from tickets.admin.following import followers_panel
 from tickets.admin.links import links_panel
+from tickets.admin.time_entries import time_panel
 from tickets.concurrency import StaleTicketError
 from tickets.custom_fields import panel_rows
 from tickets.live import views as live_views
@@ -173,6 +174,7 @@ class TicketWorkspaceMixin:
             "split_url": reverse("admin:tickets_ticket_split", args=[ticket.pk]) if can_change else "",
             **links_panel(ticket, now=now),
             **followers_panel(ticket, user=request.user),
+            **time_panel(ticket),
         }
         return TemplateResponse(request, TEMPLATE, context, status=status)
 
@@ -218,6 +220,8 @@ class TicketWorkspaceMixin:
                 macro=macro,
                 expected_version=_int_or_none(post.get("version")),
                 seen_event_id=_int_or_none(post.get("seen_event")),
+                time_minutes=post.get("time_minutes", ""),
+                time_billable=post.get("time_billable") == "1",
             )
         except SERVICE_ERRORS as exc:
             return self._refused(request, ticket, exc, draft)

@@ -19,6 +19,7 @@ from tickets.api.macros import ApplyMacroView, MacroPreviewView, MacroViewSet
 from tickets.api.reports import ReportDimensionView, ReportTotalsView
 from tickets.api.rules import AutomationViewSet, TicketExplainView, TriggerViewSet
 from tickets.api.saved_views import SavedViewViewSet
+from tickets.api.time_entries import TicketTimeEntryViewSet, TicketTimeTotalsView, TimeTotalsView
 from tickets.api.views import CommentViewSet, TicketEventViewSet, TicketViewSet
 from tickets.inbound.api import FollowerViewSet, InboundMessageViewSet, MailboxViewSet
 
@@ -51,6 +52,18 @@ urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this lis
     path("tickets/<str:ticket_pk>/explain/", TicketExplainView.as_view(), name="ticket-explain"),
     path("attachments/<int:pk>/download/", AttachmentDownloadView.as_view(), name="attachment-download"),
     path("tickets/<str:ticket_pk>/events/", TicketEventViewSet.as_view({"get": "list"}), name="ticket-events"),
+    path(
+        "tickets/<str:ticket_pk>/time-entries/",
+        TicketTimeEntryViewSet.as_view({"get": "list", "post": "create"}),
+        name="ticket-time-entries",
+    ),
+    path("tickets/<str:ticket_pk>/time-entries/totals/", TicketTimeTotalsView.as_view(), name="ticket-time-totals"),
+    path(
+        "tickets/<str:ticket_pk>/time-entries/<int:pk>/",
+        TicketTimeEntryViewSet.as_view({"delete": "destroy"}),
+        name="ticket-time-entry",
+    ),
+    path("time-totals/<str:dimension>/", TimeTotalsView.as_view(), name="time-totals"),
     path("reports/", ReportTotalsView.as_view(), name="reports-list"),
     path("reports/<str:dimension>/", ReportDimensionView.as_view(), name="report-dimension"),
     path(

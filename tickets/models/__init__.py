@@ -3,9 +3,9 @@ categories, the lifecycle), events.py (the audit trail), jobs.py (export and bul
 policies, the log of SLA scan runs), saved_views.py (saved views), macros.py (canned responses that
 act), presence.py (who has a ticket page open), inbound.py (mailboxes and inbound messages),
 followers.py (ticket followers), links.py (links between tickets, merges), ticket_types.py
-(question, incident, ...), custom_fields.py (admin-defined typed fields). Invariants that need
-no other model live there as constraints and
-choices; every state change goes through the services."""
+(question, incident, ...), custom_fields.py (admin-defined typed fields), time_entries.py (time
+logged by agents). Invariants that need no other model live there as constraints and choices;
+every state change goes through the services."""
 
 from agents.models import Priority
 from tickets.models.custom_fields import CHOICE_TYPES, CustomField, FieldType
@@ -54,6 +54,7 @@ from tickets.models.tickets import (
     active_q,
     urgent_q,
 )
+from tickets.models.time_entries import TimeEntry
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -106,6 +107,7 @@ __all__ = [
     "TicketPresence",
     "TicketQuerySet",
     "TicketType",
+    "TimeEntry",
     "Trigger",
     "ViewOrdering",
     "ViewVisibility",
