@@ -163,3 +163,27 @@ def test_the_admin_list_reports_and_exports_add_up_the_entries(admin_client_, lo
     assert f"<td>organization</td><td>{customer_a.organization.name}</td><td>90</td><td>75</td><td>3</td>" in html
     rows = {r["id"]: r["time_minutes"] for r in exports.export_rows(Ticket.objects.all(), chunk_size=10)}
     assert rows == {logged["a1"].pk: 45, logged["a2"].pk: 45, logged["b1"].pk: 70}
+
+
+def test_a_customer_merge_moves_their_time_to_the_target(agent, org_b, ticket, customer_a):
+    from tickets import merge
+
+    time_entry_add(ticket=ticket, actor=agent.user, minutes=30)
+    target = baker.make_recipe("tests.customers.customer", organization=org_b)
+    merge.customer_merge(source=customer_a, target=target, actor=agent.user)
+    assert {r["key"]: r["minutes"] for r in time_totals_by(dimension="customer")} == {target.pk: 30}
+    assert {r["label"]: r["minutes"] for r in time_totals_by(dimension="organization")} == {org_b.name: 30}
+
+
+def test_a_ticket_merge_moves_the_time_with_the_conversation_and_undo_brings_it_back(agent, customer_a, ticket):
+    from tickets.ticket_merge import ticket_merge, ticket_merge_undo
+
+    target = baker.make_recipe("tests.tickets.ticket", customer=customer_a, organization=customer_a.organization)
+    note = comment_add(ticket=ticket, body="Looked into it", actor=agent.user, is_internal=True)
+    entry = time_entry_add(ticket=ticket, actor=agent.user, minutes=20, comment=note)
+    ticket_merge(source=ticket, target=target, actor=agent.user)
+    entry.refresh_from_db()
+    assert (entry.ticket_id, entry.comment.ticket_id) == (target.pk, target.pk)
+    ticket_merge_undo(source=Ticket.objects.get(pk=ticket.pk), actor=agent.user)
+    entry.refresh_from_db()
+    assert (entry.ticket_id, entry.comment.ticket_id) == (ticket.pk, ticket.pk)
