@@ -22,3 +22,7 @@ class AgentsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(setup_role_groups, sender=self, dispatch_uid="agents.setup_role_groups")
+        # The cached caller (agents/callers.py) is forgotten when its user, profile or customer changes.
+        from agents.callers import connect_signals
+
+        connect_signals()

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 from django.utils import timezone
@@ -22,25 +21,20 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from agents.callers import caller_get, users_with_profile
 from agents.models import ApiKey
 
 API_KEY_KEYWORD = "Api-Key"
 # last_used_at is written at most once a minute per key: one cheap conditional UPDATE.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-# Everything the role and scope checks read about a caller, joined to the user row, so
-# authentication and authorisation together cost one query per request.
-PROFILE_RELATIONS = ("agent", "customer")
-
-
-def users_with_profile() -> Any:
-    return get_user_model().objects.select_related(*PROFILE_RELATIONS)
 
 
 class ProfileModelBackend(ModelBackend):
-    """Django's ModelBackend whose session user arrives with the agent profile and customer record."""
+    """Django's ModelBackend whose session user arrives with the agent profile and customer record
+    (from the cache: agents/callers.py)."""
 
     def get_user(self, user_id: Any) -> Any:
-        user = users_with_profile().filter(pk=user_id).first()
+        user = caller_get(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
@@ -83,7 +77,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 class JWTAuthenticationWithClearErrors(JWTAuthentication):
     """simplejwt, but an expired token says so in `detail` (simplejwt buries it in `messages`), and
-    the user is loaded with the profile (one query); the request never touches a session."""
+    the user comes with the profile (from the cache, else one query); the request never touches a session."""
 
     def get_user(self, validated_token: Any) -> Any:
         """simplejwt's checks (the user exists, is active, the password did not change), same messages."""
@@ -91,7 +85,7 @@ class JWTAuthenticationWithClearErrors(JWTAuthentication):
             user_id = validated_token[jwt_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken(_("Token contained no recognizable user identification")) from exc
-        user = users_with_profile().filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+        user = caller_get(user_id)  # USER_ID_FIELD is the primary key (settings)
         if user is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active:

@@ -76,9 +76,9 @@ ADMIN_CONFIG_MODELS: tuple[str, ...] = (
     "tickets.trigger",
     "tickets.automation",
 )
-# What the ticket services record about tickets (links, merges): everybody on the desk reads
-# them; only the services write them (the ticket page and the API call those).
-TICKET_RECORD_MODELS: tuple[str, ...] = ("tickets.ticketlink", "tickets.ticketmerge")
+# What the ticket services record about tickets (links, merges, the SLA event log): everybody on
+# the desk reads them; only the services write them (the ticket page and the API call those).
+TICKET_RECORD_MODELS: tuple[str, ...] = ("tickets.ticketlink", "tickets.ticketmerge", "tickets.slaevent")
 # The knowledge base (tickets.knowledge): every agent reads it; agents write articles; senior
 # agents and admins also arrange categories and sections and delete articles.
 KNOWLEDGE_MODELS: tuple[str, ...] = (

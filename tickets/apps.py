@@ -14,7 +14,7 @@ class TicketsConfig(AppConfig):
 
         events.register(EVENTS)
         # Cached SLA policy specs are forgotten whenever a policy, target, calendar or holiday changes.
-        from django.db.models.signals import m2m_changed, post_delete, post_save
+        from django.db.models.signals import post_delete, post_save
 
         # Triggers run at the end of every originating ticket change (tickets/changes.py).
         from tickets.changes import register_runner
@@ -28,7 +28,6 @@ class TicketsConfig(AppConfig):
         for model in (SLAPolicy, SLATarget, BusinessCalendar, Holiday):
             post_save.connect(sla_policies_changed, sender=model, dispatch_uid=f"sla_cache_saved_{model.__name__}")
             post_delete.connect(sla_policies_changed, sender=model, dispatch_uid=f"sla_cache_deleted_{model.__name__}")
-        m2m_changed.connect(sla_policies_changed, sender=SLAPolicy.teams.through, dispatch_uid="sla_cache_teams")
         # The domain event bus (notifications/consumers.py): a customer's tier change recomputes the
         # SLA targets of their active tickets, without customers/ importing tickets/.
         consumers.register("customer.updated", sla_on_customer_updated, name="tickets.sla_on_customer_updated")

@@ -29,6 +29,7 @@ from tickets.models import (
     EventKind,
     Ticket,
 )
+from tickets.sla import services as sla_services
 
 Actor = User | None
 
@@ -96,9 +97,8 @@ def comment_add(
     # @mentions in a note make the agents followers; the event names them for the mail routing.
     mentioned = mentions_apply(ticket=ticket, body=body, actor=actor) if is_internal and "@" in body else []
     fields: list[str] = []
-    if from_agent and not is_internal and ticket.first_responded_at is None:
-        ticket.first_responded_at = comment.created_at
-        fields.append("first_responded_at")
+    if not is_internal:  # first response, next reply (tickets/sla/services.py)
+        fields = sla_services.ticket_sla_replied(ticket=ticket, by_agent=from_agent, at=comment.created_at)
     if fields:
         ticket_save(ticket, fields)
     else:

@@ -36,6 +36,7 @@ from tickets.models import (
     TicketType,
 )
 from tickets.sla import services as sla_services
+from tickets.sla.selection import SLA_INPUTS
 from tickets.ticket_types import ticket_type_resolve
 
 Actor = User | None
@@ -134,7 +135,7 @@ def ticket_create(
         organization_id=customer.organization_id,
         team=team or _route_team(cleaned["category"]),
     )
-    sla_services.ticket_sla_apply(ticket=ticket)  # due times from the policy, priority and tier
+    sla_services.ticket_sla_apply(ticket=ticket)  # the first matching policy; due times from it
     if ticket.external_id is None:
         ticket.save()
     else:
@@ -145,6 +146,7 @@ def ticket_create(
             raise ValidationError({"external_id": ["A ticket with this external id already exists."]}) from exc
     # What the database's generated column holds (the same table), without reading the row back.
     ticket.priority_rank = PRIORITY_RANK.get(ticket.priority, 0)
+    sla_services.ticket_sla_log_start(ticket=ticket)  # its SLA clocks started (the event log)
     event_record(ticket, actor=actor, kind=EventKind.CREATED, new=ticket.status)
     change_note(ticket, event="created", actor=actor)
     notifications.publish("ticket.created", {"ticket": ticket_payload(ticket), "actor_id": actor_id(actor)})
@@ -214,8 +216,8 @@ def ticket_update(
         rule_changes[field] = (as_rule(old), as_rule(new))
     if changes:
         change_note(ticket, event="updated", actor=actor, changes=rule_changes)
-        # The SLA targets follow the priority, and the team (its policy): recomputed from creation.
-        sla_fields = sla_services.ticket_sla_apply(ticket=ticket) if {"priority", "team"} & set(changes) else []
+        # The policy (first match) and its targets follow the fields policies test: replayed from the log.
+        sla_fields = sla_services.ticket_sla_apply(ticket=ticket) if SLA_INPUTS & set(changes) else []
         ticket_save(ticket, list(changes) + sla_fields)
         notifications.publish(
             "ticket.updated",

@@ -29,6 +29,13 @@ CONTRACT = {
     "/api/v1/views/{id}/": {"get", "patch", "delete"},
     "/api/v1/views/{id}/tickets/": {"get"},
     "/api/v1/reports/{dimension}/": {"get"},
+    "/api/v1/triggers/": {"get", "post"},
+    "/api/v1/triggers/dry-run/": {"post"},
+    "/api/v1/automations/": {"get", "post"},
+    "/api/v1/automations/dry-run/": {"post"},
+    "/api/v1/sla-policies/dry-run/": {"post"},
+    "/api/v1/tickets/{ticket_pk}/explain/": {"get"},
+    "/api/v1/tickets/{ticket_pk}/sla/": {"get"},
 }
 
 

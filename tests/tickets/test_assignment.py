@@ -19,6 +19,7 @@ from notifications.models import OutboxEvent
 from tickets import services
 from tickets.assignment import choose_round_robin, eligible_agents, pick_agent
 from tickets.models import EventKind, Priority, Status, Ticket, TicketEvent
+from tickets.sla.selection import policies_cached
 
 pytestmark = pytest.mark.django_db
 
@@ -473,6 +474,8 @@ def test_create_with_auto_assignment_query_count_is_bounded(
 
 
 def test_query_count_does_not_grow_with_the_team(make_team, make_agent, customer):
+    policies_cached()  # the SLA policies (one cache entry for every team) are read once, not per ticket
+
     def count_for(team_size: int) -> int:
         team = make_team()
         for _ in range(team_size):

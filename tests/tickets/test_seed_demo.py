@@ -92,7 +92,8 @@ def test_bulk_tickets_get_the_due_times_ticket_sla_apply_gives():
     team_policy = baker.make(
         "tickets.SLAPolicy", name="Round the clock", calendar=BusinessCalendar.objects.get(name="24x7")
     )
-    team_policy.teams.add(team)
+    team_policy.conditions = {"all": [{"field": "team", "operator": "is", "value": team.pk}], "any": []}
+    team_policy.save()
     for priority in ("low", "medium", "high", "critical"):
         SLATarget.objects.create(
             policy=team_policy, priority=priority, tier="", first_response_minutes=90, resolution_minutes=600

@@ -13,10 +13,10 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from config.admin_tools import ServiceErrorsMixin
+from tickets.conditions import FIELDS
 from tickets.models import Automation, Trigger
 from tickets.rules import selectors
 from tickets.rules.actions import ACTIONS
-from tickets.rules.conditions import FIELDS
 from tickets.rules.services import rule_delete, rule_kind, rule_save, rule_validate
 
 JSON_WIDGET = forms.Textarea(attrs={"rows": 10, "cols": 90, "style": "font-family: monospace"})

@@ -7,6 +7,7 @@ indexed columns."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -18,6 +19,9 @@ from config.admin_tools import ReadOnlyAdminMixin
 from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLAScanRun, SLATarget, Ticket, active_q
 from tickets.sla import rules
 from tickets.sla.calendars import calendar_import_holidays
+from tickets.sla.selection import sla_policy_validate
+
+JSON_WIDGET = forms.Textarea(attrs={"rows": 6, "cols": 90, "style": "font-family: monospace"})
 
 
 class SLAStatusFilter(admin.SimpleListFilter):
@@ -45,16 +49,34 @@ class SLAStatusFilter(admin.SimpleListFilter):
 class SLATargetInline(TabularInline):
     model = SLATarget
     extra = 0
-    fields = ("priority", "tier", "first_response_minutes", "resolution_minutes")
+    fields = ("priority", "tier", "first_response_minutes", "next_reply_minutes", "resolution_minutes")
+
+
+class SLAPolicyForm(forms.ModelForm):
+    conditions = forms.JSONField(required=False, widget=JSON_WIDGET)
+    pause_statuses = forms.JSONField(required=False, widget=JSON_WIDGET)
+
+    class Meta:
+        model = SLAPolicy
+        fields = ("name", "description", "position", "is_default", "calendar", "conditions", "pause_statuses")
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        try:
+            sla_policy_validate(self.instance)
+        except forms.ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
 
 
 @admin.register(SLAPolicy)
 class SLAPolicyAdmin(ModelAdmin):
-    list_display = ("name", "calendar", "is_default", "updated_at")
+    form = SLAPolicyForm
+    list_display = ("name", "position", "calendar", "is_default", "updated_at")
     list_select_related = ("calendar",)
     list_filter = ("is_default",)
+    ordering = ("position", "id")
     search_fields = ("name",)
-    filter_horizontal = ("teams",)
     inlines = (SLATargetInline,)
 
 

@@ -35,13 +35,16 @@ from tickets.macros.selectors import macro_get, macro_list
 from tickets.macros.services import macro_apply, macro_preview
 from tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket, TicketEvent, TicketType
 from tickets.models.macros import Macro
+from tickets.rules.explain import ticket_explain
 from tickets.sla import rules as sla
+from tickets.sla.log import ticket_log
 from tickets.ticket_types import ticket_type_choices
 from tickets.timeline import timeline
 from tickets.workspace import SEND_AND_SET, ticket_properties_save, ticket_reply
 
 TEMPLATE = "admin/tickets/ticket/workspace.html"
 BADGE_LABELS = {"ok": "On track", "at_risk": "At risk", "breached": "Breached", "paused": "Paused"}
+METRIC_LABELS = {"first_response": "First response", "next_reply": "Next reply", "resolution": "Resolution"}
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -51,12 +54,15 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def sla_panel(ticket: Ticket, *, now: Any) -> dict[str, Any]:
+def sla_panel(ticket: Ticket, *, now: Any, log: list[Any] | None = None) -> dict[str, Any]:
+    """The SLA panel: each running target, the pause, and the ticket's SLA event log (`log`: its
+    entries, tickets/sla/log.py ticket_log)."""
     state = sla.sla_state(ticket, now=now)
-    paused = ticket.status == Status.PENDING and ticket.sla_paused_at is not None
+    paused = ticket.status in ACTIVE_STATUSES and ticket.sla_paused_at is not None
     targets = []
     for label, due, met in (
         ("First response", ticket.first_response_due_at, ticket.first_responded_at),
+        ("Next reply", ticket.next_reply_due_at, None),
         ("Resolution", ticket.resolution_due_at, ticket.resolved_at),
     ):
         if due is None:
@@ -77,7 +83,13 @@ def sla_panel(ticket: Ticket, *, now: Any) -> dict[str, Any]:
         "label": BADGE_LABELS.get(state, "No target running"),
         "targets": targets,
         "paused_since": ticket.sla_paused_at if paused else None,
+        "paused_status": Status(ticket.status).label.lower() if paused else "",
         "breached_at": ticket.sla_breached_at,
+        "log": [
+            {"label": f"{METRIC_LABELS[e.metric]} {e.kind}", "at": e.at, "status": e.detail.get("status", "")}
+            for e in (log or [])
+            if e.detail.get("from") != "ticket"
+        ],
     }
 
 
@@ -97,6 +109,7 @@ class TicketWorkspaceMixin:
                 name="tickets_ticket_macro_preview",
             ),
             path("<path:object_id>/live/", wrap(self.live_view), name="tickets_ticket_live"),
+            path("<path:object_id>/explain/", wrap(self.explain_view), name="tickets_ticket_explain"),
         ]
         return own + super().get_urls()  # type: ignore[misc]
 
@@ -154,7 +167,8 @@ class TicketWorkspaceMixin:
             "entries": entries,
             "last_event_id": last_event_id or 0,
             "other_open": other_open,
-            "sla": sla_panel(ticket, now=now),
+            "sla": sla_panel(ticket, now=now, log=ticket_log(ticket)),
+            "explain_url": reverse("admin:tickets_ticket_explain", args=[ticket.pk]),
             "now": now,
             "can_change": can_change,
             "statuses": Status.choices,
@@ -177,6 +191,22 @@ class TicketWorkspaceMixin:
             **time_panel(ticket),
         }
         return TemplateResponse(request, TEMPLATE, context, status=status)
+
+    def explain_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Why the ticket is as it is: every rule condition by condition, the changes rules made,
+        and how each SLA due time was computed (tickets/rules/explain.py)."""
+        ticket = self._ticket(request, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": Ticket._meta,
+            "title": f"Explain {ticket.reference}",
+            "ticket": ticket,
+            "original": ticket,
+            "explain": ticket_explain(ticket=ticket),
+            "back_url": reverse("admin:tickets_ticket_change", args=[ticket.pk]),
+            "has_permission": True,
+        }
+        return TemplateResponse(request, "admin/tickets/ticket/explain.html", context)
 
     # --- writing -------------------------------------------------------------------------------
 

@@ -26,9 +26,9 @@ from agents.permissions import AgentsReadAdminWrite, IsAgentRole
 from config.api.schema import ERRORS, crud_schema
 from config.api.views import ServiceModelViewSet
 from tickets import selectors as ticket_selectors
+from tickets.conditions import ACTORS, EVENTS
 from tickets.models import Automation, RuleVersion, Trigger
 from tickets.rules import dryrun, selectors, services
-from tickets.rules.conditions import ACTORS, EVENTS
 from tickets.rules.explain import ticket_explain
 
 RULE_FIELDS = ("id", "name", "description", "is_active", "position", "conditions", "actions")

@@ -19,6 +19,7 @@ from tickets.api.macros import ApplyMacroView, MacroPreviewView, MacroViewSet
 from tickets.api.reports import ReportDimensionView, ReportTotalsView
 from tickets.api.rules import AutomationViewSet, TicketExplainView, TriggerViewSet
 from tickets.api.saved_views import SavedViewViewSet
+from tickets.api.sla import SLAPolicyDryRunView, TicketSLAView
 from tickets.api.time_entries import TicketTimeEntryViewSet, TicketTimeTotalsView, TimeTotalsView
 from tickets.api.views import CommentViewSet, TicketEventViewSet, TicketViewSet
 from tickets.inbound.api import FollowerViewSet, InboundMessageViewSet, MailboxViewSet
@@ -50,6 +51,8 @@ urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this lis
     path("tickets/<str:ticket_pk>/links/<int:pk>/", TicketLinkView.as_view(), name="ticket-link"),
     path("tickets/<str:ticket_pk>/close-children/", TicketCloseChildrenView.as_view(), name="ticket-close-children"),
     path("tickets/<str:ticket_pk>/explain/", TicketExplainView.as_view(), name="ticket-explain"),
+    path("tickets/<str:ticket_pk>/sla/", TicketSLAView.as_view(), name="ticket-sla"),
+    path("sla-policies/dry-run/", SLAPolicyDryRunView.as_view(), name="sla-policy-dry-run"),
     path("attachments/<int:pk>/download/", AttachmentDownloadView.as_view(), name="attachment-download"),
     path("tickets/<str:ticket_pk>/events/", TicketEventViewSet.as_view({"get": "list"}), name="ticket-events"),
     path(

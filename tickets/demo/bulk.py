@@ -29,6 +29,7 @@ from tickets.demo.desk import AGENT_REPLIES, CUSTOMER_MESSAGES, INTERNAL_NOTES
 from tickets.demo.due_times import DueTimes
 from tickets.models import Attachment, Category, Channel, Comment, EventKind, Priority, Status, Ticket, TicketEvent
 from tickets.sla import services as sla_services
+from tickets.sla.selection import policies_cached, policy_choose
 
 BULK_SUBJECTS = {
     "billing": ["Invoice question", "Payment failed", "Refund request", "Charged twice", "Update billing address"],
@@ -129,9 +130,12 @@ class BulkSeeder:
         customers = Customer.objects.filter(pk__in=self.customer_ids).values_list("pk", "organization_id", "tier")
         self.org_of = {pk: org for pk, org, _ in customers}
         self.tier_of = {pk: tier for pk, _, tier in customers}
-        # SLA due times as ticket_sla_apply would set them: each team's policy (else the default).
-        specs = {team_id: sla_services.policy_spec_for_team(team_id) for team_id in {None, *self.teams.values()}}
+        # SLA due times as ticket_sla_apply would set them: the first matching policy (else the default).
+        self.policies = policies_cached()
+        specs: dict[int | None, Any] = {choice.id: choice.spec for choice in self.policies}
+        specs[None] = self.policies[-1].spec
         self.due_times = DueTimes(specs, warning_ratio=sla_services.warning_ratio(), now=self.now)
+        self.category_rows = {slug: Category(pk=pk, slug=slug) for slug, pk in self.categories.items()}
         self.channels = [channel.value for channel in Channel]
         self.statuses = [status.value for status, _ in BULK_STATUS_WEIGHTS]  # plain strings for COPY
         self.status_weights = [weight for _, weight in BULK_STATUS_WEIGHTS]
@@ -155,8 +159,21 @@ class BulkSeeder:
             done_at = min(now, created_at + timedelta(hours=rng.randint(1, 240)))
             subject = rng.choice(BULK_SUBJECTS[slug]) if slug else "Question"
             team_id = self.teams.get(slug)
+            channel = rng.choice(self.channels)
+            policy = policy_choose(
+                Ticket(
+                    team_id=team_id,
+                    priority=priority,
+                    channel=channel,
+                    tags=[slug] if slug else [],
+                    category=self.category_rows.get(slug),
+                    organization_id=self.org_of.get(customer_id),
+                ),
+                tier=self.tier_of.get(customer_id) or "",
+                choices=self.policies,
+            )
             due = self.due_times(
-                team_id=team_id, priority=priority, tier=self.tier_of.get(customer_id), start=created_at
+                team_id=policy.id, priority=priority, tier=self.tier_of.get(customer_id), start=created_at
             )
             assignee = None if status == Status.OPEN and rng.random() < 0.5 else rng.choice(self.assignees)
             answered = status != Status.OPEN
@@ -170,7 +187,7 @@ class BulkSeeder:
                 customer_id,
                 self.org_of.get(customer_id),
                 assignee,
-                rng.choice(self.channels),
+                channel,
                 [slug] if slug else [],
                 {"seed": "bulk"},
                 created_at + timedelta(minutes=30) if answered else None,
@@ -182,6 +199,7 @@ class BulkSeeder:
                 due.resolution_warn_at,
                 False,
                 0,
+                policy.id,
                 1,
                 created_at,
                 done_at if answered else created_at,
@@ -267,6 +285,7 @@ TICKET_COLUMNS = [
     "resolution_warn_at",
     "escalated",
     "sla_paused_minutes",
+    "sla_policy_id",
     "version",
     "created_at",
     "updated_at",

@@ -1,6 +1,6 @@
 """Business rules an admin owns (tickets/rules/): triggers run on a ticket change, automations run
 on a schedule; both hold their conditions and actions as JSON in the rule language of
-tickets/rules/conditions.py and tickets/rules/actions.py. Every saved change is a RuleVersion."""
+tickets/conditions.py and tickets/rules/actions.py. Every saved change is a RuleVersion."""
 
 from __future__ import annotations
 

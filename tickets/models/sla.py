@@ -71,9 +71,23 @@ class Holiday(models.Model):
         return f"{self.date} {self.name}".strip()
 
 
+SLA_METRICS = ("first_response", "next_reply", "resolution")
+
+
+def empty_policy_conditions() -> dict[str, list]:
+    return {"all": [], "any": []}
+
+
+def default_pause_statuses() -> dict[str, list[str]]:
+    """Which statuses stop which clock: by default pending and on_hold pause resolution."""
+    return {"first_response": [], "next_reply": [], "resolution": ["on_hold", "pending"]}
+
+
 class SLAPolicy(models.Model):
-    """Targets for first response and resolution (SLATarget rows) measured on a calendar. A ticket
-    gets the policy of its team, else the default policy."""
+    """Targets for first response, next reply and resolution (SLATarget rows) measured on a
+    calendar. Policies are tried in order (position, then id): the first whose conditions hold
+    (the trigger condition language, tickets/conditions.py) applies; the default policy
+    applies when none does."""
 
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
@@ -85,13 +99,25 @@ class SLAPolicy(models.Model):
         related_name="policies",
         help_text="Empty: the default calendar.",
     )
-    teams = models.ManyToManyField("agents.Team", blank=True, related_name="sla_policies")
-    is_default = models.BooleanField(default=False, help_text="Applies to tickets whose team has no policy.")
+    position = models.PositiveIntegerField(default=100, help_text="Lower is tried first; ties by id.")
+    conditions = models.JSONField(
+        default=empty_policy_conditions,
+        blank=True,
+        help_text='As for triggers: {"all": [{"field": "team", "operator": "in", "value": [3]}], "any": [...]}. '
+        "Fields: customer_tier, organization, category, priority, channel, team.",
+    )
+    pause_statuses = models.JSONField(
+        default=default_pause_statuses,
+        blank=True,
+        help_text='Statuses that pause each clock: {"first_response": [], "next_reply": [], '
+        '"resolution": ["on_hold", "pending"]}. Resolved and closed always stop resolution.',
+    )
+    is_default = models.BooleanField(default=False, help_text="Applies to tickets no other policy matches.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["position", "id"]
         verbose_name = "SLA policy"
         verbose_name_plural = "SLA policies"
         constraints = [
@@ -117,6 +143,9 @@ class SLATarget(models.Model):
         help_text="Empty: every tier without a row of its own.",
     )
     first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    next_reply_minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="From each customer reply to the next public agent reply."
+    )
     resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
@@ -163,3 +192,41 @@ class SLAScanRun(models.Model):
     @property
     def lateness_seconds(self) -> float:
         return max(0.0, (self.started_at - self.scheduled_at).total_seconds())
+
+
+class SLAEventKind(models.TextChoices):
+    STARTED = "started", "Started"
+    PAUSED = "paused", "Paused"
+    RESUMED = "resumed", "Resumed"
+    ACHIEVED = "achieved", "Achieved"
+    BREACHED = "breached", "Breached"
+
+
+class SLAMetric(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    NEXT_REPLY = "next_reply", "Next reply"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class SLAEvent(models.Model):
+    """One moment of a ticket's SLA clocks, written by tickets/sla/ services and scans: a clock
+    started, paused, resumed, was achieved or breached. Replaying a ticket's log under its policy
+    gives its due times (tickets/sla/clock.py)."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_events", db_index=False)
+    metric = models.CharField(max_length=20, choices=SLAMetric.choices)
+    kind = models.CharField(max_length=10, choices=SLAEventKind.choices)
+    at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "at", "id"]
+        verbose_name = "SLA event"
+        indexes = [models.Index(fields=["ticket", "at", "id"], name="slaevent_ticket_at_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(metric__in=SLAMetric.values), name="slaevent_metric_valid"),
+            models.CheckConstraint(condition=models.Q(kind__in=SLAEventKind.values), name="slaevent_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.metric} {self.kind} at {self.at:%Y-%m-%d %H:%M}"

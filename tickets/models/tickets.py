@@ -185,6 +185,14 @@ class Ticket(models.Model):
     sla_paused_minutes = models.PositiveIntegerField(
         default=0, editable=False, help_text="Business minutes the resolution clock was paused."
     )
+    # The policy that matched (first match wins, tickets/sla/selection.py); no index: the scans
+    # only combine it with their indexed due-time ranges, and deleting a policy is rare.
+    sla_policy = models.ForeignKey(
+        "tickets.SLAPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    # The next-reply clock: running from a customer reply until the next public agent reply.
+    next_reply_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_reply_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The next SLA deadline (first response until it is met, then resolution), kept by the
     # database, so the queue's "next SLA deadline first" is a walk of ticket_sla_due_idx.
     sla_due_at = models.GeneratedField(
@@ -264,6 +272,11 @@ class Ticket(models.Model):
                 fields=["resolution_due_at"],
                 name="ticket_res_due_open_idx",
                 condition=models.Q(status__in=sorted(ACTIVE_STATUSES), sla_breached_at__isnull=True),
+            ),
+            models.Index(
+                fields=["next_reply_due_at"],
+                name="ticket_nrt_due_open_idx",
+                condition=models.Q(status__in=sorted(ACTIVE_STATUSES), next_reply_breached_at__isnull=True),
             ),
             models.Index(
                 fields=["first_response_warn_at"],

@@ -18,10 +18,10 @@ import notifications
 from agents.models import Team, User
 from agents.selectors import is_agent
 from tickets import comments, services, validators
+from tickets.conditions import PRIORITIES, STATUSES
 from tickets.events import ticket_payload
 from tickets.macros.services import macro_changes, macro_render
 from tickets.models import NEXT_PRIORITY, Category, Macro, Ticket
-from tickets.rules.conditions import PRIORITIES, STATUSES
 
 
 @dataclass(frozen=True)

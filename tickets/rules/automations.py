@@ -9,9 +9,10 @@ rows are one bulk INSERT each. The number of queries does not grow with the numb
 An automation fires once per ticket (an AutomationFiring row) until the ticket stops matching: the
 row is deleted then, and the automation fires again when the ticket matches again.
 
-Two cases go through the per-ticket services instead of SQL, because each ticket needs its own
-calendar arithmetic: a status change that leaves a paused status (pending, resolved, closed: the
-SLA clock resumes) — rare for automations, which mostly close and resolve."""
+One case goes through the per-ticket service instead of SQL, because each ticket needs its own
+calendar arithmetic: a status change that resumes an SLA clock (leaving a status its policy pauses
+in, or reopening) — rare for automations, which mostly close and resolve. Clocks the status change
+pauses or achieves are logged in bulk (the tickets' SLA event log)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from django.utils import timezone
 import notifications
 from tickets import services
 from tickets.changes import rule_applying
+from tickets.conditions import to_q
 from tickets.events import ticket_payload
 from tickets.models import (
     ALLOWED_TRANSITIONS,
@@ -38,16 +40,27 @@ from tickets.models import (
     Category,
     Comment,
     EventKind,
+    SLAEvent,
     Status,
     Ticket,
     TicketEvent,
 )
-from tickets.rules.conditions import to_q
-from tickets.sla.rules import PAUSED_STATUSES
-from tickets.sla.services import batch_size
+from tickets.sla import log as sla_log
+from tickets.sla.clock import Entry
+from tickets.sla.services import batch_size, policy_by_id, status_entries
 
 logger = logging.getLogger(__name__)
-STATE = ("status", "priority", "tags", "team_id", "assignee_id", "category_id")
+STATE = (
+    "status",
+    "priority",
+    "tags",
+    "team_id",
+    "assignee_id",
+    "category_id",
+    "sla_policy_id",
+    "first_responded_at",
+    "next_reply_due_at",
+)
 
 
 @dataclass
@@ -61,6 +74,7 @@ class Batch:
     state: dict[int, dict[str, Any]]
     events: list[TicketEvent] = field(default_factory=list)
     outbox: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+    sla_events: list[SLAEvent] = field(default_factory=list)
 
     @property
     def ids(self) -> list[int]:
@@ -141,6 +155,8 @@ def automation_run(
     for action in automation.actions:
         APPLY[action["action"]](batch, action.get("value"))
     TicketEvent.objects.bulk_create(batch.events)
+    if batch.sla_events:
+        SLAEvent.objects.bulk_create(batch.sla_events)
     _publish(batch)
     return len(rows)
 
@@ -164,13 +180,25 @@ def _publish(batch: Batch) -> None:
 # --- actions over a batch ----------------------------------------------------------------------------
 
 
+def _sla_entries(batch: Batch, pk: int, value: str) -> list[Entry]:
+    s = batch.state[pk]
+    metrics = ["resolution"]
+    if s["first_responded_at"] is None:
+        metrics.append("first_response")
+    if s["next_reply_due_at"] is not None:
+        metrics.append("next_reply")
+    return status_entries(policy_by_id(s["sla_policy_id"]).spec, metrics, s["status"], value, batch.now)
+
+
 def _set_status(batch: Batch, value: str) -> None:
-    """One UPDATE for the tickets that may make the transition; tickets leaving a paused status go
-    through ticket_change_status (their SLA clock resumes on their own calendar)."""
+    """One UPDATE for the tickets that may make the transition (their SLA clocks paused or achieved
+    logged in bulk); tickets on which it resumes a clock go through ticket_change_status (the due
+    time moves on their own calendar)."""
     movable = [
         pk for pk, s in batch.state.items() if s["status"] != value and value in ALLOWED_TRANSITIONS[s["status"]]
     ]
-    resuming = [pk for pk in movable if batch.state[pk]["status"] in PAUSED_STATUSES and value not in PAUSED_STATUSES]
+    entries = {pk: _sla_entries(batch, pk, value) for pk in movable}
+    resuming = [pk for pk in movable if any(e.kind == "resumed" for e in entries[pk])]
     bulk = [pk for pk in movable if pk not in resuming]
     if bulk:
         values: dict[str, Any] = {"status": value, "status_changed_at": batch.now}
@@ -179,11 +207,15 @@ def _set_status(batch: Batch, value: str) -> None:
         elif value == Status.CLOSED:
             values["closed_at"] = batch.now
             values["resolved_at"] = Coalesce(F("resolved_at"), Value(batch.now))
-        if value in PAUSED_STATUSES:
+        stopping = [pk for pk in bulk if any(e.metric == "resolution" for e in entries[pk])]
+        if stopping:
             values["sla_paused_at"] = Case(
-                When(status__in=sorted(PAUSED_STATUSES), then=F("sla_paused_at")), default=Value(batch.now)
+                When(pk__in=stopping, then=Coalesce(F("sla_paused_at"), Value(batch.now))),
+                default=F("sla_paused_at"),
             )
         batch.update(bulk, **values)
+        for pk in bulk:
+            batch.sla_events += sla_log.log_rows(pk, entries[pk])
         for pk in bulk:
             old = batch.state[pk]["status"]
             batch.event(pk, EventKind.STATUS_CHANGED, "status", old, value)

@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from config.exceptions import ApplicationError
 from tickets.changes import TicketChange, rule_applying, triggers_disabled
+from tickets.conditions import evaluate
 from tickets.models import Automation, Ticket, TicketEvent, Trigger
 from tickets.rules import actions
 from tickets.rules.automations import automation_run
-from tickets.rules.conditions import evaluate
 from tickets.rules.services import rule_validate
 from tickets.rules.triggers import facts_for
 

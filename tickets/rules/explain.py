@@ -8,12 +8,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from tickets.models import AutomationFiring, BusinessCalendar, Ticket, TicketEvent
+from tickets.conditions import evaluate
+from tickets.models import AutomationFiring, Ticket, TicketEvent
 from tickets.rules import actions
-from tickets.rules.conditions import evaluate
 from tickets.rules.selectors import automation_list, trigger_list
 from tickets.rules.triggers import facts_for
-from tickets.sla import services as sla_services
+from tickets.sla.report import ticket_sla_report
 
 
 def _rule(rule: Any, ticket: Ticket, note: str = "") -> dict[str, Any]:
@@ -30,35 +30,14 @@ def _rule(rule: Any, ticket: Ticket, note: str = "") -> dict[str, Any]:
 
 
 def _sla(ticket: Ticket) -> dict[str, Any]:
-    policy = sla_services.policy_for_team(ticket.team_id)
-    calendar = policy.calendar if policy is not None and policy.calendar is not None else None
-    if calendar is None:
-        calendar = BusinessCalendar.objects.filter(is_default=True).first()
-    spec = sla_services.policy_spec(policy)
-    tier = ticket.customer.tier
-    target = spec.target_for(ticket.priority, tier)
-    return {
-        "policy": policy.name if policy is not None else "built-in defaults",
-        "chosen_because": (
-            "the ticket's team has this policy"
-            if policy is not None and not policy.is_default
-            else "the default policy (the ticket's team has none)"
-        ),
-        "calendar": calendar.name if calendar is not None else "Mon-Fri 09:00-17:00 UTC",
-        "priority": ticket.priority,
-        "customer_tier": tier,
-        "first_response_target_minutes": target.first_response_minutes,
-        "resolution_target_minutes": target.resolution_minutes,
-        "paused_minutes": ticket.sla_paused_minutes,
-        "paused_since": ticket.sla_paused_at,
-        "first_response_due_at": ticket.first_response_due_at,
-        "first_responded_at": ticket.first_responded_at,
-        "resolution_due_at": ticket.resolution_due_at,
-        "how": (
-            "due = created_at + target in business minutes of the calendar; resolution is pushed back by "
-            "the business minutes spent paused (pending, resolved, closed)"
-        ),
-    }
+    report = ticket_sla_report(ticket=ticket, with_policies=True)
+    report["how"] = (
+        "Policies are tried in order; the first whose conditions hold applies (else the default). Each "
+        "metric's due time = its clock's start + the target in business minutes of the policy's calendar "
+        "+ the business minutes it spent paused (the statuses the policy pauses it in; resolution also "
+        "while resolved before a reopening), replayed from the ticket's SLA event log."
+    )
+    return report
 
 
 def ticket_explain(*, ticket: Ticket) -> dict[str, Any]:

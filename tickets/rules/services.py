@@ -13,9 +13,9 @@ from django.db.models import Max
 from agents.models import Role, User
 from agents.selectors import user_role
 from config.exceptions import ApplicationError
+from tickets.conditions import validate_conditions
 from tickets.models import Automation, RuleKind, RuleVersion, Trigger
 from tickets.rules.actions import validate_actions
-from tickets.rules.conditions import validate_conditions
 
 Rule = Trigger | Automation
 SNAPSHOT_FIELDS = ("name", "description", "is_active", "position", "conditions", "actions")

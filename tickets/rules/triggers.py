@@ -16,9 +16,9 @@ from django.utils import timezone
 from agents.selectors import is_agent
 from customers.models import Customer
 from tickets.changes import Scope, TicketChange, rule_applying
+from tickets.conditions import EXTRA_FACTS, TIME_FIELDS, Facts, evaluate
 from tickets.models import Ticket, Trigger
 from tickets.rules import actions
-from tickets.rules.conditions import EXTRA_FACTS, TIME_FIELDS, Facts, evaluate
 
 
 def actor_kind(actor: Any) -> str:

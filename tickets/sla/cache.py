@@ -1,9 +1,10 @@
 """The SLA policies as the ticket writes use them, cached: opening a ticket (and every other
-write that recomputes due times) reads its team's policy, targets and calendar holidays from the
-cache (Redis in production, shared by every process) instead of three queries each time.
+write that recomputes due times) reads the ordered policies, their targets, pauses and calendar
+holidays from the cache (Redis in production, shared by every process) as one entry, and picks the
+first that matches (tickets/sla/selection.py) in memory, instead of querying each time.
 
 Invalidation is by generation: every cached spec's key carries the current generation, and any
-change to a policy, a target, a calendar, a holiday or a policy's teams starts a new one (now and
+change to a policy, a target, a calendar or a holiday starts a new one (now and
 again when the transaction commits, so a concurrent reader cannot re-cache what is being
 replaced). Saves and deletes from anywhere (the admin, services, the shell) are caught by model
 signals connected in `TicketsConfig.ready()`; bulk writes that send none call
@@ -14,13 +15,13 @@ and the web process each hold their own copy)."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
 
-from tickets.sla import policies
-
+T = TypeVar("T")
 POLICY_CACHE_SECONDS = 300
 GENERATION_KEY = "sla:policy-generation"
 
@@ -34,14 +35,14 @@ def _generation() -> int:
     return generation
 
 
-def cached_policy_spec(team_id: int | None, load: Any) -> policies.PolicySpec:
-    """The team's policy spec from the cache, else `load(team_id)` (then cached)."""
-    key = f"sla:policy-spec:{_generation()}:{team_id}"
-    spec = cache.get(key)
-    if spec is None:
-        spec = load(team_id)
-        cache.set(key, spec, timeout=POLICY_CACHE_SECONDS)
-    return spec
+def cached_policies(load: Callable[[], T]) -> T:
+    """The ordered policies from the cache, else `load()` (then cached)."""
+    key = f"sla:policies:{_generation()}"
+    value = cache.get(key)
+    if value is None:
+        value = load()
+        cache.set(key, value, timeout=POLICY_CACHE_SECONDS)
+    return value
 
 
 def _new_generation() -> None:

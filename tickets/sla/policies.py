@@ -23,18 +23,34 @@ WARNING_RATIO = 0.8
 # --- policies and targets -------------------------------------------------------------------
 
 
+# Which statuses pause which clock when a policy says nothing (resolved and closed always stop
+# resolution: tickets/sla/clock.py).
+DEFAULT_PAUSES: Mapping[str, frozenset[str]] = {
+    "first_response": frozenset(),
+    "next_reply": frozenset(),
+    "resolution": frozenset({"pending", "on_hold"}),
+}
+PAUSABLE_STATUSES = ("open", "in_progress", "pending", "on_hold")
+
+
 @dataclass(frozen=True)
 class Target:
     first_response_minutes: int | None
     resolution_minutes: int | None
+    next_reply_minutes: int | None = None
 
 
 @dataclass(frozen=True)
 class PolicySpec:
-    """Targets keyed by (priority, tier); tier "" applies to every tier."""
+    """Targets keyed by (priority, tier); tier "" applies to every tier. `pauses`: per metric, the
+    statuses that pause its clock."""
 
     calendar: Calendar = field(default_factory=lambda: make_calendar())
     targets: Mapping[tuple[str, str], Target] = field(default_factory=dict)
+    pauses: Mapping[str, frozenset[str]] = field(default_factory=lambda: dict(DEFAULT_PAUSES))
+
+    def pauses_in(self, metric: str, status: str) -> bool:
+        return status in self.pauses.get(metric, frozenset())
 
     def target_for(self, priority: str, tier: str | None) -> Target:
         """The tier-specific target if there is one, else the tier-less one, else none."""

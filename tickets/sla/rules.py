@@ -9,8 +9,10 @@ from typing import Protocol
 
 from django.db.models import Q
 
-# Statuses that stop the resolution clock: pending (waiting on the customer), and done.
-PAUSED_STATUSES = frozenset({"pending", "resolved", "closed"})
+# Statuses that stop the resolution clock by default (a policy may say otherwise,
+# tickets/sla/policies.py DEFAULT_PAUSES): pending, on hold, and done. Whether a ticket's
+# resolution clock is stopped is `sla_paused_at` (kept by tickets/sla/services.py).
+PAUSED_STATUSES = frozenset({"pending", "on_hold", "resolved", "closed"})
 ACTIVE_STATUSES = frozenset({"open", "in_progress", "pending", "on_hold"})
 
 
@@ -24,6 +26,8 @@ class SLATicket(Protocol):
     resolution_due_at: datetime | None
     first_response_warn_at: datetime | None
     resolution_warn_at: datetime | None
+    next_reply_due_at: datetime | None
+    next_reply_breached_at: datetime | None
     sla_breached_at: datetime | None
     sla_paused_at: datetime | None
 
@@ -37,26 +41,30 @@ def _now(now: datetime | None) -> datetime:
 
 
 def next_target(ticket: SLATicket) -> tuple[str, datetime] | None:
-    """The target the ticket is racing now: first response until achieved, then resolution.
-    None when the ticket is done or has no target left."""
+    """The target the ticket is racing now: first response until achieved, then the next reply
+    while a customer waits for one (if due before resolution), then resolution. None when the
+    ticket is done or has no target left."""
     if ticket.status not in ACTIVE_STATUSES:
         return None
     if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
         return "first_response", ticket.first_response_due_at
+    next_reply = getattr(ticket, "next_reply_due_at", None)
+    if next_reply is not None and (ticket.resolution_due_at is None or next_reply < ticket.resolution_due_at):
+        return "next_reply", next_reply
     if ticket.resolution_due_at is not None:
         return "resolution", ticket.resolution_due_at
     return None
 
 
 def time_remaining(ticket: SLATicket, *, now: datetime | None = None) -> timedelta | None:
-    """Wall-clock time until the next target is due; negative once breached. While the ticket is
-    pending the resolution clock is paused, so the remaining time is frozen where it stopped."""
+    """Wall-clock time until the next target is due; negative once breached. While the resolution
+    clock is paused (pending, on hold) the remaining time is frozen where it stopped."""
     target = next_target(ticket)
     if target is None:
         return None
     kind, due = target
     now = _now(now)
-    if kind == "resolution" and ticket.status == "pending" and ticket.sla_paused_at is not None:
+    if kind == "resolution" and ticket.sla_paused_at is not None:
         now = min(now, ticket.sla_paused_at)
     return due - now
 
@@ -70,9 +78,9 @@ def is_breached(ticket: SLATicket, *, now: datetime | None = None) -> bool:
 
 
 def missed_targets(ticket: SLATicket, *, now: datetime | None = None) -> list[str]:
-    """The targets missed so far ("first_response", "resolution"), done or still running.
-    A missed first response stays missed after the reply; the paused clock of a pending ticket
-    is compared where it stopped."""
+    """The targets missed so far ("first_response", "next_reply", "resolution"), done or still
+    running. A missed first response stays missed after the reply, a missed next reply until the
+    next clock starts; a paused resolution clock is compared where it stopped."""
     now = _now(now)
     done_at = getattr(ticket, "resolved_at", None) if ticket.status not in ACTIVE_STATUSES else None
     missed: list[str] = []
@@ -80,9 +88,14 @@ def missed_targets(ticket: SLATicket, *, now: datetime | None = None) -> list[st
         achieved = ticket.first_responded_at or done_at or now
         if achieved > ticket.first_response_due_at:
             missed.append("first_response")
+    next_reply = getattr(ticket, "next_reply_due_at", None)
+    if getattr(ticket, "next_reply_breached_at", None) is not None or (
+        next_reply is not None and ticket.status in ACTIVE_STATUSES and now > next_reply
+    ):
+        missed.append("next_reply")
     if ticket.resolution_due_at is not None:
         clock = done_at or now
-        if ticket.status in PAUSED_STATUSES and ticket.sla_paused_at is not None:
+        if ticket.sla_paused_at is not None:
             clock = min(clock, ticket.sla_paused_at)
         if clock > ticket.resolution_due_at:
             missed.append("resolution")
@@ -100,7 +113,9 @@ def is_at_risk(ticket: SLATicket, *, now: datetime | None = None) -> bool:
     if target[0] == "first_response":
         warn = ticket.first_response_warn_at
     else:
-        if ticket.status == "pending":
+        if target[0] == "next_reply":
+            return False
+        if ticket.sla_paused_at is not None:
             return False
         warn = ticket.resolution_warn_at
     return warn is not None and warn <= now
@@ -127,7 +142,11 @@ def first_response_overdue_q(now: datetime) -> Q:
 
 
 def resolution_overdue_q(now: datetime) -> Q:
-    return _active_q() & ~Q(status="pending") & Q(resolution_due_at__lte=now)
+    return _active_q() & Q(sla_paused_at__isnull=True, resolution_due_at__lte=now)
+
+
+def next_reply_overdue_q(now: datetime) -> Q:
+    return _active_q() & Q(next_reply_due_at__lte=now)
 
 
 def breached_q(now: datetime) -> Q:
@@ -141,6 +160,7 @@ def breached_q(now: datetime) -> Q:
         Q(sla_breached_at__isnull=False)
         | (first_response_overdue_q(now) & unstamped)
         | (resolution_overdue_q(now) & unstamped)
+        | (next_reply_overdue_q(now) & unstamped & Q(next_reply_breached_at__isnull=True))
     )
 
 
@@ -153,7 +173,7 @@ def at_risk_q(now: datetime) -> Q:
     first_response = _active_q() & Q(first_responded_at__isnull=True, first_response_warn_at__lte=now)
     resolution = (
         _active_q()
-        & ~Q(status="pending")
+        & Q(sla_paused_at__isnull=True)
         & (Q(first_responded_at__isnull=False) | Q(first_response_due_at__isnull=True))
         & Q(resolution_warn_at__lte=now)
     )

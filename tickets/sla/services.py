@@ -1,7 +1,8 @@
-"""Every SLA write on one ticket, and the policies behind it: policies loaded from the database
-(pure specs from tickets/sla/policies.py), the rows that exist out of the box, targets applied at
-creation and on changes, the pause clock on status changes, and the recompute after a customer's
-tier changed (an outbox consumer).
+"""Every SLA write on one ticket: the policy chosen (tickets/sla/selection.py, first match wins),
+its clocks logged (tickets/sla/log.py: started, paused, resumed, achieved) and its due times
+stored as replaying that log gives them (tickets/sla/clock.py) at creation, on changes of the
+fields policies test, on status changes (pauses per policy and metric), on public replies (first
+response, next reply), and after a customer's tier changed (an outbox consumer).
 
 Settings (env, config/settings/base.py): SLA_WARNING_PERCENT (80), SLA_SCAN_BATCH_SIZE (1000).
 (ESCALATION_UNASSIGNED_HOURS, AUTO_CLOSE_RESOLVED_DAYS and AUTO_RESOLVE_PENDING_DAYS only seed the
@@ -17,25 +18,26 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from agents.selectors import is_agent
 from customers.models import Customer
 from tickets import business_time
-from tickets.models import (
-    BusinessCalendar,
-    SLAPolicy,
-    Status,
-    Ticket,
-)
-from tickets.sla import policies, rules
-from tickets.sla.cache import cached_policy_spec
-from tickets.sla.calendars import calendar_spec
+from tickets.models import ACTIVE_STATUSES, DONE_STATUSES, Status, Ticket
+from tickets.sla import clock, policies, rules
+from tickets.sla import log as sla_log
+from tickets.sla.selection import PolicyChoice, policies_cached, policy_choose
 
 logger = logging.getLogger(__name__)
 
-DUE_FIELDS = ("first_response_due_at", "resolution_due_at", "first_response_warn_at", "resolution_warn_at")
+DUE_FIELDS = (
+    "first_response_due_at",
+    "resolution_due_at",
+    "first_response_warn_at",
+    "resolution_warn_at",
+    "next_reply_due_at",
+)
 
 
 # --- configuration ----------------------------------------------------------------------------
@@ -53,67 +55,80 @@ def batch_size() -> int:
     return _setting("SLA_SCAN_BATCH_SIZE", 1000)
 
 
-# --- loading policies and calendars -------------------------------------------------------------
+# --- the policy of a ticket ------------------------------------------------------------------------
 
 
-def policy_for_team(team_id: int | None) -> SLAPolicy | None:
-    """The team's policy, else the default one."""
-    qs = SLAPolicy.objects.select_related("calendar").prefetch_related("targets")
-    qs = qs.filter(Q(teams=team_id) | Q(is_default=True)) if team_id is not None else qs.filter(is_default=True)
-    return qs.order_by("is_default", "name").first()
+def ticket_policy(ticket: Ticket, *, tier: str | None = None) -> PolicyChoice:
+    """The policy the ticket runs under: the one it was given (from the cache), else a fresh choice."""
+    if ticket.sla_policy_id is not None:
+        for choice in policies_cached():
+            if choice.id == ticket.sla_policy_id:
+                return choice
+    return policy_choose(ticket, tier=tier)
 
 
-def policy_spec(policy: SLAPolicy | None) -> policies.PolicySpec:
-    """The pure policy of an SLAPolicy row; no policy at all means the built-in defaults."""
-    calendar = policy.calendar if policy is not None else None
-    if calendar is None:
-        calendar = BusinessCalendar.objects.filter(is_default=True).first()
-    cal = calendar_spec(calendar)
-    if policy is None:
-        return policies.default_policy(cal)
-    return policies.PolicySpec(
-        calendar=cal,
-        targets={
-            (t.priority, t.tier): policies.Target(t.first_response_minutes, t.resolution_minutes)
-            for t in policy.targets.all()
-        },
-    )
+def policy_by_id(policy_id: int | None) -> PolicyChoice:
+    """A policy from the cache by id; the default one for None or a policy deleted since."""
+    choices = policies_cached()
+    return next((c for c in choices if c.id == policy_id and policy_id is not None), choices[-1])
 
 
 def policy_spec_for_team(team_id: int | None) -> policies.PolicySpec:
-    """The team's policy spec, from the cache when it is there (tickets/sla/cache.py)."""
-    return cached_policy_spec(team_id, lambda team: policy_spec(policy_for_team(team)))
+    """The spec a ticket of this team with nothing else known would get (the bulk demo seed)."""
+    return policy_choose(Ticket(team_id=team_id, priority="medium")).spec
 
 
-# --- targets on one ticket (called by tickets/services.py) ----------------------------------------
+def _targets(spec: policies.PolicySpec, priority: str, tier: str | None) -> clock.Targets:
+    target = spec.target_for(priority, tier)
+    return clock.Targets(target.first_response_minutes, target.next_reply_minutes, target.resolution_minutes)
+
+
+def _tier(ticket: Ticket, tier: str | None) -> str | None:
+    if tier is not None:
+        return tier
+    return ticket.customer.tier if ticket.customer_id else None
+
+
+def _store(ticket: Ticket, clocks: dict[str, clock.Clock], choice: PolicyChoice, tier: str | None) -> list[str]:
+    """Set the ticket's SLA columns to what the clocks give; returns the changed names."""
+    values: dict[str, Any] = clock.due_times(
+        clocks, _targets(choice.spec, ticket.priority, tier), choice.spec.calendar, warning_ratio=warning_ratio()
+    )
+    resolution = clocks["resolution"]
+    values["sla_paused_minutes"] = resolution.paused_minutes
+    values["sla_paused_at"] = resolution.paused_since
+    values["sla_policy_id"] = choice.id
+    changed: list[str] = []
+    for name, value in values.items():
+        if getattr(ticket, name) != value:
+            setattr(ticket, name, value)
+            changed.append(name.removesuffix("_id") if name == "sla_policy_id" else name)
+    return changed
+
+
+# --- targets on one ticket (called by tickets/services.py and tickets/comments.py) -----------------
 
 
 def ticket_sla_apply(
-    *, ticket: Ticket, tier: str | None = None, spec: policies.PolicySpec | None = None, now: datetime | None = None
+    *,
+    ticket: Ticket,
+    tier: str | None = None,
+    choice: PolicyChoice | None = None,
+    entries: list[clock.Entry] | None = None,
+    now: datetime | None = None,
 ) -> list[str]:
-    """(Re)compute the ticket's due times from its creation under its policy, priority and its
-    customer's tier; time spent paused pushes resolution back. Stamps of a breach or warning the
-    new targets no longer justify are cleared, so the scan re-evaluates. Mutates `ticket` and
-    returns the changed field names (the caller saves them)."""
+    """(Re)choose the ticket's policy (first match wins) and compute its due times by replaying its
+    SLA event log (a new ticket's: its clocks starting now) under that policy, priority and the
+    customer's tier. Stamps of a breach or warning the new targets no longer justify are cleared,
+    so the scan re-evaluates. Mutates `ticket` and returns the changed field names (the caller saves)."""
     now = now or timezone.now()
-    spec = spec or policy_spec_for_team(ticket.team_id)
-    if tier is None:
-        tier = ticket.customer.tier if ticket.customer_id else None
-    due = policies.compute_due_times(
-        start=ticket.created_at or now,
-        priority=ticket.priority,
-        tier=tier,
-        policy=spec,
-        paused_minutes=ticket.sla_paused_minutes,
-        warning_ratio=warning_ratio(),
-    )
-    changed: list[str] = []
-    for name in DUE_FIELDS:
-        value = getattr(due, name)
-        if getattr(ticket, name) != value:
-            setattr(ticket, name, value)
-            changed.append(name)
-    if changed:
+    tier = _tier(ticket, tier)
+    choice = choice or policy_choose(ticket, tier=tier)
+    if entries is None:
+        entries = sla_log.ticket_log(ticket)
+    changed = _store(ticket, clock.replay(entries, choice.spec.calendar), choice, tier)
+    due_changed = set(changed) & set(DUE_FIELDS)
+    if due_changed:
         if ticket.sla_breached_at is not None and not rules.missed_targets(ticket, now=now):
             ticket.sla_breached_at = None
             changed.append("sla_breached_at")
@@ -127,33 +142,100 @@ def ticket_sla_apply(
     return changed
 
 
+def ticket_sla_log_start(*, ticket: Ticket) -> None:
+    """Write a new ticket's first entries: its first-response and resolution clocks started."""
+    sla_log.log_write(ticket.pk, sla_log.creation_entries(ticket))
+
+
+def clock_state(spec: policies.PolicySpec, metric: str, status: str) -> str:
+    """ "running", "paused" or (resolution only) "done" for a ticket in `status`."""
+    if metric == "resolution" and status in DONE_STATUSES:
+        return "done"
+    return "paused" if spec.pauses_in(metric, status) else "running"
+
+
+def _open_metrics(ticket: Ticket) -> list[str]:
+    metrics = ["resolution"]
+    if ticket.first_responded_at is None:
+        metrics.append("first_response")
+    if ticket.next_reply_due_at is not None:
+        metrics.append("next_reply")
+    return metrics
+
+
+def status_entries(
+    spec: policies.PolicySpec, metrics: list[str], old: str, new: str, at: datetime
+) -> list[clock.Entry]:
+    """The log entries a status change writes for the open clocks."""
+    entries: list[clock.Entry] = []
+    for metric in metrics:
+        before, after = clock_state(spec, metric, old), clock_state(spec, metric, new)
+        if before == after:
+            continue
+        if before == "done" or (before == "paused" and after == "running"):
+            entries.append(sla_log.entry(metric, "resumed", at, status=new))
+        if after == "paused":
+            entries.append(sla_log.entry(metric, "paused", at, status=new))
+        elif after == "done":
+            entries.append(sla_log.entry(metric, "achieved", at, status=new))
+    return entries
+
+
 def ticket_sla_status_changed(
     *, ticket: Ticket, old: str, new: str, actor: AbstractBaseUser | None, now: datetime
 ) -> list[str]:
     """The SLA side of a status change (ticket already carries `new`): an agent moving it to
-    in_progress achieves the first response; entering pending (or done) pauses the resolution
-    clock, leaving it pushes resolution_due_at by the business time paused. Returns changed fields."""
+    in_progress achieves the first response; each open clock the policy pauses in the new status
+    pauses, one it paused in the old resumes (its due time pushed back by the business time
+    paused), resolution is achieved on resolving and resumes on reopening. Writes the log;
+    returns the changed fields."""
+    choice = ticket_policy(ticket)
+    entries: list[clock.Entry] = []
     fields: list[str] = []
     if new == Status.IN_PROGRESS and ticket.first_responded_at is None and is_agent(actor):
         ticket.first_responded_at = now
         fields.append("first_responded_at")
-    was_paused, is_paused = old in rules.PAUSED_STATUSES, new in rules.PAUSED_STATUSES
-    if is_paused and not was_paused:
+        entries.append(sla_log.entry("first_response", "achieved", now, by="status"))
+    entries += status_entries(choice.spec, _open_metrics(ticket), old, new, now)
+    if not entries:
+        return fields
+    if any(e.kind == "resumed" for e in entries):  # due times move: replay the whole log
+        fields += _store(ticket, clock.replay(sla_log.ticket_log(ticket) + entries, choice.spec.calendar), choice, None)
+    elif any(e.metric == "resolution" for e in entries) and ticket.sla_paused_at is None:
         ticket.sla_paused_at = now
         fields.append("sla_paused_at")
-    elif was_paused and not is_paused and ticket.sla_paused_at is not None:
-        calendar = policy_spec_for_team(ticket.team_id).calendar
-        paused = round(business_time.business_minutes_between(ticket.sla_paused_at, now, calendar))
-        if paused > 0:
-            for name in ("resolution_due_at", "resolution_warn_at"):
-                value = getattr(ticket, name)
-                if value is not None:
-                    setattr(ticket, name, business_time.add_business_minutes(value, paused, calendar))
-                    fields.append(name)
-            ticket.sla_paused_minutes += paused
-            fields.append("sla_paused_minutes")
-        ticket.sla_paused_at = None
-        fields.append("sla_paused_at")
+    sla_log.log_write(ticket.pk, entries)
+    return fields
+
+
+def ticket_sla_replied(*, ticket: Ticket, by_agent: bool, at: datetime) -> list[str]:
+    """The SLA side of a public reply: an agent's achieves the first response and the running
+    next-reply clock; a customer's (once the first response was given) starts a next-reply clock if
+    none is open and the policy has a next-reply target. Writes the log; returns changed fields."""
+    entries: list[clock.Entry] = []
+    fields: list[str] = []
+    if by_agent:
+        if ticket.first_responded_at is None:
+            ticket.first_responded_at = at
+            fields.append("first_responded_at")
+            entries.append(sla_log.entry("first_response", "achieved", at, by="reply"))
+        if ticket.next_reply_due_at is not None:
+            entries.append(sla_log.entry("next_reply", "achieved", at))
+            ticket.next_reply_due_at = None
+            fields.append("next_reply_due_at")
+    elif (
+        ticket.first_responded_at is not None and ticket.next_reply_due_at is None and ticket.status in ACTIVE_STATUSES
+    ):
+        choice = ticket_policy(ticket)
+        minutes = choice.spec.target_for(ticket.priority, _tier(ticket, None)).next_reply_minutes
+        if minutes is not None:
+            entries.append(sla_log.entry("next_reply", "started", at))
+            if choice.spec.pauses_in("next_reply", ticket.status):
+                entries.append(sla_log.entry("next_reply", "paused", at, status=ticket.status))
+            ticket.next_reply_due_at = business_time.add_business_minutes(at, minutes, choice.spec.calendar)
+            ticket.next_reply_breached_at = None
+            fields += ["next_reply_due_at", "next_reply_breached_at"]
+    sla_log.log_write(ticket.pk, entries)
     return fields
 
 
@@ -164,17 +246,21 @@ def tickets_sla_recompute_for_customer(*, customer: Customer) -> int:
     customers/ must not import tickets, so a tier change reaches here through the outbox: the
     `customer.updated` consumer `sla_on_customer_updated` (registered in tickets/apps.py) calls it
     after the customer's transaction committed, whichever path changed the tier (API, admin, CRM
-    sync). `tickets.merge.customer_merge` calls it directly for the target. One policy load
-    per team, one bulk UPDATE; returns the tickets changed."""
-    tickets = list(Ticket.objects.active().select_for_update().filter(customer=customer).order_by("pk"))
-    specs: dict[int | None, policies.PolicySpec] = {}
+    sync). `tickets.merge.customer_merge` calls it directly for the target. The policy may change
+    (a condition on the tier); one read of the logs, one bulk UPDATE; returns the tickets changed."""
+    tickets = list(
+        Ticket.objects.active()
+        .select_for_update(of=("self",))
+        .select_related("category")
+        .filter(customer=customer)
+        .order_by("pk")
+    )
+    logs = sla_log.tickets_logs(tickets)
     changed: list[Ticket] = []
     fields: set[str] = set()
     now = timezone.now()
     for ticket in tickets:
-        if ticket.team_id not in specs:
-            specs[ticket.team_id] = policy_spec_for_team(ticket.team_id)
-        names = ticket_sla_apply(ticket=ticket, tier=customer.tier, spec=specs[ticket.team_id], now=now)
+        names = ticket_sla_apply(ticket=ticket, tier=customer.tier, entries=logs[ticket.pk], now=now)
         if names:
             ticket.version = F("version") + 1
             ticket.updated_at = now

@@ -621,6 +621,7 @@ SLA_PARTIAL_INDEXES = (
     "ticket_res_due_open_idx",
     "ticket_frt_warn_open_idx",
     "ticket_res_warn_open_idx",
+    "ticket_nrt_due_open_idx",
 )
 
 
@@ -690,6 +691,7 @@ def test_index_shaped_sla_conditions_select_what_the_plain_ones_do(
             resolution_due_at=None if due is None else now + due,
             sla_warned_at=now - hour if warned_stamped else None,
             sla_breached_at=now - hour if breached_stamped else None,
+            sla_paused_at=now - hour if status == Status.PENDING else None,  # pending pauses resolution
         )
     active = Q(status__in=["in_progress", "on_hold", "open", "pending"])
     plain_breached = (
@@ -699,7 +701,7 @@ def test_index_shaped_sla_conditions_select_what_the_plain_ones_do(
         (active & Q(first_responded_at__isnull=True, first_response_warn_at__lte=now))
         | (
             active
-            & ~Q(status="pending")
+            & Q(sla_paused_at__isnull=True)
             & (Q(first_responded_at__isnull=False) | Q(first_response_due_at__isnull=True))
             & Q(resolution_warn_at__lte=now)
         )

@@ -305,10 +305,11 @@ def test_page_renders_in_a_fixed_number_of_queries(
     client.get(page_url(ticket))  # warm the session and the presence row
 
     # (the session's user arrives with the agent profile: one query fewer than before; the linked
-    # tickets are one joined query; the ticket types the Type select offers and the custom field
-    # definitions (their scopes are prefetched only when there are fields); the followers panel; the
-    # time entries (the totals are summed from them): 18 -> 22)
-    with django_assert_num_queries(22):
+    # tickets are one joined query; 18 -> 19: the ticket's SLA event log for the SLA panel; the ticket
+    # types the Type select offers and the custom field definitions (their scopes are prefetched only
+    # when there are fields); the followers panel; the time entries (the totals are summed from
+    # them): 19 -> 23)
+    with django_assert_num_queries(23):
         response = client.get(page_url(ticket))
 
     assert response.status_code == 200
@@ -340,3 +341,24 @@ def test_sla_badge_for_every_state(client, login, ticket, fields, badge):
 
     assert f'id="ws-sla-badge">{badge}</span>' in html
     assert ("Paused since" in html) is (badge == "Paused")
+
+
+def test_sla_panel_shows_the_event_log_and_links_to_explain(client, login, customer_a, agent):
+    ticket = services.ticket_create(actor=None, title="Waiting", customer=customer_a)
+    services.ticket_change_status(ticket=ticket, actor=agent.user, status=Status.ON_HOLD)
+    login(Role.AGENT)
+
+    html = client.get(page_url(ticket)).content.decode()
+
+    assert 'id="ws-sla-badge">Paused</span>' in html
+    assert "(on hold)</p>" in html
+    assert "SLA event log (3)" in html
+    for line in ("First response started", "Resolution started", "Resolution paused"):
+        assert f'<span class="ws-sla-log-kind">{line}</span>' in html
+    explain = client.get(f"/admin/tickets/ticket/{ticket.pk}/explain/")
+    assert explain.status_code == 200
+    page = explain.content.decode()
+    assert "SLA: Default" in page
+    assert "Business hours" in page
+    assert 'data-metric="resolution"' in page
+    assert "Reopen on customer reply" in page

@@ -13,9 +13,9 @@ from model_bakery import baker
 
 from notifications.models import OutboxEvent
 from tickets import services
+from tickets.conditions import evaluate
 from tickets.models import Automation, AutomationFiring, Comment, EventKind, Status, Ticket, TicketEvent
 from tickets.rules.automations import automation_run, automations_run, matching
-from tickets.rules.conditions import evaluate
 from tickets.rules.services import rule_save
 from tickets.rules.triggers import facts_for
 

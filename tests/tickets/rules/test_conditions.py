@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from tickets.conditions import Facts, evaluate, to_q, validate_conditions
 from tickets.models import Ticket
-from tickets.rules.conditions import Facts, evaluate, to_q, validate_conditions
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TICKET = {

@@ -1,5 +1,5 @@
 """SLA policies are read from the cache by ticket writes, and any change to a policy, a target, a
-calendar, a holiday or a policy's teams is seen by the next write."""
+calendar, a holiday or a policy's conditions is seen by the next write."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def round_the_clock():
     """A 24x7 default policy with a 60-minute first response for every priority."""
-    SLAPolicy.objects.filter(is_default=True).update(is_default=False)
+    # The shipped default goes (kept as a non-default policy with no conditions, it would match first).
+    SLAPolicy.objects.filter(is_default=True).delete()
     policy = baker.make(
         SLAPolicy, name="Round the clock", is_default=True, calendar=BusinessCalendar.objects.get(name="24x7")
     )
@@ -57,8 +58,7 @@ def test_a_deleted_target_is_seen_at_once(round_the_clock):
 
 def test_a_new_default_policy_is_seen_at_once(round_the_clock):
     assert _first_response_minutes() == 60
-    round_the_clock.is_default = False
-    round_the_clock.save()
+    round_the_clock.delete()
     other = baker.make(SLAPolicy, name="Other", is_default=True, calendar=round_the_clock.calendar)
     SLATarget.objects.create(policy=other, priority="high", tier="", first_response_minutes=5, resolution_minutes=50)
     assert _first_response_minutes() == 5
@@ -71,9 +71,11 @@ def test_a_team_given_a_policy_is_seen_at_once(round_the_clock):
     SLATarget.objects.create(
         policy=team_policy, priority="high", tier="", first_response_minutes=7, resolution_minutes=70
     )
-    team_policy.teams.add(team)
+    team_policy.conditions = {"all": [{"field": "team", "operator": "is", "value": team.pk}], "any": []}
+    team_policy.save()
     assert _first_response_minutes(team.pk) == 7
-    team_policy.teams.remove(team)
+    team_policy.conditions = {"all": [{"field": "team", "operator": "in", "value": [0]}], "any": []}
+    team_policy.save()
     assert _first_response_minutes(team.pk) == 60
 
 

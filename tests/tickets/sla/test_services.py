@@ -102,7 +102,8 @@ def test_team_policy_wins_over_default(customer_a):
     team = baker.make_recipe("tests.agents.team")
     calendar = BusinessCalendar.objects.create(name="Tokyo", time_zone="Asia/Tokyo")
     policy = SLAPolicy.objects.create(name="Japan", calendar=calendar)
-    policy.teams.add(team)
+    policy.conditions = {"all": [{"field": "team", "operator": "is", "value": team.pk}], "any": []}
+    policy.save()
     SLATarget.objects.create(policy=policy, priority="high", first_response_minutes=120, resolution_minutes=None)
 
     with freeze_time(MONDAY_10):  # 19:00 in Tokyo: the clock starts Tuesday 09:00 JST (00:00 UTC)
@@ -344,7 +345,8 @@ def test_calendar_validation_names_the_field(values, field):
 def test_moving_to_a_team_with_its_own_policy_recomputes(customer_a, agent):
     team = baker.make_recipe("tests.agents.team", auto_assign_priorities=[])
     policy = SLAPolicy.objects.create(name="VIP desk", calendar=BusinessCalendar.objects.get(name="24x7"))
-    policy.teams.add(team)
+    policy.conditions = {"all": [{"field": "team", "operator": "is", "value": team.pk}], "any": []}
+    policy.save()
     SLATarget.objects.create(policy=policy, priority="medium", first_response_minutes=15, resolution_minutes=60)
     with freeze_time(MONDAY_10):
         ticket = create(customer_a, "medium")

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
 
     dependencies = [
-        ('tickets', '0023_default_ticket_types'),
+        ('tickets', '0025_default_ticket_types'),
     ]
 
     operations = [

@@ -20,6 +20,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0022_ticket_types")]
+    dependencies = [("tickets", "0024_ticket_types")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
 
     dependencies = [
-        ('tickets', '0021_ticket_links_and_merges'),
+        ('tickets', '0023_sla_policy_team_conditions'),
     ]
 
     operations = [

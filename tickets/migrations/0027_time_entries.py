@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0004_organization_share_tickets'),
-        ('tickets', '0024_custom_fields'),
+        ('tickets', '0026_custom_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
