@@ -213,3 +213,14 @@ def test_migration_made_team_policies_conditions(customer_a):
 
     assert default.conditions == {"all": [], "any": []}
     assert default.pause_statuses == {"first_response": [], "next_reply": [], "resolution": ["on_hold", "pending"]}
+
+
+def test_an_incident_policy_by_ticket_type(customer_a, agent):
+    _policy("Incidents", 5, [{"field": "ticket_type", "operator": "is", "value": "incident"}], 15)
+    incident = _open(customer_a, ticket_type="incident")
+    question = _open(customer_a, ticket_type="question")
+    assert (incident.sla_policy.name, question.sla_policy.name) == ("Incidents", "Default")
+    assert incident.first_response_due_at == T0 + timedelta(minutes=15)
+    with freeze_time(T0 + timedelta(minutes=1)):
+        changed = services.ticket_update(ticket=question, actor=agent.user, data={"ticket_type": "incident"})
+    assert changed.sla_policy.name == "Incidents"  # the type is an SLA input: the policy is chosen again
