@@ -217,8 +217,8 @@ ENDPOINTS: list[tuple[str, str, str, Callable, int | dict[str, int], str | None]
     ("inbound-messages", "/api/v1/inbound-messages/", "api_admin", _inbound_messages, 1, "inbound-message-list"),
     # + the ticket (scoped), + the followers (unpaged: a ticket has a handful)
     ("followers", "/api/v1/tickets/{first}/followers/", "api_agent", _followers, 2, "ticket-followers"),
-    # + the ticket (scoped), + the page of time entries (agent and message joined)
-    ("time-entries", "/api/v1/tickets/{first}/time-entries/", "api_agent", _time_entries, 3, "ticket-time-entries"),
+    # + the page of time entries (agent and message joined; the ticket's scope check rides along, as for followers)
+    ("time-entries", "/api/v1/tickets/{first}/time-entries/", "api_agent", _time_entries, 2, "ticket-time-entries"),
     # + the macros the caller may use (team, assignee and owner joined); one list, no pagination
     ("macros", "/api/v1/macros/", "api_agent", _macros, 1, "macro-list"),
     # + the rules, in the order they run; one list, no pagination (a desk has tens of rules)
