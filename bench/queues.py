@@ -43,7 +43,7 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     have = Ticket.objects.count()
     if not args.no_seed and have < args.tickets:
-        call_command("seed_demo", tickets=args.tickets - have)
+        call_command("seed_demo", tickets=args.tickets)  # tops the table up to this many
     call_command("shell", command="from django.db import connection; connection.cursor().execute('ANALYZE')")
     total = Ticket.objects.count()
     print(f"tickets in the database: {total:,}")

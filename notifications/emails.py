@@ -37,6 +37,7 @@ SUBJECTS: dict[str, str] = {
     "sla_breached": "SLA breached: {title}",
     "escalated": "Escalated: {title}",
     "satisfaction_survey": "How did we do? {title}",
+    "rule_email": "{rule_subject}",
 }
 TEMPLATE_DIR = "notifications/email"
 AUTO_REPLY_TEMPLATES = frozenset({"ticket_created"})  # sent automatically in answer to a message
@@ -68,7 +69,9 @@ class Rendered:
 def render(mail: Mail, *, event_id: str) -> Rendered:
     ticket = mail.context.get("ticket")
     title = getattr(ticket, "title", "") if ticket is not None else ""
-    subject = SUBJECTS[mail.template].format(title=title, status=mail.context.get("new_status", ""))
+    subject = SUBJECTS[mail.template].format(
+        title=title, status=mail.context.get("new_status", ""), rule_subject=mail.context.get("rule_subject", "")
+    )
     if mail.ticket_id:
         subject = f"[#{mail.ticket_id}] {subject}"
     subject = " ".join(subject.split())[:255]  # no header injection, no folding surprises

@@ -23,6 +23,7 @@ EVENTS: tuple[str, ...] = (
     "ticket.linked",
     "ticket.unlinked",
     "ticket.rule_event",
+    "ticket.rule_email",
     "ticket.satisfaction_rated",
 )
 

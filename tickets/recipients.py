@@ -25,6 +25,7 @@ from agents.models import FollowedUpdates
 from customers.models import Customer
 from notifications import recipients
 from notifications.recipients import Mail
+from tickets.macros.services import PLACEHOLDER_RE, PLACEHOLDERS
 from tickets.models import Mailbox, Status, Ticket, TicketFollower
 from tickets.satisfaction import survey_links
 
@@ -37,8 +38,9 @@ EMAIL_TEMPLATES: dict[str, tuple[str, ...]] = {
     "ticket.sla_warning": ("sla_warning",),
     "ticket.sla_breached": ("sla_breached",),
     "ticket.escalated": ("escalated",),
+    "ticket.rule_email": ("rule_email",),
 }
-NON_ESSENTIAL_TEMPLATES = frozenset({"ticket_created", "status_changed", "satisfaction_survey"})
+NON_ESSENTIAL_TEMPLATES = frozenset({"ticket_created", "status_changed", "satisfaction_survey", "rule_email"})
 SLA_TEMPLATES = {
     "ticket.sla_warning": "sla_warning",
     "ticket.sla_breached": "sla_breached",
@@ -209,6 +211,30 @@ def _sla_alert(event: str, ticket: Any, payload: dict[str, Any], context: dict[s
     return _staff_mail(SLA_TEMPLATES[event], _user(lead_id, team.lead if team else None), ticket, context)
 
 
+def _rule_email(ticket: Any, payload: dict[str, Any], context: dict[str, Any]) -> list[Mail]:
+    """A trigger's or automation's send_email action: its subject and body with the macro
+    placeholders filled in, to the customer (an automatic notice: opt-out applies), the assignee,
+    the team's address or a fixed address."""
+    email = payload.get("email") or {}
+
+    def fill(text: str) -> str:
+        return PLACEHOLDER_RE.sub(
+            lambda m: PLACEHOLDERS[m.group(1)](ticket, None) if m.group(1) in PLACEHOLDERS else m.group(0), text
+        )
+
+    context.update(rule_subject=fill(str(email.get("subject", ""))), rule_body=fill(str(email.get("body", ""))))
+    to = email.get("to")
+    if to == "customer":
+        return _customer_mail("rule_email", ticket, context)
+    if to == "assignee":
+        return _staff_mail("rule_email", ticket.assignee, ticket, context)
+    if to == "team" and ticket.team is not None and ticket.team.email:
+        return [Mail("rule_email", ticket.team.email, ticket.team.name, True, ticket.pk, context)]
+    if to == "address" and email.get("address"):
+        return [Mail("rule_email", email["address"], email["address"], True, ticket.pk, context)]
+    return []
+
+
 def ticket_email_recipients(event: str, payload: dict[str, Any]) -> list[Mail]:
     """The mails a ticket event promises."""
     if event not in EMAIL_TEMPLATES:
@@ -227,6 +253,8 @@ def ticket_email_recipients(event: str, payload: dict[str, Any]) -> list[Mail]:
         return _comment_added(ticket, payload, context)
     if event == "ticket.assigned":
         return _assigned(ticket, payload, context)
+    if event == "ticket.rule_email":
+        return _rule_email(ticket, payload, context)
     return _sla_alert(event, ticket, payload, context)
 
 

@@ -39,24 +39,30 @@ def agent_scope_q(user: AbstractBaseUser | None, role: str | None) -> Q:
     return mine | Q(team_id__in=teams)
 
 
-def ticket_visible_to(user: AbstractBaseUser | None) -> QuerySet[Ticket]:
-    """Tickets the user may see at all: agents every ticket in their scope (`agent_scope_q`); a
-    customer their own, and their organisation's when it shares tickets
-    (`Organization.share_tickets`); anybody else nothing."""
-    qs = ticket_base_queryset()
+def ticket_visible_q(user: AbstractBaseUser | None) -> Q | None:
+    """The condition on tickets the user may see at all, or None when they may see none: agents
+    every ticket in their scope (`agent_scope_q`); a customer their own, and their organisation's
+    when it shares tickets (`Organization.share_tickets`); anybody else nothing."""
     role = user_role(user)
     if role is None:
-        return qs.none()
+        return None
     if role != CUSTOMER_ROLE:
-        return qs.filter(agent_scope_q(user, role))
+        return agent_scope_q(user, role)
     try:
         customer = user.customer  # type: ignore[union-attr]
     except ObjectDoesNotExist:
-        return qs.none()
+        return None
     if customer.organization_id:
         shared = Q(organization_id=customer.organization_id, organization__share_tickets=True)
-        return qs.filter(shared | Q(customer_id=customer.pk))
-    return qs.filter(customer_id=customer.pk)
+        return shared | Q(customer_id=customer.pk)
+    return Q(customer_id=customer.pk)
+
+
+def ticket_visible_to(user: AbstractBaseUser | None) -> QuerySet[Ticket]:
+    """Tickets the user may see at all (`ticket_visible_q`), joined."""
+    visible = ticket_visible_q(user)
+    qs = ticket_base_queryset()
+    return qs.none() if visible is None else qs.filter(visible)
 
 
 def _as_query_dict(filters: dict[str, Any]) -> QueryDict:

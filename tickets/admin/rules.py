@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from config.admin_tools import ServiceErrorsMixin
+from tickets.admin.dry_run import DryRunPanelMixin
 from tickets.conditions import FIELDS
 from tickets.models import Automation, Trigger
 from tickets.rules import selectors
@@ -68,7 +69,7 @@ class AutomationForm(RuleForm):
         model = Automation
 
 
-class RuleAdmin(ServiceErrorsMixin, admin.ModelAdmin):
+class RuleAdmin(DryRunPanelMixin, ServiceErrorsMixin, admin.ModelAdmin):
     list_display = ("name", "position", "is_active", "is_default", "summary", "updated_at")
     list_editable = ("is_active",)
     list_filter = ("is_active",)

@@ -7,16 +7,22 @@ indexed columns."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html_join
 from unfold.admin import ModelAdmin, TabularInline
 
 from config.admin_tools import ReadOnlyAdminMixin
-from tickets.models import BusinessCalendar, Holiday, SLAPolicy, SLAScanRun, SLATarget, Ticket, active_q
+from tickets.admin.dry_run import DryRunPanelMixin
+from tickets.models import BusinessCalendar, Holiday, RuleKind, SLAPolicy, SLAScanRun, SLATarget, Ticket, active_q
+from tickets.rules.selectors import rule_versions
+from tickets.rules.services import sla_policy_snapshot, sla_policy_version_record
 from tickets.sla import rules
 from tickets.sla.calendars import calendar_import_holidays
 from tickets.sla.selection import sla_policy_validate
@@ -70,7 +76,7 @@ class SLAPolicyForm(forms.ModelForm):
 
 
 @admin.register(SLAPolicy)
-class SLAPolicyAdmin(ModelAdmin):
+class SLAPolicyAdmin(DryRunPanelMixin, ModelAdmin):
     form = SLAPolicyForm
     list_display = ("name", "position", "calendar", "is_default", "updated_at")
     list_select_related = ("calendar",)
@@ -78,6 +84,29 @@ class SLAPolicyAdmin(ModelAdmin):
     ordering = ("position", "id")
     search_fields = ("name",)
     inlines = (SLATargetInline,)
+    readonly_fields = ("version_history",)
+
+    @admin.display(description="versions")
+    def version_history(self, obj: SLAPolicy | None) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        versions = rule_versions(kind=RuleKind.SLA_POLICY, rule_id=obj.pk)[:20]
+        return format_html_join(
+            "",
+            "<p>v{} · {} · {} · {}</p>",
+            ((v.number, v.created_at, v.actor or "system", v.note or "saved") for v in versions),
+        )
+
+    def save_model(self, request: HttpRequest, obj: SLAPolicy, form: Any, change: bool) -> None:
+        saved = SLAPolicy.objects.filter(pk=obj.pk).first() if obj.pk else None
+        request._sla_policy_before = sla_policy_snapshot(saved) if saved is not None else None  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """After the targets: one version of the policy with them (who, when, before/after)."""
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_sla_policy_before", None)
+        sla_policy_version_record(policy=form.instance, actor=request.user, before=before)
 
 
 class HolidayInline(TabularInline):

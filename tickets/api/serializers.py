@@ -117,6 +117,7 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
             "escalated_at",
             "is_urgent",
             "first_response_due_at",
+            "next_reply_due_at",
             "resolution_due_at",
             "sla_breached_at",
             "sla_status",

@@ -211,16 +211,14 @@ class TicketViewSet(
 
     def list(self, request, *args, **kwargs):
         # The lean read path (tickets/api/reads.py): the page as dicts, no model instances.
-        queryset = reads.ticket_rows(self.filter_queryset(self.get_queryset()))
+        queryset = self.filter_queryset(reads.ticket_rows(request.user))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(reads.ticket_rows_data(page, is_customer=self.is_customer))
 
     def retrieve(self, request, *args, **kwargs):
         include_internal = not self.is_customer
-        queryset = self.filter_queryset(self.get_queryset())
-        row = get_object_or_404(
-            reads.ticket_detail_rows(queryset, include_internal=include_internal), pk=self.kwargs["pk"]
-        )
+        queryset = self.filter_queryset(reads.ticket_detail_rows(request.user, include_internal=include_internal))
+        row = get_object_or_404(queryset, pk=self.kwargs["pk"])
         self.check_object_permissions(request, row)
         etag = f'"{row["id"]}-{row["version"]}"'  # ticket_etag's
         if_none_match = request.headers.get("If-None-Match")

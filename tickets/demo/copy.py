@@ -10,19 +10,6 @@ from typing import Any
 
 from django.db import connection, models
 
-
-class Rows:
-    """The rows of one model for one batch, as tuples in `columns` order (attnames)."""
-
-    def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
-        self.model = model
-        self.columns = list(columns)
-        self.rows: list[tuple[Any, ...]] = []
-
-    def add(self, *values: Any) -> None:
-        self.rows.append(values)
-
-
 NULL = "\\N"
 
 
@@ -35,7 +22,7 @@ def _escape(text: str) -> str:
 def _formatter(field: models.Field) -> Callable[[Any], str]:
     """How one column's values are written in COPY's text format."""
     if isinstance(field, models.JSONField):
-        return lambda value: NULL if value is None else _escape(json.dumps(value))
+        return _json_formatter()
     if isinstance(field, models.BooleanField):
         return lambda value: NULL if value is None else ("t" if value else "f")
     if isinstance(field, models.DateTimeField):
@@ -45,26 +32,55 @@ def _formatter(field: models.Field) -> Callable[[Any], str]:
     return lambda value: NULL if value is None else _escape(str(value))
 
 
-def copy_rows(rows: Rows) -> None:
-    """COPY the rows in (PostgreSQL), formatted here in COPY's text format with one formatter per
-    column (psycopg's per-value adaptation costs several times more)."""
-    meta = rows.model._meta
-    by_attname = {field.attname: field for field in meta.concrete_fields}
-    fields = [by_attname[name] for name in rows.columns]
-    formatters = [_formatter(field) for field in fields]
-    # Every other column gets its model default (a field added later never breaks the seed).
-    rest = [
-        field
-        for field in meta.concrete_fields
-        if field.attname not in rows.columns and not field.primary_key and not field.generated
-    ]
-    tail = "".join("\t" + _formatter(field)(field.get_default()) for field in rest)
-    columns = ", ".join(f'"{field.column}"' for field in [*fields, *rest])
-    lines = ["\t".join([f(v) for f, v in zip(formatters, row, strict=True)]) + tail for row in rows.rows]
+def _json_formatter() -> Callable[[Any], str]:
+    """JSON values, the few that repeat (the seed's tags and metadata) encoded once."""
+    encoded: dict[str, str] = {}
+
+    def fmt(value: Any) -> str:
+        if value is None:
+            return NULL
+        key = repr(value)  # the same repr, the same plain JSON value
+        text = encoded.get(key)
+        if text is None:
+            text = _escape(json.dumps(value))
+            if len(encoded) < 1000:
+                encoded[key] = text
+        return text
+
+    return fmt
+
+
+def copy_text(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """The rows (tuples in `columns` order, attnames) in COPY's text format, with one formatter per
+    column (psycopg's per-value adaptation costs several times more). Every other column gets its
+    model default, so a field added later never breaks the seed. Pure Python: the seeder's worker
+    processes call it."""
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    formatters = [_formatter(by_attname[name]) for name in columns]
+    tail = "".join("\t" + _formatter(field)(field.get_default()) for field in _rest(model, columns))
+    lines = ["\t".join([f(v) for f, v in zip(formatters, row, strict=True)]) + tail for row in rows]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def copy_write(model: type[models.Model], columns: Sequence[str], text: str) -> None:
+    """COPY rows formatted by copy_text into the model's table (PostgreSQL)."""
+    if not text:
+        return
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in columns] + _rest(model, columns)
+    names = ", ".join(f'"{field.column}"' for field in fields)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor: COPY is not in the DB-API
-        with raw.copy(f'COPY "{meta.db_table}" ({columns}) FROM STDIN') as copy:
-            copy.write("\n".join(lines) + "\n")
+        with raw.copy(f'COPY "{model._meta.db_table}" ({names}) FROM STDIN') as copy:
+            copy.write(text)
+
+
+def _rest(model: type[models.Model], columns: Sequence[str]) -> list[models.Field]:
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if field.attname not in columns and not field.primary_key and not field.generated
+    ]
 
 
 class IdBlock:
@@ -83,10 +99,10 @@ class IdBlock:
                 )
                 self.next[model] = cursor.fetchone()[0] + 1
 
-    def take(self, model: type[models.Model], count: int) -> list[int]:
+    def take(self, model: type[models.Model], count: int) -> range:
         first = self.next[model]
         self.next[model] = first + count
-        return list(range(first, first + count))
+        return range(first, first + count)
 
     def finish(self) -> None:
         with connection.cursor() as cursor:

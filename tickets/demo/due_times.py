@@ -15,6 +15,7 @@ class DueTimes:
     a few binary searches instead of a calendar walk (same results as ticket_sla_apply)."""
 
     def __init__(self, specs: dict[int | None, policies.PolicySpec], *, warning_ratio: float, now: Any) -> None:
+        """`specs`: each SLA policy's by its id, the default's also under None."""
         self.specs = specs
         self.warning_ratio = warning_ratio
         since, until = now - timedelta(days=367), now + timedelta(days=180)
@@ -24,8 +25,8 @@ class DueTimes:
                 timelines[spec.calendar] = business_time.BusinessTimeline(spec.calendar, since=since, until=until)
         self.timelines = timelines
 
-    def __call__(self, *, team_id: int | None, priority: str, tier: str | None, start: Any) -> policies.DueTimes:
-        spec = self.specs.get(team_id) or self.specs[None]
+    def __call__(self, *, policy_id: int | None, priority: str, tier: str | None, start: Any) -> policies.DueTimes:
+        spec = self.specs.get(policy_id) or self.specs[None]
         return policies.compute_due_times(
             start=start,
             priority=priority,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 import notifications
 from agents.models import Team, User
@@ -20,7 +21,7 @@ from agents.selectors import is_agent
 from tickets import comments, services, validators
 from tickets.conditions import PRIORITIES, STATUSES
 from tickets.events import ticket_payload
-from tickets.macros.services import macro_changes, macro_render
+from tickets.macros.services import macro_changes, macro_render, validate_macro_body
 from tickets.models import NEXT_PRIORITY, Category, Macro, Ticket
 
 
@@ -28,7 +29,9 @@ from tickets.models import NEXT_PRIORITY, Category, Macro, Ticket
 class ActionSpec:
     name: str
     label: str
-    takes: str  # "status" | "priority" | "team" | "category" | "user" | "tags" | "text" | "macro" | "event" | ""
+    takes: (
+        str  # "status" | "priority" | "team" | "category" | "user" | "tags" | "text" | "macro" | "event" | "email" | ""
+    )
     contexts: frozenset[str] = frozenset({"trigger", "automation"})
 
 
@@ -48,9 +51,43 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("add_note", "Add an internal note", "text"),
         ActionSpec("apply_macro", "Apply a macro", "macro", frozenset({"trigger"})),
         ActionSpec("publish_event", "Publish a webhook event (ticket.rule_event, with this name)", "event"),
+        ActionSpec("send_email", "Email the customer, the assignee, the team or an address", "email"),
     )
 }
 EVENT_NAME_MAX = 60
+EMAIL_TO = ("customer", "assignee", "team", "address")
+SUBJECT_MAX = 200
+
+
+def _check_email(value: Any, where: str) -> dict[str, str]:
+    """{"to": customer|assignee|team|address, "address" (for address), "subject", "body"}; subject
+    and body may use the macro placeholders ({{ customer_name }}, {{ ticket_reference }}, ...)."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(f'{where}: {{"to", "subject", "body"}} (and "address" when to is address).')
+    to = value.get("to")
+    if to not in EMAIL_TO:
+        raise ValidationError(f"{where}: to must be one of {', '.join(EMAIL_TO)}.")
+    cleaned = {"to": to}
+    if to == "address":
+        address = str(value.get("address") or "").strip()
+        try:
+            validate_email(address)
+        except ValidationError as exc:
+            raise ValidationError(f"{where}: address {address!r} is not an email address.") from exc
+        cleaned["address"] = address
+    for part, limit in (("subject", SUBJECT_MAX), ("body", None)):
+        text = value.get(part)
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError(f"{where}: the email needs a {part}.")
+        text = " ".join(text.split()) if part == "subject" else validators.normalize_text(text)
+        if limit is not None and len(text) > limit:
+            raise ValidationError(f"{where}: the subject is at most {limit} characters.")
+        try:
+            validate_macro_body(text)
+        except ValidationError as exc:
+            raise ValidationError(f"{where}: {part}: {' '.join(exc.messages)}") from exc
+        cleaned[part] = text
+    return cleaned
 
 
 def _check(spec: ActionSpec, value: Any, where: str) -> Any:  # noqa: C901 - one table
@@ -89,6 +126,8 @@ def _check(spec: ActionSpec, value: Any, where: str) -> Any:  # noqa: C901 - one
             or not Macro.objects.filter(pk=value, owner__isnull=True, is_active=True).exists()
         ):
             raise ValidationError(f"{where}: {value!r} is not an active shared macro's id.")
+    elif spec.takes == "email":
+        value = _check_email(value, where)
     elif spec.takes == "event":
         if not isinstance(value, str) or not value.strip() or len(value) > EVENT_NAME_MAX:
             raise ValidationError(f"{where}: the event needs a name of 1-{EVENT_NAME_MAX} characters.")
@@ -121,9 +160,11 @@ def validate_actions(value: Any, *, context: str) -> list[dict[str, Any]]:
 
 def describe(action: Mapping[str, Any]) -> str:
     spec = ACTIONS[action["action"]]
-    value = action.get("value")
+    value: Any = action.get("value")
     if spec.takes == "":
         return spec.label
+    if spec.takes == "email" and isinstance(value, Mapping):
+        return f"Email {value.get('address') or value.get('to')}: {value.get('subject')}"
     if isinstance(value, list):
         value = ", ".join(map(str, value))
     return f"{spec.label}: {value}"
@@ -167,7 +208,7 @@ def planned_changes(actions: list[Mapping[str, Any]], ticket: Ticket) -> list[st
             if new != tags:
                 words.append(f"tags {', '.join(tags) or '(none)'} → {', '.join(new) or '(none)'}")
                 tags = new
-        elif name in ("assign_by_strategy", "add_note", "apply_macro", "publish_event"):
+        elif name in ("assign_by_strategy", "add_note", "apply_macro", "publish_event", "send_email"):
             words.append(describe(action))
         else:
             said = _plan_one(name, value, ticket)
@@ -192,6 +233,16 @@ def _publish(ticket: Ticket, value: str, rule: str) -> Ticket:
     ticket.refresh_from_db()
     notifications.publish(
         "ticket.rule_event", {"name": value, "rule": rule, "ticket": ticket_payload(ticket), "actor_id": None}
+    )
+    return ticket
+
+
+def _email(ticket: Ticket, value: dict[str, str], rule: str) -> Ticket:
+    """Through the outbox like every mail: tickets/recipients.py finds the address and renders the
+    placeholders when it is sent."""
+    ticket.refresh_from_db()
+    notifications.publish(
+        "ticket.rule_email", {"email": value, "rule": rule, "ticket": ticket_payload(ticket), "actor_id": None}
     )
     return ticket
 
@@ -221,6 +272,7 @@ APPLY: dict[str, Any] = {
     "add_note": _note,
     "apply_macro": _apply_macro,
     "publish_event": _publish,
+    "send_email": _email,
 }
 
 

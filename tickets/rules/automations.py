@@ -305,6 +305,11 @@ def _publish_event(batch: Batch, value: str) -> None:
         batch.outbox.append(("ticket.rule_event", pk, {"name": value, "rule": batch.rule}))
 
 
+def _send_email(batch: Batch, value: dict[str, str]) -> None:
+    for pk in batch.ids:
+        batch.outbox.append(("ticket.rule_email", pk, {"email": value, "rule": batch.rule}))
+
+
 APPLY: dict[str, Any] = {
     "set_status": _set_status,
     "set_priority": _set_field("priority", "priority"),
@@ -317,6 +322,7 @@ APPLY: dict[str, Any] = {
     "remove_tags": _tags(remove=True),
     "add_note": _note,
     "publish_event": _publish_event,
+    "send_email": _send_email,
 }
 
 

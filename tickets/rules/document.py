@@ -23,7 +23,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from tickets.models import Automation, BusinessCalendar, Priority, SLAPolicy, SLATarget, Trigger
-from tickets.rules.services import SNAPSHOT_FIELDS, rule_save, rule_snapshot, rule_validate
+from tickets.rules.services import (
+    SNAPSHOT_FIELDS,
+    rule_save,
+    rule_snapshot,
+    rule_validate,
+    sla_policy_snapshot,
+    sla_policy_version_record,
+)
 from tickets.sla.selection import sla_policy_validate
 
 VERSION = 1
@@ -216,6 +223,7 @@ def _apply(
             saved = SLAPolicy.objects.get(pk=policy.pk)
             same = _policy_state(saved, list(saved.targets.all())) == _policy_state(policy, targets)
             (report.unchanged if same else report.updated).append(label)
+        before = sla_policy_snapshot(SLAPolicy.objects.get(pk=policy.pk)) if policy.pk is not None else None
         if policy.is_default:
             SLAPolicy.objects.filter(is_default=True).exclude(pk=policy.pk).update(is_default=False)
         policy.save()
@@ -223,4 +231,5 @@ def _apply(
         for target in targets:
             target.policy = policy
         SLATarget.objects.bulk_create(targets)
+        sla_policy_version_record(policy=policy, actor=actor, before=before, note="Imported.")
     return report

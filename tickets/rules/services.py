@@ -14,7 +14,7 @@ from agents.models import Role, User
 from agents.selectors import user_role
 from config.exceptions import ApplicationError
 from tickets.conditions import validate_conditions
-from tickets.models import Automation, RuleKind, RuleVersion, Trigger
+from tickets.models import Automation, RuleKind, RuleVersion, SLAPolicy, Trigger
 from tickets.rules.actions import validate_actions
 
 Rule = Trigger | Automation
@@ -58,7 +58,9 @@ def rule_validate(rule: Rule) -> None:
         raise ValidationError(errors)
 
 
-def _version(rule: Rule, *, kind: str, rule_id: int, actor: Any, before: Any, after: Any, note: str) -> RuleVersion:
+def _version(
+    rule: Rule | SLAPolicy, *, kind: str, rule_id: int, actor: Any, before: Any, after: Any, note: str
+) -> RuleVersion:
     last = RuleVersion.objects.filter(kind=kind, rule_id=rule_id).aggregate(n=Max("number"))["n"] or 0
     return RuleVersion.objects.create(
         kind=kind,
@@ -118,3 +120,35 @@ def rule_restore(*, version: RuleVersion, actor: Any) -> Rule:
     if rule.key is None and state.get("key"):
         rule.key = state["key"]
     return rule_save(rule=rule, actor=actor, note=f"Restored version {version.number}.")
+
+
+# --- SLA policies: versioned like the rules (the admin and rules_import save them) ------------------
+
+POLICY_SNAPSHOT_FIELDS = (
+    "name",
+    "description",
+    "position",
+    "is_default",
+    "calendar_id",
+    "conditions",
+    "pause_statuses",
+)
+TARGET_SNAPSHOT_FIELDS = ("priority", "tier", "first_response_minutes", "next_reply_minutes", "resolution_minutes")
+
+
+def sla_policy_snapshot(policy: SLAPolicy) -> dict[str, Any]:
+    """The policy and its targets as a version records them (reads the targets: one query)."""
+    targets = sorted(
+        ({name: getattr(t, name) for name in TARGET_SNAPSHOT_FIELDS} for t in policy.targets.all()),
+        key=lambda t: (t["tier"], t["priority"]),
+    )
+    return {name: getattr(policy, name) for name in POLICY_SNAPSHOT_FIELDS} | {"targets": targets}
+
+
+def sla_policy_version_record(*, policy: SLAPolicy, actor: Any, before: dict[str, Any] | None, note: str = "") -> None:
+    """Record a version of the policy as it is now, unless nothing changed since `before`."""
+    after = sla_policy_snapshot(policy)
+    if before != after:
+        _version(
+            policy, kind=RuleKind.SLA_POLICY, rule_id=policy.pk, actor=actor, before=before, after=after, note=note
+        )

@@ -199,7 +199,7 @@ def test_list_page_query_walks_the_ordering_index_without_sorting(api_agent, mak
     page_sql = next(
         q["sql"]
         for q in ctx.captured_queries
-        if q["sql"].startswith('SELECT "tickets_ticket"."id", "tickets_ticket"."title"')
+        if q["sql"].startswith('SELECT "tickets_ticket"."id" AS "id", "tickets_ticket"."title"')  # the row dicts
     )
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")

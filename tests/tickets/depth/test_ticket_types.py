@@ -11,8 +11,8 @@ from freezegun import freeze_time
 
 from notifications.models import OutboxEvent
 from tickets import exports, reports, services
-from tickets.models import EventKind, TicketEvent, TicketType
 from tickets.conditions import evaluate, to_q, validate_conditions
+from tickets.models import EventKind, TicketEvent, TicketType
 from tickets.rules.triggers import facts_for
 
 pytestmark = pytest.mark.django_db

@@ -75,7 +75,7 @@ def test_admin_creates_changes_and_deletes_a_trigger_with_versions(api_admin, ad
                 "actions": [
                     "action #1: unknown action 'explode'; use one of: set_status, set_priority, escalate, set_team, "
                     "set_category, assign, assign_by_strategy, unassign, add_tags, remove_tags, add_note, "
-                    "apply_macro, publish_event."
+                    "apply_macro, publish_event, send_email."
                 ]
             },
             id="unknown-action",

@@ -102,7 +102,7 @@ def test_dry_run_reports_and_writes_nothing_then_the_real_run_agrees(tmp_path):
     assert Trigger.objects.get(name=first).position == 7
     assert Automation.objects.filter(name="Tag stale").exists()
     assert SLATarget.objects.filter(policy__is_default=True, next_reply_minutes=120).count() == 1
-    assert RuleVersion.objects.filter(note="Imported.").count() == 2
+    assert RuleVersion.objects.filter(note="Imported.").count() == 3  # the trigger, the automation, the policy
 
 
 @pytest.mark.parametrize(

@@ -224,3 +224,36 @@ def test_an_incident_policy_by_ticket_type(customer_a, agent):
     with freeze_time(T0 + timedelta(minutes=1)):
         changed = services.ticket_update(ticket=question, actor=agent.user, data={"ticket_type": "incident"})
     assert changed.sla_policy.name == "Incidents"  # the type is an SLA input: the policy is chosen again
+
+
+def test_the_dry_run_api_answers_admins_and_names_bad_fields(api_admin, api_agent, customer_a):
+    ticket = _open(customer_a, priority="high")
+    payload = {
+        "name": "High first",
+        "position": 1,
+        "calendar": BusinessCalendar.objects.get(name="24x7").pk,
+        "conditions": {"all": [{"field": "priority", "operator": "is", "value": "high"}]},
+        "targets": [{"priority": "high", "first_response_minutes": 5, "resolution_minutes": 50}],
+        "ticket": ticket.pk,
+    }
+
+    response = api_admin.post("/api/v1/sla-policies/dry-run/", payload, format="json")
+
+    assert response.status_code == 200, response.content
+    [result] = response.json()["results"]
+    assert (result["matched"], result["policy_would_be"]) == (True, "High first")
+    assert result["changes"]["first_response_due_at"]["new"] == "2026-03-02T12:05:00Z"
+    assert api_agent.post("/api/v1/sla-policies/dry-run/", payload, format="json").status_code == 403
+    bad = api_admin.post("/api/v1/sla-policies/dry-run/", {**payload, "calendar": 999999}, format="json")
+    assert bad.status_code == 400
+    assert bad.json()["calendar"] == ["No such business calendar."]
+    bad = api_admin.post(
+        "/api/v1/sla-policies/dry-run/",
+        {**payload, "conditions": {"all": [{"field": "status", "operator": "is", "value": "open"}]}},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert bad.json()["conditions"] == [
+        "all #1 (status): SLA policies test only customer_tier, organization, category, ticket_type, priority, "
+        "channel, team, tags."
+    ]

@@ -190,6 +190,21 @@ def test_breach_scan_reads_an_index_not_the_table():
     assert "Seq Scan" not in plan
 
 
+@pytest.mark.postgres(reason="EXPLAIN of partial indexes")
+def test_next_reply_scan_reads_its_partial_index():
+    """Late next replies are found on ticket_nrt_due_open_idx (open clocks not yet stamped)."""
+    from django.db.models import Q
+
+    qs = Ticket.objects.filter(rules.next_reply_overdue_q(NOW) & Q(next_reply_breached_at__isnull=True))
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        plan = qs.explain()
+        cursor.execute("RESET enable_seqscan")
+
+    assert "ticket_nrt_due_open_idx" in plan
+    assert "Seq Scan" not in plan
+
+
 @pytest.mark.postgres(reason="row locks with SKIP LOCKED")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_scans_skip_rows_another_run_holds(customer_a):

@@ -36,6 +36,12 @@ class Command(BaseCommand):
             "some files' metadata (COPY on PostgreSQL).",
         )
         parser.add_argument("--batch-size", type=int, default=10_000)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Processes drawing the tickets on PostgreSQL (default: one per core).",
+        )
         parser.add_argument("--seed", type=int, default=42, help="Random seed for the bulk data.")
         parser.add_argument("--no-demo", action="store_true", help="Only the admin login (and --tickets).")
 
@@ -83,7 +89,11 @@ class Command(BaseCommand):
         )
         with progress:
             seeder = BulkSeeder(
-                seed=options["seed"] + missing, batch_size=max(1, options["batch_size"]), progress=progress.update
+                seed=options["seed"] + missing,
+                batch_size=max(1, options["batch_size"]),
+                progress=progress.update,
+                workers=options.get("workers"),
+                stage=lambda text: progress.set_description(f"Bulk tickets ({text})"),
             )
             counts = seeder.run(missing)
         self.stdout.write(f"Bulk tickets created: {counts['tickets']}.")
