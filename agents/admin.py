@@ -94,11 +94,16 @@ class AgentChangeForm(TicketScopeOptionalMixin, forms.ModelForm):
 
     class Meta:
         model = Agent
-        fields = ("role", "teams", "skills", "max_open_tickets", "is_available")
+        fields = ("role", "teams", "skills", "max_open_tickets", "is_available", "notify_followed", "notify_mentions")
+
+    def clean_notify_followed(self) -> str:
+        return self.cleaned_data.get("notify_followed") or self.instance.notify_followed
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._optional_scope()
+        if "notify_followed" in self.fields:  # left out of a post: kept as it is
+            self.fields["notify_followed"].required = False
         if self.instance.pk:
             self.fields["name"].initial = self.instance.user.name
             self.fields["is_active"].initial = self.instance.user.is_active
@@ -143,6 +148,7 @@ class AgentAdmin(ServiceErrorsMixin, ModelAdmin):
         return (
             ("Login", {"fields": login}),
             ("Profile", {"fields": ("role", "teams", "skills", "max_open_tickets", "is_available", "ticket_scope")}),
+            *([("Notifications", {"fields": ("notify_followed", "notify_mentions")})] if obj is not None else []),
         )
 
     @admin.display(description="email", ordering="user__email")
@@ -169,6 +175,8 @@ class AgentAdmin(ServiceErrorsMixin, ModelAdmin):
                 "max_open_tickets",
                 "is_available",
                 "ticket_scope",
+                "notify_followed",
+                "notify_mentions",
             )
             changes = {f: data[f] for f in form.changed_data if f in fields}
             if changes:

@@ -146,6 +146,14 @@ class TicketScope(models.TextChoices):
     ASSIGNED = "assigned", "Only tickets assigned to them"
 
 
+class FollowedUpdates(models.TextChoices):
+    """Which updates of the tickets an agent follows are emailed to them."""
+
+    ALL = "all", "Public replies, customer replies and internal notes"
+    PUBLIC = "public", "Public and customer replies only"
+    NONE = "none", "None"
+
+
 class Agent(models.Model):
     """The agent profile of a user: role, teams, skills, capacity and which tickets they see."""
 
@@ -161,6 +169,14 @@ class Agent(models.Model):
         default=TicketScope.ALL,
         help_text="Which tickets this agent sees everywhere (queue, API, search, exports). Admins see all.",
     )
+    # Notification preferences (tickets/recipients.py reads them).
+    notify_followed = models.CharField(
+        max_length=10,
+        choices=FollowedUpdates.choices,
+        default=FollowedUpdates.ALL,
+        help_text="Email about updates of the tickets this agent follows.",
+    )
+    notify_mentions = models.BooleanField(default=True, help_text="Email when mentioned (@name) in an internal note.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -26,6 +26,9 @@ VIEWABLE_MODELS: tuple[str, ...] = (
     "tickets.attachment",
     "tickets.ticketevent",
     "tickets.category",
+    "tickets.tickettype",
+    "tickets.customfield",
+    "tickets.timeentry",
     "tickets.ticketfollower",
     "customers.customer",
     "customers.organization",
@@ -121,6 +124,7 @@ _AGENT = (
         "tickets.add_attachment",
         "tickets.add_ticketfollower",
         "tickets.delete_ticketfollower",
+        "tickets.delete_timeentry",  # their own (tickets/time_tracking.py refuses another's)
         "tickets.add_exportjob",
         "tickets.add_bulkupdatejob",
         "knowledge.add_article",

@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from agents.models import Agent, ApiKey, Priority, Role, Team, TicketScope
+from agents.models import Agent, ApiKey, FollowedUpdates, Priority, Role, Team, TicketScope
 from agents.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
 from config.services import fields_refuse_unknown, model_update
 from config.validators import normalize_email
@@ -238,8 +238,18 @@ AGENT_UPDATABLE_FIELDS = (
     "is_available",
     "is_active",
     "ticket_scope",
+    "notify_followed",
+    "notify_mentions",
 )
-AGENT_PROFILE_FIELDS = ("role", "skills", "max_open_tickets", "is_available", "ticket_scope")
+AGENT_PROFILE_FIELDS = (
+    "role",
+    "skills",
+    "max_open_tickets",
+    "is_available",
+    "ticket_scope",
+    "notify_followed",
+    "notify_mentions",
+)
 
 
 def _agent_update_errors(*, agent: Agent, data: dict[str, Any], actor: AbstractBaseUser | None) -> dict[str, list[str]]:
@@ -247,6 +257,10 @@ def _agent_update_errors(*, agent: Agent, data: dict[str, Any], actor: AbstractB
     errors: dict[str, list[str]] = {}
     if "ticket_scope" in data and data["ticket_scope"] not in TicketScope.values:
         errors["ticket_scope"] = [f"'{data['ticket_scope']}' is not a valid scope; use one of: all, teams, assigned."]
+    if "notify_followed" in data and data["notify_followed"] not in FollowedUpdates.values:
+        errors["notify_followed"] = [f"Use one of: {', '.join(FollowedUpdates.values)}."]
+    if "notify_mentions" in data and not isinstance(data["notify_mentions"], bool):
+        errors["notify_mentions"] = ["Must be true or false."]
     if "role" in data and data["role"] not in Role.values:
         errors["role"] = [f"'{data['role']}' is not a valid role; use one of: {', '.join(Role.values)}."]
     if "max_open_tickets" in data and (not isinstance(data["max_open_tickets"], int) or data["max_open_tickets"] < 0):

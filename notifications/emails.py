@@ -29,6 +29,8 @@ SUBJECTS: dict[str, str] = {
     "ticket_created": "We received your request: {title}",
     "agent_reply": "Re: {title}",
     "customer_reply": "Customer reply: {title}",
+    "follower_update": "Update on a ticket you follow: {title}",
+    "mentioned": "You were mentioned: {title}",
     "status_changed": "Your request is now {status}: {title}",
     "assigned": "Assigned to you: {title}",
     "sla_warning": "SLA at risk: {title}",

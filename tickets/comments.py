@@ -21,6 +21,7 @@ from tickets.audit import actor_id, event_record, ticket_lock, ticket_save
 from tickets.changes import change_note, change_scope
 from tickets.events import ticket_payload
 from tickets.file_types import detect_content_type, safe_filename
+from tickets.followers.mentions import mentions_apply
 from tickets.models import (
     Attachment,
     Channel,
@@ -93,6 +94,8 @@ def comment_add(
             attachments.append(attachment_add(ticket=ticket, file=upload, actor=actor, comment=comment))
         except ValidationError as exc:
             raise ValidationError({"files": [f"{upload.name}: {' '.join(exc.messages)}"]}) from exc
+    # @mentions in a note make the agents followers; the event names them for the mail routing.
+    mentioned = mentions_apply(ticket=ticket, body=body, actor=actor) if is_internal and "@" in body else []
     fields: list[str] = []
     if not is_internal:  # first response, next reply (tickets/sla/services.py)
         fields = sla_services.ticket_sla_replied(ticket=ticket, by_agent=from_agent, at=comment.created_at)
@@ -104,7 +107,7 @@ def comment_add(
         "ticket.comment_added",
         {
             "ticket": ticket_payload(ticket),
-            "comment": comment_payload(comment, attachments=attachments),
+            "comment": {**comment_payload(comment, attachments=attachments), "mentioned_ids": mentioned},
             "actor_id": actor_id(actor),
         },
     )

@@ -63,6 +63,9 @@ TICKET_FIELDS: dict[str, FieldSpec] = {
         FieldSpec("priority", "Priority", (*EQUALITY, "at_least", "at_most", *CHANGE), PRIORITIES, "priority"),
         FieldSpec("channel", "Channel", EQUALITY, CHANNELS, "channel"),
         FieldSpec("category", "Category (slug)", EQUALITY + NULLABLE + CHANGE, None, "category__slug", value_type=str),
+        FieldSpec(
+            "ticket_type", "Ticket type (slug)", EQUALITY + NULLABLE + CHANGE, None, "ticket_type__slug", value_type=str
+        ),
         FieldSpec("team", "Team (id)", EQUALITY + NULLABLE + CHANGE, None, "team_id", value_type=int),
         FieldSpec("assignee", "Assignee (user id)", EQUALITY + NULLABLE + CHANGE, None, "assignee_id", value_type=int),
         FieldSpec("organization", "Organisation (id)", EQUALITY + NULLABLE, None, "organization_id", value_type=int),

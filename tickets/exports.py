@@ -38,6 +38,7 @@ from tickets.models import (
     Ticket,
 )
 from tickets.selectors import ticket_list
+from tickets.time_tracking import with_time_minutes
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,9 @@ EXPORT_COLUMNS: dict[str, str] = {
     "status": "status",
     "priority": "priority",
     "category": "category__slug",
+    "type": "ticket_type__slug",
     "tags": "tags",
+    "custom_fields": "custom_fields",
     "channel": "channel",
     "customer_id": "customer_id",
     "customer_email": "customer__email",
@@ -66,6 +69,7 @@ EXPORT_COLUMNS: dict[str, str] = {
     "first_response_due_at": "first_response_due_at",
     "resolution_due_at": "resolution_due_at",
     "sla_breached_at": "sla_breached_at",
+    "time_minutes": "time_minutes",  # logged time (tickets/time_tracking.py), summed per ticket
 }
 
 
@@ -89,7 +93,7 @@ def export_queryset(job: ExportJob) -> QuerySet[Ticket]:
 def export_rows(queryset: QuerySet[Ticket], *, chunk_size: int) -> Iterator[dict[str, Any]]:
     """Rows as dicts, streamed: values() over a server-side cursor / chunked fetch, ordered by id,
     so memory stays flat whatever the number of tickets."""
-    rows = queryset.order_by("pk").values(*EXPORT_COLUMNS.values())
+    rows = with_time_minutes(queryset).order_by("pk").values(*EXPORT_COLUMNS.values())
     for row in rows.iterator(chunk_size=chunk_size):
         yield {header: row[lookup] for header, lookup in EXPORT_COLUMNS.items()}
 
@@ -97,6 +101,8 @@ def export_rows(queryset: QuerySet[Ticket], *, chunk_size: int) -> Iterator[dict
 def _csv_value(value: Any) -> Any:
     if isinstance(value, list):
         value = ";".join(str(v) for v in value)
+    elif isinstance(value, dict):  # custom fields: one JSON object per cell
+        value = json.dumps(value, sort_keys=True, cls=DjangoJSONEncoder) if value else ""
     elif hasattr(value, "isoformat"):
         value = value.isoformat()
     # Spreadsheet formula injection: text starting with = + - @ is prefixed with a quote.

@@ -41,6 +41,9 @@ class TicketFilter(django_filters.FilterSet):
     status = ChoiceInFilter(choices=Status.choices, help_text="One or more statuses, comma-separated.")
     priority = ChoiceInFilter(choices=Priority.choices, help_text="One or more priorities, comma-separated.")
     category = django_filters.CharFilter(field_name="category__slug", help_text="Category slug.")
+    type = django_filters.CharFilter(
+        method="filter_type", max_length=50, help_text="Ticket type slug (question, incident, ...), or `none`."
+    )
     team = IdFilter(field_name="team_id")
     assignee = django_filters.CharFilter(method="filter_assignee", help_text="A user id, `me` or `none`.")
     customer = IdFilter(field_name="customer_id")
@@ -92,6 +95,12 @@ class TicketFilter(django_filters.FilterSet):
         if (user_id := id_or_none(value)) is not None:
             return queryset.filter(assignee_id=user_id)
         raise ValidationError({"assignee": ["Use a user id, 'me' or 'none'."]})
+
+    def filter_type(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
+        value = value.strip().lower()
+        if value == "none":
+            return queryset.filter(ticket_type__isnull=True)
+        return queryset.filter(ticket_type__slug=value)
 
     def filter_tag(self, queryset: QuerySet[Ticket], name: str, value: str) -> QuerySet[Ticket]:
         return filter_tag(queryset, value)

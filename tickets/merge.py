@@ -17,6 +17,7 @@ from tickets.models import (
     EventKind,
     Ticket,
     TicketEvent,
+    TimeEntry,
 )
 from tickets.sla import services as sla_services
 
@@ -53,6 +54,8 @@ def customer_merge(*, source: Customer, target: Customer, actor: Actor) -> Custo
         customer=target, organization=target.organization, version=F("version") + 1, updated_at=timezone.now()
     )
     Comment.objects.filter(customer=source).update(customer=target)
+    # Time logged on the moved tickets counts for the target from now on (tickets/time_tracking.py).
+    TimeEntry.objects.filter(customer=source).update(customer=target, organization=target.organization)
     # The moved tickets now answer to the target's tier (its policy targets may differ).
     sla_services.tickets_sla_recompute_for_customer(customer=target)
     if not target.phone and source.phone:

@@ -18,19 +18,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
+from agents.models import FollowedUpdates
 from customers.models import Customer
 from notifications import recipients
 from notifications.recipients import Mail
 from tickets.macros.services import PLACEHOLDER_RE, PLACEHOLDERS
-from tickets.models import Mailbox, Status, Ticket
+from tickets.models import Mailbox, Status, Ticket, TicketFollower
 from tickets.satisfaction import survey_links
 
 # event -> the templates it may produce (for documentation and the admin)
 EMAIL_TEMPLATES: dict[str, tuple[str, ...]] = {
     "ticket.created": ("ticket_created",),
-    "ticket.comment_added": ("agent_reply", "customer_reply"),
+    "ticket.comment_added": ("agent_reply", "customer_reply", "follower_update", "mentioned"),
     "ticket.status_changed": ("status_changed", "satisfaction_survey"),
     "ticket.assigned": ("assigned",),
     "ticket.sla_warning": ("sla_warning",),
@@ -49,7 +51,14 @@ SLA_TEMPLATES = {
 def _ticket(ticket_id: int | None):
     if not ticket_id:
         return None
-    return Ticket.objects.select_related("customer", "assignee", "team__lead").filter(pk=ticket_id).first()
+    # Whether agents follow it rides on the same query: their mail costs a query only when they do.
+    agent_followers = TicketFollower.objects.filter(ticket=OuterRef("pk"), user__isnull=False)
+    return (
+        Ticket.objects.select_related("customer", "assignee", "team__lead")
+        .annotate(has_agent_followers=Exists(agent_followers))
+        .filter(pk=ticket_id)
+        .first()
+    )
 
 
 def _user(user_id: int | None, *known: Any):
@@ -91,9 +100,11 @@ def _customer_mail(template: str, ticket: Any, context: dict[str, Any]) -> list[
                 context=context,
             )
         )
-    if template == "agent_reply":  # followers receive the public replies too
+    if template == "agent_reply":  # followers receive the public replies too (agents: _agent_followers_mail)
         for follower in ticket.followers.select_related("customer"):
-            if follower.email == customer.email or (follower.customer and not _deliverable(follower.customer)):
+            if follower.user_id is not None or follower.email == customer.email:
+                continue
+            if follower.customer and not _deliverable(follower.customer):
                 continue
             mails.append(Mail(template, follower.email, follower.email, True, ticket.pk, context))
     return mails
@@ -133,24 +144,53 @@ def _status_changed(ticket: Any, payload: dict[str, Any], context: dict[str, Any
     return mails
 
 
+def _agent_followers_mail(
+    ticket: Any, comment: dict[str, Any], context: dict[str, Any], *, already: set[int]
+) -> list[Mail]:
+    """Agents following the ticket (and those the note mentions, followers by now): a mention mail
+    when mentioned and `notify_mentions`; else an update mail when `notify_followed` takes this kind
+    (all: replies and notes; public: replies only; none). Never the author, nor whom `already` mails."""
+    if not getattr(ticket, "has_agent_followers", True):
+        return []
+    mentioned = set(comment.get("mentioned_ids") or ())
+    internal = bool(comment.get("is_internal"))
+    mails = []
+    followers = ticket.followers.filter(user__isnull=False, user__is_active=True).select_related("user__agent")
+    for follower in followers:
+        user = follower.user
+        agent = getattr(user, "agent", None)
+        if user.pk == comment.get("author_id") or user.pk in already or agent is None:
+            continue
+        if user.pk in mentioned:
+            if agent.notify_mentions:
+                mails += _staff_mail("mentioned", user, ticket, context)
+            continue
+        if agent.notify_followed == FollowedUpdates.ALL or (
+            agent.notify_followed == FollowedUpdates.PUBLIC and not internal
+        ):
+            mails += _staff_mail("follower_update", user, ticket, context)
+    return mails
+
+
 def _comment_added(ticket: Any, payload: dict[str, Any], context: dict[str, Any]) -> list[Mail]:
     comment = payload.get("comment") or {}
     context["comment"] = comment
-    if comment.get("is_internal"):
-        return []  # internal notes never reach customers
+    if comment.get("is_internal"):  # internal notes never reach customers: only agents who follow
+        return _agent_followers_mail(ticket, comment, context, already=set())
     if not comment.get("from_customer"):
         files = tuple(
             {"file": a["file"], "filename": a.get("filename") or "file", "content_type": a.get("content_type", "")}
             for a in comment.get("attachments") or ()
             if isinstance(a, dict) and a.get("file")
         )
-        return [replace(mail, attachments=files) for mail in _customer_mail("agent_reply", ticket, context)]
+        mails = [replace(mail, attachments=files) for mail in _customer_mail("agent_reply", ticket, context)]
+        return mails + _agent_followers_mail(ticket, comment, context, already=set())
+    mails = []
     if ticket.assignee is not None:
-        return _staff_mail("customer_reply", ticket.assignee, ticket, context)
-    team = ticket.team
-    if team is not None and team.email:
-        return [Mail("customer_reply", team.email, team.name, True, ticket.pk, context)]
-    return []
+        mails = _staff_mail("customer_reply", ticket.assignee, ticket, context)
+    elif ticket.team is not None and ticket.team.email:
+        mails = [Mail("customer_reply", ticket.team.email, ticket.team.name, True, ticket.pk, context)]
+    return mails + _agent_followers_mail(ticket, comment, context, already={ticket.assignee_id or 0})
 
 
 def _assigned(ticket: Any, payload: dict[str, Any], context: dict[str, Any]) -> list[Mail]:

@@ -39,6 +39,7 @@ DIMENSIONS: dict[str, tuple[str, str | None]] = {
     "team": ("team_id", "team__name"),
     "agent": ("assignee_id", "assignee__email"),
     "category": ("category_id", "category__name"),
+    "type": ("ticket_type_id", "ticket_type__name"),
     "priority": ("priority", None),
     "channel": ("channel", None),
 }
@@ -120,7 +121,7 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 def report_rows(
     *, dimension: str, start: datetime, end: datetime, user: Any, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """One row per value of `dimension` (team, agent, category, priority, channel) over the
+    """One row per value of `dimension` (team, agent, category, type, priority, channel) over the
     tickets created in [start, end): created, solved, SLA met/measured and compliance, medians.
     One query. Tickets without a team/agent/category form their own row (key None)."""
     now = now or timezone.now()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import QueryDict
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -15,12 +15,14 @@ from agents.models import Agent, Role, TicketScope
 from agents.selectors import CUSTOMER_ROLE, agent_for_user, user_role
 from config.exceptions import ApplicationError
 from config.validators import is_id
+from tickets.custom_fields import FILTER_PREFIX as CUSTOM_FIELD_PREFIX
+from tickets.custom_fields import custom_field_filter
 from tickets.filters import TicketFilter
 from tickets.models import REVERSE_KINDS, REVERSE_LABELS, Comment, LinkKind, Ticket, TicketEvent, TicketLink
 
 
 def ticket_base_queryset() -> QuerySet[Ticket]:
-    return Ticket.objects.select_related("customer", "organization", "team", "assignee", "category")
+    return Ticket.objects.select_related("customer", "organization", "team", "assignee", "category", "ticket_type")
 
 
 def agent_scope_q(user: AbstractBaseUser | None, role: str | None) -> Q:
@@ -94,9 +96,15 @@ def ticket_list(*, user: AbstractBaseUser | None, filters: dict[str, Any] | None
                 "Invalid filters.", code="invalid_filters", extra={"filters": {"ids": ["A list of ticket ids."]}}
             )
         queryset = queryset.filter(pk__in=ids)
+    by_custom_field = {key: filters.pop(key) for key in list(filters) if key.startswith(CUSTOM_FIELD_PREFIX)}
+    errors: dict[str, Any] = {}
+    try:
+        queryset = custom_field_filter(queryset, by_custom_field)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     data = _as_query_dict(filters)
     filterset = TicketFilter(data=data, queryset=queryset, user=user)
-    errors: dict[str, Any] = {key: ["Unknown filter."] for key in sorted(set(filters) - set(filterset.filters))}
+    errors.update({key: ["Unknown filter."] for key in sorted(set(filters) - set(filterset.filters))})
     if not filterset.is_valid():
         errors.update({key: list(messages) for key, messages in filterset.errors.items()})
     if not errors:

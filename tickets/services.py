@@ -12,7 +12,7 @@ from django.utils import timezone
 
 import notifications
 from agents.models import AssignmentStrategy, Team, User
-from agents.selectors import assignee_refusal
+from agents.selectors import assignee_refusal, is_agent
 from config.exceptions import ApplicationError
 from config.services import fields_refuse_unknown, model_update
 from customers.models import Customer
@@ -21,6 +21,8 @@ from tickets import validators
 from tickets.assignment import pick_agent
 from tickets.audit import actor_id, event_record, event_value, ticket_lock, ticket_save
 from tickets.changes import change_note, change_scope
+from tickets.classification import classify, resolve_category
+from tickets.custom_fields import custom_fields_merge, required_missing
 from tickets.events import ticket_payload
 from tickets.models import (
     NEXT_PRIORITY,
@@ -31,27 +33,29 @@ from tickets.models import (
     Priority,
     Status,
     Ticket,
+    TicketType,
 )
 from tickets.sla import services as sla_services
 from tickets.sla.selection import SLA_INPUTS
+from tickets.ticket_types import ticket_type_resolve
 
 Actor = User | None
 
 # Fields ticket_update may change; status goes through ticket_change_status, the assignee
 # through ticket_assign.
 
-UPDATABLE_FIELDS = ("title", "description", "priority", "category", "tags", "metadata", "team", "external_id")
-
-
-def _resolve_category(category: Category | str | None) -> Category | None:
-    if category is None or isinstance(category, Category):
-        return category
-    if category == "":
-        return None
-    found = Category.objects.filter(slug=category).first()
-    if found is None:
-        raise ValidationError({"category": [f"Unknown category '{category}'."]}, code="invalid_category")
-    return found
+UPDATABLE_FIELDS = (
+    "title",
+    "description",
+    "priority",
+    "category",
+    "ticket_type",
+    "custom_fields",
+    "tags",
+    "metadata",
+    "team",
+    "external_id",
+)
 
 
 def _route_team(category: Category | None) -> Team | None:
@@ -73,6 +77,8 @@ def ticket_create(
     description: str = "",
     priority: str = Priority.MEDIUM,
     category: Category | str | None = None,
+    ticket_type: TicketType | str | None = None,
+    custom_fields: dict[str, Any] | None = None,
     customer: Customer | None = None,
     customer_email: str | None = None,
     customer_name: str = "",
@@ -97,10 +103,9 @@ def ticket_create(
             cleaned[field] = check(value)
         except ValidationError as exc:
             errors[field] = exc.messages
-    try:
-        cleaned["category"] = _resolve_category(category)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
+    errors.update(
+        classify(cleaned, category=category, ticket_type=ticket_type, custom_fields=custom_fields, actor=actor)
+    )
     if customer is None:
         if not customer_email:
             errors["customer_email"] = ["A customer email is required."]
@@ -120,6 +125,8 @@ def ticket_create(
         description=validators.normalize_text(description),
         priority=cleaned["priority"],
         category=cleaned["category"],
+        ticket_type=cleaned["ticket_type"],
+        custom_fields=cleaned.get("custom_fields") or {},
         tags=cleaned["tags"],
         metadata=cleaned["metadata"],
         external_id=external_id or None,
@@ -169,7 +176,9 @@ def ticket_update(
         "priority": validators.validate_priority,
         "tags": validators.normalize_tags,
         "metadata": validators.validate_metadata,
-        "category": _resolve_category,
+        "category": resolve_category,
+        "ticket_type": ticket_type_resolve,
+        "custom_fields": lambda v: v,
         "description": validators.normalize_text,
         "external_id": lambda v: v or None,
         "team": lambda v: v,
@@ -179,6 +188,16 @@ def ticket_update(
             cleaned[field] = checks[field](value)
         except ValidationError as exc:
             errors[field] = exc.messages
+    if "custom_fields" in cleaned and not errors:  # checked against the category and type it will have
+        try:
+            cleaned["custom_fields"] = custom_fields_merge(
+                current=ticket.custom_fields,
+                changes=cleaned["custom_fields"],
+                category_id=getattr(cleaned.get("category", ticket.category), "pk", None),
+                ticket_type_id=getattr(cleaned.get("ticket_type", ticket.ticket_type), "pk", None),
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if cleaned.get("external_id") and (
         Ticket.objects.filter(external_id=cleaned["external_id"]).exclude(pk=ticket.pk).exists()
     ):
@@ -192,7 +211,8 @@ def ticket_update(
     for field, (old, new) in diff.items():
         event_record(ticket, actor=actor, kind=EventKind.UPDATED, field=field, old=old, new=new)
         changes[field] = {"old": event_value(old), "new": event_value(new)}
-        as_rule = (lambda c: c.slug if c is not None else None) if field == "category" else event_value
+        by_slug = field in ("category", "ticket_type")
+        as_rule = (lambda c: c.slug if c is not None else None) if by_slug else event_value
         rule_changes[field] = (as_rule(old), as_rule(new))
     if changes:
         change_note(ticket, event="updated", actor=actor, changes=rule_changes)
@@ -227,6 +247,9 @@ def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str
         validators.validate_transition(old, status)
     except ValidationError as exc:
         raise ValidationError({"status": exc.messages}, code="invalid_transition") from exc
+    missing = required_missing(ticket, status) if is_agent(actor) else {}  # rules and customers are not held up
+    if missing:
+        raise ValidationError(missing, code="required_custom_field")
     now = timezone.now()
     ticket.status = status
     ticket.status_changed_at = now

@@ -34,6 +34,7 @@ from tickets.models import (
     TicketEvent,
     TicketLink,
     TicketMerge,
+    TimeEntry,
 )
 from tickets.models.followers import FollowerSource, TicketFollower
 from tickets.sla import services as sla_services
@@ -175,6 +176,7 @@ def ticket_merge(
 
     comment_ids = list(Comment.objects.filter(ticket=source).values_list("pk", flat=True))
     attachment_ids = list(Attachment.objects.filter(ticket=source).values_list("pk", flat=True))
+    time_entry_ids = list(TimeEntry.objects.filter(ticket=source).values_list("pk", flat=True))
     event_ids = list(TicketEvent.objects.filter(ticket=source).values_list("pk", flat=True))
     created_comments: list[int] = []
     if source.description.strip():
@@ -189,6 +191,7 @@ def ticket_merge(
         created_comments.append(request.pk)
     Comment.objects.filter(pk__in=comment_ids).update(ticket=target)
     Attachment.objects.filter(pk__in=attachment_ids).update(ticket=target)
+    TimeEntry.objects.filter(pk__in=time_entry_ids).update(ticket=target)  # with their messages; customer as logged
     TicketEvent.objects.filter(pk__in=event_ids).update(ticket=target)
     moved_followers, created_followers = _move_followers(source, target, actor)
 
@@ -236,6 +239,7 @@ def ticket_merge(
             "attachments": attachment_ids,
             "events": event_ids,
             "followers": moved_followers,
+            "time_entries": time_entry_ids,
         },
         created={"comments": created_comments, "followers": created_followers},
     )
@@ -290,6 +294,7 @@ def ticket_merge_undo(*, source: Ticket, actor: Actor) -> TicketMerge:
     Attachment.objects.filter(ticket=target, pk__in=moved.get("attachments", [])).update(ticket=source)
     TicketEvent.objects.filter(ticket=target, pk__in=moved.get("events", [])).update(ticket=source)
     TicketFollower.objects.filter(ticket=target, pk__in=moved.get("followers", [])).update(ticket=source)
+    TimeEntry.objects.filter(ticket=target, pk__in=moved.get("time_entries", [])).update(ticket=source)
     Comment.objects.filter(ticket=target, pk__in=created.get("comments", [])).delete()
     TicketFollower.objects.filter(ticket=target, pk__in=created.get("followers", [])).delete()
     TicketLink.objects.filter(from_ticket=source, to_ticket=target, kind=LinkKind.MERGED_INTO).delete()

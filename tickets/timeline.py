@@ -14,13 +14,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 
 from agents.models import Team
-from tickets.models import Attachment, Category, Comment, EventKind, Priority, Status, Ticket, TicketEvent
+from tickets.models import Attachment, Category, Comment, EventKind, Priority, Status, Ticket, TicketEvent, TicketType
 
 # Events the timeline shows through another entry (the comment itself, its attachments).
 SHOWN_ELSEWHERE = frozenset({EventKind.COMMENTED})
 STATUS_LABELS = dict(Status.choices)
 PRIORITY_LABELS = dict(Priority.choices)
-FIELD_LABELS = {"external_id": "external id"}
+FIELD_LABELS = {"external_id": "external id", "ticket_type": "type"}
 
 
 @dataclass
@@ -55,8 +55,10 @@ class Names:
         user_ids: set[int] = set()
         team_ids: set[int] = set()
         category_ids: set[int] = set()
+        type_ids: set[int] = set()
         for event in events:
-            bucket = {"assignee": user_ids, "team": team_ids, "category": category_ids}.get(event.field)
+            buckets = {"assignee": user_ids, "team": team_ids, "category": category_ids, "ticket_type": type_ids}
+            bucket = buckets.get(event.field)
             if bucket is None:
                 continue
             for value in (event.old_value, event.new_value):
@@ -68,6 +70,7 @@ class Names:
         self.categories = (
             dict(Category.objects.filter(pk__in=category_ids).values_list("pk", "name")) if category_ids else {}
         )
+        self.types = dict(TicketType.objects.filter(pk__in=type_ids).values_list("pk", "name")) if type_ids else {}
 
     def value(self, field_name: str, value: Any) -> str:
         if value is None or value == "" or value == []:
@@ -78,6 +81,8 @@ class Names:
             return self.teams.get(value, f"team {value}")
         if field_name == "category":
             return self.categories.get(value, f"category {value}")
+        if field_name == "ticket_type":
+            return self.types.get(value, f"type {value}")
         if field_name == "status":
             return STATUS_LABELS.get(value, str(value)).lower()
         if field_name == "priority":
@@ -85,6 +90,24 @@ class Names:
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
         return str(value)
+
+
+def _updated_text(event: TicketEvent, names: Names) -> str:
+    """A field change; custom fields key by key ("resolution_code none → fixed"); time logged or removed."""
+    old, new, name = event.old_value, event.new_value, event.field
+    label = FIELD_LABELS.get(name, name)
+    if name in ("description", "metadata", "title"):
+        return f"changed the {label}"
+    if name not in ("custom_fields", "time_spent"):
+        return f"{label} {names.value(name, old)} → {names.value(name, new)}"
+    if name == "custom_fields":
+        old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
+        changed = sorted(k for k in {*old, *new} if old.get(k) != new.get(k))
+        return "; ".join(f"{k} {names.value(k, old.get(k))} → {names.value(k, new.get(k))}" for k in changed)
+    entry = new if isinstance(new, dict) else old if isinstance(old, dict) else {}
+    what = "logged" if isinstance(new, dict) else "removed"
+    billable = " billable" if entry.get("billable") else ""
+    return f"{what} {entry.get('minutes', '?')} min of time{billable}" + (f": {event.note}" if event.note else "")
 
 
 def event_text(event: TicketEvent, names: Names) -> str:
@@ -112,10 +135,7 @@ def event_text(event: TicketEvent, names: Names) -> str:
         internal = isinstance(new, dict) and new.get("is_internal")
         return "added an internal note" if internal else "replied"
     if kind == EventKind.UPDATED:
-        label = FIELD_LABELS.get(name, name)
-        if name in ("description", "metadata", "title"):
-            return f"changed the {label}"
-        return f"{label} {names.value(name, old)} → {names.value(name, new)}"
+        return _updated_text(event, names)
     if kind == EventKind.MERGED:
         return event.note or "merged the customer"
     return event.note or event.get_kind_display()

@@ -17,15 +17,18 @@ from django.db import transaction
 
 from tickets import comments, services, validators
 from tickets.concurrency import StaleTicketError, require_writing_agent, ticket_lock_fresh
+from tickets.custom_fields import changed_from_form
 from tickets.macros.services import macro_changes
 from tickets.models import Channel, Comment, Status, Ticket
 from tickets.models.macros import Macro
+from tickets.time_tracking import time_entry_add
 
 __all__ = ["StaleTicketError", "ticket_properties_save", "ticket_reply"]
 
 # The statuses "Send and set status" offers.
 SEND_AND_SET = (Status.PENDING, Status.RESOLVED)
-PROPERTY_FIELDS = ("status", "priority", "team", "assignee", "category", "tags")
+PROPERTY_FIELDS = ("status", "priority", "team", "assignee", "category", "ticket_type", "tags", "custom_fields")
+RELATED_FIELDS = ("team", "assignee", "category", "ticket_type")
 
 
 @transaction.atomic
@@ -40,6 +43,8 @@ def ticket_reply(
     macro: Macro | None = None,
     expected_version: int | None,
     seen_event_id: int | None = None,
+    time_minutes: Any = "",
+    time_billable: bool = False,
 ) -> Comment:
     """Send a public reply or an internal note from the ticket page, then the field changes of the
     macro it was written from (if any), then (optionally) the status ("Send and set status"): all
@@ -54,6 +59,8 @@ def ticket_reply(
     comment = comments.comment_add(
         ticket=locked, actor=actor, body=body, is_internal=is_internal, files=files, channel=Channel.ADMIN
     )
+    if time_minutes not in (None, ""):  # time spent on this reply or note
+        time_entry_add(ticket=locked, actor=actor, minutes=time_minutes, is_billable=time_billable, comment=comment)
     if macro is not None:
         changes, _ = macro_changes(macro=macro, ticket=locked)
         if changes:
@@ -89,12 +96,17 @@ def ticket_properties_save(
     if unknown:
         raise ValidationError({name: ["This field cannot be changed here."] for name in sorted(unknown)})
     locked = ticket_lock_fresh(ticket=ticket, expected_version=expected_version, seen_event_id=seen_event_id)
+    data = dict(data)
+    posted_fields = data.pop("custom_fields", None) or {}
     changes = {
         name: value
         for name, value in data.items()
         if _comparable(name, value)
-        != _comparable(name, getattr(locked, f"{name}_id" if name in ("team", "assignee", "category") else name))
+        != _comparable(name, getattr(locked, f"{name}_id" if name in RELATED_FIELDS else name))
     }
+    custom_changes = changed_from_form(locked, posted_fields)
+    if custom_changes:
+        changes["custom_fields"] = custom_changes
     if not changes:
         return locked, []
     updated = services.ticket_update(ticket=locked, actor=actor, data=changes)

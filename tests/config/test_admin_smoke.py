@@ -23,6 +23,8 @@ RECIPES: dict[str, str] = {
     "customers.Organization": "tests.customers.organization",
     "customers.Customer": "tests.customers.customer",
     "tickets.Category": "tests.tickets.category",
+    "tickets.CustomField": "tests.tickets.custom_field",
+    "tickets.TimeEntry": "tests.tickets.time_entry",
     "tickets.Ticket": "tests.tickets.ticket",
     "notifications.OutboxEvent": "tests.notifications.outbox_event",
     "notifications.WebhookSubscription": "tests.notifications.webhook_subscription",

@@ -150,6 +150,14 @@ def _followers(world, n: int) -> None:
     baker.make(TicketFollower, ticket=world.first, email=iter(f"f{i}@acme.example" for i in range(n)), _quantity=n)
 
 
+def _time_entries(world, n: int) -> None:
+    from tickets.time_tracking import time_entry_add
+
+    _tickets(world, 1)
+    for i in range(n):
+        time_entry_add(ticket=world.first, actor=world.agent.user, minutes=5 + i, is_billable=bool(i % 2))
+
+
 def _articles(world, n: int) -> None:
     section = baker.make("knowledge.Section", category=baker.make("knowledge.KBCategory", slug="c"), slug="s")
     baker.make(
@@ -209,6 +217,8 @@ ENDPOINTS: list[tuple[str, str, str, Callable, int | dict[str, int], str | None]
     ("inbound-messages", "/api/v1/inbound-messages/", "api_admin", _inbound_messages, 1, "inbound-message-list"),
     # + the ticket (scoped), + the followers (unpaged: a ticket has a handful)
     ("followers", "/api/v1/tickets/{first}/followers/", "api_agent", _followers, 2, "ticket-followers"),
+    # + the page of time entries (agent and message joined; the ticket's scope check rides along, as for followers)
+    ("time-entries", "/api/v1/tickets/{first}/time-entries/", "api_agent", _time_entries, 2, "ticket-time-entries"),
     # + the macros the caller may use (team, assignee and owner joined); one list, no pagination
     ("macros", "/api/v1/macros/", "api_agent", _macros, 1, "macro-list"),
     # + the rules, in the order they run; one list, no pagination (a desk has tens of rules)

@@ -9,7 +9,7 @@ from model_bakery import baker
 TICKETS = "/api/v1/tickets/"
 ACCEPTED_ON_TICKETS = (
     "assignee, at_risk, breached, category, created_after, created_before, cursor, customer, escalated, "
-    "ordering, organization, page_size, priority, search, status, tag, team, updated_after, urgent"
+    "ordering, organization, page_size, priority, search, status, tag, team, type, updated_after, urgent"
 )
 
 

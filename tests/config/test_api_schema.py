@@ -36,6 +36,12 @@ CONTRACT = {
     "/api/v1/sla-policies/dry-run/": {"post"},
     "/api/v1/tickets/{ticket_pk}/explain/": {"get"},
     "/api/v1/tickets/{ticket_pk}/sla/": {"get"},
+    "/api/v1/tickets/{ticket_pk}/followers/": {"get", "post"},
+    "/api/v1/tickets/{ticket_pk}/followers/me/": {"delete"},
+    "/api/v1/tickets/{ticket_pk}/time-entries/": {"get", "post"},
+    "/api/v1/tickets/{ticket_pk}/time-entries/{id}/": {"delete"},
+    "/api/v1/tickets/{ticket_pk}/time-entries/totals/": {"get"},
+    "/api/v1/time-totals/{dimension}/": {"get"},
 }
 
 
@@ -80,3 +86,18 @@ def test_docs_page_is_served_from_the_sidecar(api_client, db):
     assert "drf_spectacular_sidecar/swagger-ui-dist" in html
     assert "cdn.jsdelivr" not in html
     assert "unpkg.com" not in html
+
+
+def test_ticket_depth_fields_are_described(schema):
+    """Type, custom fields (read, write, the cf_<key> filter) and the time entry's writable fields."""
+    ticket = schema["components"]["schemas"]["Ticket"]["properties"]
+    assert {"type", "custom_fields"} <= set(ticket)
+    patch_body = schema["paths"]["/api/v1/tickets/{id}/"]["patch"]["requestBody"]["content"]["application/json"]
+    patch_schema = patch_body["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert {"type", "custom_fields"} <= set(schema["components"]["schemas"][patch_schema]["properties"])
+    params = {p["name"] for p in schema["paths"]["/api/v1/tickets/"]["get"]["parameters"]}
+    assert {"type", "cf_<key>"} <= params
+    post = schema["paths"]["/api/v1/tickets/{ticket_pk}/time-entries/"]["post"]["requestBody"]["content"]
+    time_entry = schema["components"]["schemas"][post["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]]
+    time_entry = time_entry["properties"]
+    assert set(time_entry) == {"minutes", "is_billable", "note", "comment"}

@@ -7,12 +7,25 @@ export/bulk jobs (jobs.py), and the ticket lists on the customer and organisatio
 
 from django.contrib import admin
 
-from tickets.admin import categories, customers, deflections, jobs, macros, rules, saved_views, sla, tickets
+from tickets.admin import (
+    categories,
+    custom_fields,
+    customers,
+    deflections,
+    jobs,
+    macros,
+    rules,
+    saved_views,
+    sla,
+    tickets,
+    time_entries,
+)
 from tickets.followers import admin as followers_admin
 from tickets.inbound import admin as inbound_admin
 
 __all__ = [
     "categories",
+    "custom_fields",
     "customers",
     "deflections",
     "followers_admin",
@@ -23,6 +36,7 @@ __all__ = [
     "saved_views",
     "sla",
     "tickets",
+    "time_entries",
 ]
 
 # The home page is the dashboard (UNFOLD["DASHBOARD_CALLBACK"] fills it: tickets/admin/dashboard.py).

@@ -19,6 +19,7 @@ from agents.models import Role
 from agents.selectors import user_role
 from tickets import reports
 from tickets.admin.dashboard import format_duration
+from tickets.time_tracking import time_totals_by
 
 REPORT_ROLES = frozenset({Role.ADMIN, Role.SENIOR_AGENT})
 CSV_COLUMNS = (
@@ -95,6 +96,11 @@ def reports_view(request: HttpRequest, model_admin: Any) -> HttpResponse:
             "totals": totals,
             "agents": agents,
             "deflection": reports.deflection_summary(start=start, end=end),
+            # Time logged in the period (tickets/time_tracking.py): one query per dimension.
+            "time_logged": [
+                (name, time_totals_by(dimension=name, start=start, end=end))
+                for name in ("agent", "organization", "customer")
+            ],
             "csv_query": query.urlencode(),
         },
     )

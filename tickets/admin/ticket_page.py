@@ -74,6 +74,7 @@ class TicketAdminForm(forms.ModelForm):
             "status",
             "priority",
             "category",
+            "ticket_type",
             "tags",
             "customer",
             "team",

@@ -25,6 +25,7 @@ from tickets.admin.actions import TicketBulkActionsMixin
 from tickets.admin.badges import sla_badge
 from tickets.admin.changelist import QueueStatusFilter
 from tickets.admin.columns import TicketColumnsMixin
+from tickets.admin.following import TicketFollowMixin
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
 from tickets.admin.links import TicketLinksMixin
 from tickets.admin.reports import reports_view
@@ -38,6 +39,7 @@ from tickets.admin.ticket_page import (
     TicketAdminForm,
     TicketEventInline,
 )
+from tickets.admin.time_entries import TicketTimeMixin
 from tickets.admin.workspace import TicketWorkspaceMixin, apply_macro
 from tickets.concurrency import ticket_lock_fresh
 from tickets.models import Channel, Comment, Ticket
@@ -51,6 +53,8 @@ from tickets.selectors import agent_scope_q
 @admin.register(Ticket)
 class TicketAdmin(
     FastActionCheckboxMixin,
+    TicketTimeMixin,
+    TicketFollowMixin,
     TicketLinksMixin,
     TicketWorkspaceMixin,
     TicketColumnsMixin,
@@ -83,6 +87,7 @@ class TicketAdmin(
         "priority",
         "team",
         "category",
+        "ticket_type",
         "escalated",
         SLAStatusFilter,
         "satisfaction",
@@ -113,7 +118,7 @@ class TicketAdmin(
         retention_dry_run,
     )
     fieldsets = (
-        (None, {"fields": ("title", "description", "status", "priority", "category", "tags")}),
+        (None, {"fields": ("title", "description", "status", "priority", "category", "ticket_type", "tags")}),
         ("People", {"fields": ("customer", "organization", "team", "assignee")}),
         (
             "Tracking",
@@ -169,7 +174,7 @@ class TicketAdmin(
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
         # The agent's ticket_scope applies here as in the API: the queue, search and the ticket page.
         scope = agent_scope_q(request.user, user_role(request.user))
-        related = ("customer", "organization", "team", "assignee", "category")
+        related = ("customer", "organization", "team", "assignee", "category", "ticket_type")
         return super().get_queryset(request).select_related(*related).filter(scope)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Ticket | None = None) -> tuple[str, ...]:
@@ -202,6 +207,7 @@ class TicketAdmin(
                 description=data.get("description", ""),
                 priority=data["priority"],
                 category=data.get("category"),
+                ticket_type=data.get("ticket_type"),
                 customer=data["customer"],
                 tags=data.get("tags") or [],
                 metadata=data.get("metadata") or {},

@@ -23,17 +23,22 @@ from agents.models import Agent, Team
 from config.admin_tools import SERVICE_ERRORS, service_error_text
 from tickets import validators
 from tickets.admin.actions import bulk_apply
+from tickets.admin.custom_fields import custom_fields_from_post
+from tickets.admin.following import followers_panel
 from tickets.admin.links import links_panel
+from tickets.admin.time_entries import time_panel
 from tickets.concurrency import StaleTicketError
+from tickets.custom_fields import panel_rows
 from tickets.live import views as live_views
 from tickets.live.selectors import viewers_of
 from tickets.macros.selectors import macro_get, macro_list
 from tickets.macros.services import macro_apply, macro_preview
-from tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket, TicketEvent
+from tickets.models import ACTIVE_STATUSES, Category, Priority, Status, Ticket, TicketEvent, TicketType
 from tickets.models.macros import Macro
 from tickets.rules.explain import ticket_explain
 from tickets.sla import rules as sla
 from tickets.sla.log import ticket_log
+from tickets.ticket_types import ticket_type_choices
 from tickets.timeline import timeline
 from tickets.workspace import SEND_AND_SET, ticket_properties_save, ticket_reply
 
@@ -170,6 +175,8 @@ class TicketWorkspaceMixin:
             "priorities": Priority.choices,
             "teams": list(Team.objects.order_by("name").values_list("pk", "name")),
             "categories": list(Category.objects.order_by("name").values_list("pk", "name")),
+            "ticket_types": ticket_type_choices(ticket.ticket_type),
+            "custom_field_rows": panel_rows(ticket),
             "agents": [(a.user_id, a.user.get_full_name() or a.user.email) for a in agents],
             "send_and_set": [(s, Status(s).label) for s in SEND_AND_SET],
             "macros": list(macro_list(user=request.user)),
@@ -180,6 +187,8 @@ class TicketWorkspaceMixin:
             "has_permission": True,
             "split_url": reverse("admin:tickets_ticket_split", args=[ticket.pk]) if can_change else "",
             **links_panel(ticket, now=now),
+            **followers_panel(ticket, user=request.user),
+            **time_panel(ticket),
         }
         return TemplateResponse(request, TEMPLATE, context, status=status)
 
@@ -241,6 +250,8 @@ class TicketWorkspaceMixin:
                 macro=macro,
                 expected_version=_int_or_none(post.get("version")),
                 seen_event_id=_int_or_none(post.get("seen_event")),
+                time_minutes=post.get("time_minutes", ""),
+                time_billable=post.get("time_billable") == "1",
             )
         except SERVICE_ERRORS as exc:
             return self._refused(request, ticket, exc, draft)
@@ -276,7 +287,12 @@ class TicketWorkspaceMixin:
         for name in ("status", "priority"):
             if name in post:
                 data[name] = post[name]
-        lookups = {"team": Team.objects, "category": Category.objects, "assignee": get_user_model().objects}
+        lookups = {
+            "team": Team.objects,
+            "category": Category.objects,
+            "ticket_type": TicketType.objects,
+            "assignee": get_user_model().objects,
+        }
         for name, manager in lookups.items():
             if name not in post:
                 continue
@@ -290,6 +306,9 @@ class TicketWorkspaceMixin:
             data[name] = found
         if "assign_to_me" in post:
             data["assignee"] = request.user
+        custom_fields = custom_fields_from_post(post)
+        if custom_fields is not None:
+            data["custom_fields"] = custom_fields
         if "tags" in post:
             try:
                 data["tags"] = validators.normalize_tags([t.strip() for t in post["tags"].split(",") if t.strip()])

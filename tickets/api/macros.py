@@ -109,7 +109,7 @@ class ApplyMacroView(APIView):
             body=serializer.validated_data.get("body"),
             if_match=expected_versions(request, ticket),
         )
-        return _ticket_response(selectors.ticket_base_queryset().get(pk=ticket.pk))
+        return _ticket_response(selectors.ticket_base_queryset().get(pk=ticket.pk), request=request)
 
 
 class MacroPreviewView(APIView):

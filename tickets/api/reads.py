@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tickets import selectors
+from tickets.custom_fields import customer_visible_keys, visible_values
 from tickets.models import Attachment, Ticket
 from tickets.models.tickets import URGENT_PRIORITIES, URGENT_STATUSES
 from tickets.sla import rules
@@ -35,6 +36,8 @@ TICKET_ROW_FIELDS = (
     "status",
     "priority",
     "category__slug",
+    "ticket_type__slug",
+    "custom_fields",
     "tags",
     "metadata",
     "external_id",
@@ -114,8 +117,11 @@ def _datetime(value: datetime | None, zone: tzinfo) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def ticket_row_data(row: dict[str, Any], *, now: datetime, zone: tzinfo) -> dict[str, Any]:
-    """One row as TicketSerializer writes it (same keys, same order, same values)."""
+def ticket_row_data(
+    row: dict[str, Any], *, now: datetime, zone: tzinfo, visible_keys: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """One row as TicketSerializer writes it (same keys, same order, same values). `visible_keys`:
+    the custom fields a customer may see (None: all, for agents)."""
     sla = _Row(row)
     state = rules.sla_state(sla, now=now)  # type: ignore[arg-type]
     remaining = rules.time_remaining(sla, now=now)  # type: ignore[arg-type]
@@ -135,6 +141,8 @@ def ticket_row_data(row: dict[str, Any], *, now: datetime, zone: tzinfo) -> dict
         "status": status,
         "priority": priority,
         "category": row["category__slug"],
+        "type": row["ticket_type__slug"],
+        "custom_fields": visible_values(row["custom_fields"], visible_keys),
         "tags": row["tags"],
         "metadata": row["metadata"],
         "external_id": row["external_id"],
@@ -163,10 +171,19 @@ def ticket_row_data(row: dict[str, Any], *, now: datetime, zone: tzinfo) -> dict
     }
 
 
-def ticket_rows_data(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def _visible_keys(rows: list[dict[str, Any]], *, is_customer: bool) -> list[str] | None:
+    """For a customer, the custom fields shown to customers: one query, only when a row has values."""
+    if not is_customer or not any(row["custom_fields"] for row in rows):
+        return None if not is_customer else []
+    return customer_visible_keys()
+
+
+def ticket_rows_data(rows: Iterable[dict[str, Any]], *, is_customer: bool = False) -> list[dict[str, Any]]:
     """A page of rows, with one clock for all of them (their SLA states agree with each other)."""
     now, zone = timezone.now(), timezone.get_current_timezone()
-    return [ticket_row_data(row, now=now, zone=zone) for row in rows]
+    rows = list(rows)
+    visible = _visible_keys(rows, is_customer=is_customer)
+    return [ticket_row_data(row, now=now, zone=zone, visible_keys=visible) for row in rows]
 
 
 def _attachments(ticket_id: Any, *, include_internal: bool) -> QuerySet[Attachment]:
@@ -200,10 +217,13 @@ def ticket_files(row: dict[str, Any], *, include_internal: bool) -> list[dict[st
     return [{key: file[column] for key, column in FILE_JSON.items()} for file in rows]
 
 
-def ticket_detail_data(row: dict[str, Any], attachments: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def ticket_detail_data(
+    row: dict[str, Any], attachments: Iterable[dict[str, Any]], *, is_customer: bool = False
+) -> dict[str, Any]:
     """TicketDetailSerializer's shape: the ticket and its files."""
     zone = timezone.get_current_timezone()
-    data = ticket_row_data(row, now=timezone.now(), zone=zone)
+    visible = _visible_keys([row], is_customer=is_customer)
+    data = ticket_row_data(row, now=timezone.now(), zone=zone, visible_keys=visible)
     data["attachments"] = [
         {
             "id": file["id"],

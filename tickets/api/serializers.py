@@ -19,7 +19,8 @@ from config.api.serializers import CachedFieldsMixin, StrictFieldsMixin
 from customers.models import Customer
 from tickets import validators
 from tickets.api.attachments import AttachmentSerializer
-from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent
+from tickets.custom_fields import customer_visible_keys, visible_values
+from tickets.models import Category, Comment, Priority, Status, Ticket, TicketEvent, TicketType
 from tickets.sla import rules
 
 User = get_user_model()
@@ -41,6 +42,22 @@ class CategoryField(serializers.SlugRelatedField):
             ) from None
 
 
+class TicketTypeField(serializers.SlugRelatedField):
+    """A ticket type by slug (question, incident, ...); an unknown or inactive one is refused with the slugs."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="slug", queryset=TicketType.objects.filter(is_active=True), **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            slugs = ", ".join(TicketType.objects.filter(is_active=True).values_list("slug", flat=True)) or "none yet"
+            raise serializers.ValidationError(
+                f"Unknown ticket type {str(data)[:50]!r}: send a type slug ({slugs})."
+            ) from None
+
+
 class TagsField(serializers.ListField):
     child = serializers.CharField(max_length=50, allow_blank=False)
 
@@ -53,6 +70,9 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     """A ticket as every caller reads it."""
 
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    type = serializers.SlugRelatedField(
+        source="ticket_type", slug_field="slug", read_only=True, allow_null=True, help_text="The ticket type's slug."
+    )
     customer_email = serializers.EmailField(source="customer.email", read_only=True)
     is_urgent = serializers.BooleanField(read_only=True)
     sla_status = serializers.SerializerMethodField(
@@ -62,6 +82,10 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
     time_remaining_seconds = serializers.SerializerMethodField(
         help_text="Seconds until the next unmet target (first response, then resolution) is due; "
         "negative once breached, frozen while pending; null when no target is running."
+    )
+    custom_fields = serializers.SerializerMethodField(
+        help_text="Custom field values, {key: value} (admin → Custom fields defines them); customers see only "
+        "the fields shown to customers."
     )
     satisfaction = serializers.SerializerMethodField(
         help_text="The customer's answer to the survey mailed on resolving: {rating: good|bad, comment, rated_at}, "
@@ -78,6 +102,8 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
             "status",
             "priority",
             "category",
+            "type",
+            "custom_fields",
             "tags",
             "metadata",
             "external_id",
@@ -133,6 +159,17 @@ class TicketSerializer(CachedFieldsMixin, serializers.ModelSerializer):
             "rated_at": serializers.DateTimeField().to_representation(ticket.satisfaction_rated_at),
         }
 
+    @extend_schema_field(serializers.DictField())
+    def get_custom_fields(self, ticket: Ticket) -> dict[str, Any]:
+        if not ticket.custom_fields:
+            return {}
+        context = self.context
+        if "custom_fields_visible" not in context:  # once per response, and only when a ticket has values
+            request = context.get("request")
+            is_customer = request is not None and user_role(request.user) == CUSTOMER_ROLE
+            context["custom_fields_visible"] = customer_visible_keys() if is_customer else None
+        return visible_values(ticket.custom_fields, context["custom_fields_visible"])
+
     @extend_schema_field(serializers.ChoiceField(choices=["ok", "at_risk", "breached"], allow_null=True))
     def get_sla_status(self, ticket: Ticket) -> str | None:
         state = rules.sla_state(ticket, now=self._now())
@@ -167,7 +204,12 @@ class _TicketWriteBase(StrictFieldsMixin, serializers.Serializer):
     title = serializers.CharField(max_length=200, trim_whitespace=False, validators=[validators.validate_title])
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000, trim_whitespace=False)
     category = CategoryField(required=False, allow_null=True)
+    type = TicketTypeField(source="ticket_type", required=False, allow_null=True)
     tags = TagsField(required=False)
+    custom_fields = serializers.DictField(
+        required=False,
+        help_text='{"<field key>": value}: each value checked against its field\'s type; null or "" clears it.',
+    )
 
 
 class TicketCreateSerializer(_TicketWriteBase):
@@ -208,7 +250,12 @@ class TicketUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     category = CategoryField(required=False, allow_null=True)
+    type = TicketTypeField(source="ticket_type", required=False, allow_null=True)
     tags = TagsField(required=False)
+    custom_fields = serializers.DictField(
+        required=False,
+        help_text='{"<field key>": value}: each value checked against its field\'s type; null or "" clears it.',
+    )
     metadata = serializers.DictField(required=False)
     external_id = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)

@@ -20,6 +20,7 @@ from tickets.api.reports import ReportDimensionView, ReportTotalsView
 from tickets.api.rules import AutomationViewSet, TicketExplainView, TriggerViewSet
 from tickets.api.saved_views import SavedViewViewSet
 from tickets.api.sla import SLAPolicyDryRunView, TicketSLAView
+from tickets.api.time_entries import TicketTimeEntryViewSet, TicketTimeTotalsView, TimeTotalsView
 from tickets.api.views import CommentViewSet, TicketEventViewSet, TicketViewSet
 from tickets.inbound.api import FollowerViewSet, InboundMessageViewSet, MailboxViewSet
 
@@ -54,12 +55,29 @@ urlpatterns = [  # noqa: RUF005 - other features prepend their paths to this lis
     path("sla-policies/dry-run/", SLAPolicyDryRunView.as_view(), name="sla-policy-dry-run"),
     path("attachments/<int:pk>/download/", AttachmentDownloadView.as_view(), name="attachment-download"),
     path("tickets/<str:ticket_pk>/events/", TicketEventViewSet.as_view({"get": "list"}), name="ticket-events"),
+    path(
+        "tickets/<str:ticket_pk>/time-entries/",
+        TicketTimeEntryViewSet.as_view({"get": "list", "post": "create"}),
+        name="ticket-time-entries",
+    ),
+    path("tickets/<str:ticket_pk>/time-entries/totals/", TicketTimeTotalsView.as_view(), name="ticket-time-totals"),
+    path(
+        "tickets/<str:ticket_pk>/time-entries/<int:pk>/",
+        TicketTimeEntryViewSet.as_view({"delete": "destroy"}),
+        name="ticket-time-entry",
+    ),
+    path("time-totals/<str:dimension>/", TimeTotalsView.as_view(), name="time-totals"),
     path("reports/", ReportTotalsView.as_view(), name="reports-list"),
     path("reports/<str:dimension>/", ReportDimensionView.as_view(), name="report-dimension"),
     path(
         "tickets/<str:ticket_pk>/followers/",
         FollowerViewSet.as_view({"get": "list", "post": "create"}),
         name="ticket-followers",
+    ),
+    path(
+        "tickets/<str:ticket_pk>/followers/me/",
+        FollowerViewSet.as_view({"delete": "unfollow"}),
+        name="ticket-follower-me",
     ),
     path(
         "tickets/<str:ticket_pk>/followers/<int:pk>/",

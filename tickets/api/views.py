@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
@@ -44,6 +46,7 @@ from tickets.api.serializers import (
     TicketSerializer,
     TicketUpdateSerializer,
 )
+from tickets.custom_fields import custom_field_filter
 from tickets.filters import TicketFilter
 from tickets.models import Channel, Ticket
 
@@ -62,6 +65,30 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Retry-safe creation: the same key replays the first response (kept 24 h); "
     "a different body with the same key is a 422, a retry while the first runs a 409.",
 )
+
+
+class CustomFieldFilterBackend:
+    """`?cf_<key>=value`: tickets whose custom field `key` holds `value` (a multi-select: includes
+    it), by JSONB containment on PostgreSQL (the GIN index). A bad key or value is a 400 naming it."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        try:
+            return custom_field_filter(
+                queryset, request.query_params, customer_only=request_role(request) == CUSTOMER_ROLE
+            )
+        except DjangoValidationError as exc:
+            raise DRFValidationError(exc.message_dict) from exc
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "cf_<key>",
+                "required": False,
+                "in": "query",
+                "description": "A custom field's value, e.g. `cf_resolution_code=fixed` (a multi-select: includes it).",
+                "schema": {"type": "string"},
+            }
+        ]
 
 
 def ticket_etag(ticket: Ticket) -> str:
@@ -86,8 +113,10 @@ def expected_versions(request: Any, ticket: Ticket) -> set[int] | None:
     return {version for version in versions if version is not None}
 
 
-def _ticket_response(ticket: Ticket, *, status_code: int = status.HTTP_200_OK, **headers: str) -> Response:
-    response = Response(TicketSerializer(ticket).data, status=status_code)
+def _ticket_response(
+    ticket: Ticket, *, request: Any, status_code: int = status.HTTP_200_OK, **headers: str
+) -> Response:
+    response = Response(TicketSerializer(ticket, context={"request": request}).data, status=status_code)
     response["ETag"] = ticket_etag(ticket)
     for name, value in headers.items():
         response[name] = value
@@ -140,7 +169,7 @@ class TicketViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = TicketSerializer
-    filter_backends = [FilterParamsOnlyBackend, StrictOrderingFilter]
+    filter_backends = [FilterParamsOnlyBackend, CustomFieldFilterBackend, StrictOrderingFilter]
     filterset_class = TicketFilter
     ordering_fields = ["created_at", "updated_at", "priority_rank", "id"]
     ordering_aliases = {"priority": "priority_rank"}  # -priority: most urgent first
@@ -161,6 +190,11 @@ class TicketViewSet(
         return [TicketAccess(), ReadOnlyForViewer()]
 
     @property
+    def extra_query_params(self) -> set[str]:
+        """`cf_<key>` parameters: CustomFieldFilterBackend checks them (an unknown field is a 400 there)."""
+        return {name for name in self.request.query_params if name.startswith("cf_")}
+
+    @property
     def is_customer(self) -> bool:
         return request_role(self.request) == CUSTOMER_ROLE
 
@@ -177,7 +211,7 @@ class TicketViewSet(
         # The lean read path (tickets/api/reads.py): the page as dicts, no model instances.
         queryset = self.filter_queryset(reads.ticket_rows(request.user))
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(reads.ticket_rows_data(page))
+        return self.get_paginated_response(reads.ticket_rows_data(page, is_customer=self.is_customer))
 
     def retrieve(self, request, *args, **kwargs):
         include_internal = not self.is_customer
@@ -190,7 +224,8 @@ class TicketViewSet(
             response = Response(status=status.HTTP_304_NOT_MODIFIED)
             response["ETag"] = etag
             return response
-        response = Response(reads.ticket_detail_data(row, reads.ticket_files(row, include_internal=include_internal)))
+        files = reads.ticket_files(row, include_internal=include_internal)
+        response = Response(reads.ticket_detail_data(row, files, is_customer=self.is_customer))
         response["ETag"] = etag
         return response
 
@@ -208,7 +243,7 @@ class TicketViewSet(
         else:
             ticket = services.ticket_create(actor=request.user, channel=Channel.API, **data)
         location = reverse("ticket-detail", kwargs={"pk": ticket.pk})
-        return _ticket_response(ticket, status_code=status.HTTP_201_CREATED, Location=location)
+        return _ticket_response(ticket, request=request, status_code=status.HTTP_201_CREATED, Location=location)
 
     def partial_update(self, request, *args, **kwargs):
         ticket = self.get_object()
@@ -220,7 +255,7 @@ class TicketViewSet(
             data=dict(serializer.validated_data),
             expected_version=expected_versions(request, ticket),
         )
-        return _ticket_response(self._reload(ticket.pk))
+        return _ticket_response(self._reload(ticket.pk), request=request)
 
     def destroy(self, request, *args, **kwargs):
         ticket = self.get_object()
@@ -253,7 +288,7 @@ class TicketViewSet(
             )
         else:
             services.ticket_assign(ticket=ticket, actor=request.user, assignee=data["agent"], expected_version=expected)
-        return _ticket_response(self._reload(ticket.pk))
+        return _ticket_response(self._reload(ticket.pk), request=request)
 
     def _reload(self, pk: int) -> Ticket:
         return selectors.ticket_base_queryset().get(pk=pk)

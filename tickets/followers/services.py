@@ -42,7 +42,12 @@ def follower_check(*, ticket: Ticket, email: str) -> tuple[Customer | None, Abst
 
 @transaction.atomic
 def follower_add(
-    *, ticket: Ticket, email: str, actor: AbstractBaseUser | None, source: str = FollowerSource.MANUAL
+    *,
+    ticket: Ticket,
+    email: str,
+    actor: AbstractBaseUser | None,
+    source: str = FollowerSource.MANUAL,
+    note: str = "",
 ) -> TicketFollower:
     """Add a follower (idempotent: an existing one is returned). The ticket's own customer is not a follower."""
     customer, user = follower_check(ticket=ticket, email=email)
@@ -66,7 +71,7 @@ def follower_add(
             kind=EventKind.UPDATED,
             field="followers",
             new_value=email,
-            note=f"Follower added ({follower.get_source_display()}).",
+            note=note or f"Follower added ({follower.get_source_display()}).",
         )
     return follower
 
@@ -82,3 +87,21 @@ def follower_remove(*, follower: TicketFollower, actor: AbstractBaseUser | None)
         note="Follower removed.",
     )
     follower.delete()
+
+
+def ticket_follow(*, ticket: Ticket, user: AbstractBaseUser) -> TicketFollower:
+    """The agent `user` follows `ticket` (idempotent): emailed about its updates, as their
+    notification preferences say (tickets/recipients.py)."""
+    if not is_agent(user):
+        raise ValidationError({"user": ["Only agents follow tickets this way."]})
+    return follower_add(ticket=ticket, email=user.email, actor=user, note="Started following.")
+
+
+@transaction.atomic
+def ticket_unfollow(*, ticket: Ticket, user: AbstractBaseUser) -> bool:
+    """`user` stops following `ticket`; False when they did not follow it."""
+    follower = TicketFollower.objects.filter(ticket=ticket, user=user).first()
+    if follower is None:
+        return False
+    follower_remove(follower=follower, actor=user)
+    return True

@@ -8,15 +8,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agents.permissions import IsAdminRole, IsAgentRole, ReadOnlyForViewer
 from config.api.schema import ERRORS
+from config.api.serializers import StrictFieldsMixin
 from tickets import selectors
-from tickets.followers.services import follower_add, follower_remove
+from tickets.followers.services import follower_add, follower_remove, ticket_follow, ticket_unfollow
 from tickets.inbound.mailboxes import SECRETS, mailbox_save
 from tickets.inbound.services import inbound_message_retry
 from tickets.models import InboundMessage, InboundStatus, Mailbox, Ticket, TicketFollower
@@ -153,6 +154,14 @@ class FollowerSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "customer", "user", "source", "created_at")
 
 
+class FollowerCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """`email` adds that follower; without it the calling agent follows the ticket."""
+
+    email = serializers.EmailField(
+        required=False, max_length=254, help_text="Omit to follow the ticket yourself (agents)."
+    )
+
+
 class FollowerViewSet(
     mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
 ):
@@ -174,12 +183,34 @@ class FollowerViewSet(
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return TicketFollower.objects.filter(ticket=self.get_ticket()).order_by("email")
 
-    @extend_schema(summary="Add a follower (a customer of the organisation, an agent or an allowed address)")
+    @extend_schema(
+        summary="Follow a ticket, or add a follower",
+        description="`{}`: you (an agent) follow the ticket and are emailed about its updates as your "
+        'notification preferences say. `{"email": ...}`: add a customer of the organisation, an agent or an '
+        "allowed address. Idempotent.",
+        request=FollowerCreateSerializer,
+        responses={201: FollowerSerializer, **ERRORS},
+    )
     def create(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
-        serializer = self.get_serializer(data=request.data)
+        serializer = FollowerCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        follower = follower_add(ticket=self.get_ticket(), email=serializer.validated_data["email"], actor=request.user)
+        ticket = self.get_ticket()
+        email = serializer.validated_data.get("email")
+        if email:
+            follower = follower_add(ticket=ticket, email=email, actor=request.user)
+        else:
+            follower = ticket_follow(ticket=ticket, user=request.user)
         return Response(FollowerSerializer(follower).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Stop following a ticket",
+        request=None,
+        responses={204: None, 404: OpenApiResponse(description="You do not follow it."), **ERRORS},
+    )
+    def unfollow(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not ticket_unfollow(ticket=self.get_ticket(), user=request.user):
+            raise Http404("You do not follow this ticket.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_destroy(self, instance: TicketFollower) -> None:
         follower_remove(follower=instance, actor=self.request.user)

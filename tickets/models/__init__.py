@@ -2,11 +2,13 @@
 categories, the lifecycle), events.py (the audit trail), jobs.py (export and bulk jobs), sla.py (calendars,
 policies, the log of SLA scan runs), saved_views.py (saved views), macros.py (canned responses that
 act), presence.py (who has a ticket page open), inbound.py (mailboxes and inbound messages),
-followers.py (ticket followers), links.py (links between tickets, merges). Invariants that need
-no other model live there as constraints and
-choices; every state change goes through the services."""
+followers.py (ticket followers), links.py (links between tickets, merges), ticket_types.py
+(question, incident, ...), custom_fields.py (admin-defined typed fields), time_entries.py (time
+logged by agents). Invariants that need no other model live there as constraints and choices;
+every state change goes through the services."""
 
 from agents.models import Priority
+from tickets.models.custom_fields import CHOICE_TYPES, CustomField, FieldType
 from tickets.models.deflection import Deflection
 from tickets.models.events import EventKind, TicketEvent
 from tickets.models.followers import AllowedFollowerAddress, FollowerSource, TicketFollower
@@ -37,6 +39,7 @@ from tickets.models.sla import (
     _validate_working_hours,  # noqa: F401 - referenced by migration 0004
     default_working_hours,
 )
+from tickets.models.ticket_types import TicketType
 from tickets.models.tickets import (
     ACTIVE_STATUSES,
     ALLOWED_TRANSITIONS,
@@ -54,10 +57,12 @@ from tickets.models.tickets import (
     active_q,
     urgent_q,
 )
+from tickets.models.time_entries import TimeEntry
 
 __all__ = [
     "ACTIVE_STATUSES",
     "ALLOWED_TRANSITIONS",
+    "CHOICE_TYPES",
     "DONE_STATUSES",
     "NEXT_PRIORITY",
     "PRIORITY_RANK",
@@ -73,10 +78,12 @@ __all__ = [
     "Category",
     "Channel",
     "Comment",
+    "CustomField",
     "Deflection",
     "EventKind",
     "ExportFormat",
     "ExportJob",
+    "FieldType",
     "FollowerSource",
     "Holiday",
     "InboundMessage",
@@ -105,6 +112,8 @@ __all__ = [
     "TicketMerge",
     "TicketPresence",
     "TicketQuerySet",
+    "TicketType",
+    "TimeEntry",
     "Trigger",
     "ViewOrdering",
     "ViewVisibility",

@@ -124,8 +124,20 @@ class Ticket(models.Model):
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets", db_index=False
     )
+    ticket_type = models.ForeignKey(
+        "tickets.TicketType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
+        verbose_name="type",
+    )
     tags = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Values of the admin-defined custom fields, {key: value} (tickets/custom_fields.py). Filtered by
+    # containment (@>) through a GIN jsonb_path_ops index built by migration on PostgreSQL only.
+    custom_fields = models.JSONField(default=dict, blank=True, editable=False)
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
 
@@ -237,6 +249,7 @@ class Ticket(models.Model):
             models.Index(fields=["organization", "created_at"], name="ticket_org_created_idx"),
             models.Index(fields=["customer", "created_at"], name="ticket_customer_created_idx"),
             models.Index(fields=["category", "status"], name="ticket_category_status_idx"),
+            models.Index(fields=["ticket_type", "status"], name="ticket_type_status_idx"),
             models.Index(fields=["created_at", "id"], name="ticket_created_idx"),
             models.Index(fields=["updated_at"], name="ticket_updated_idx"),
             # The admin's "most urgent first" ordering, id included so the ordering is total.

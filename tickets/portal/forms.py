@@ -14,14 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from agents.selectors import CUSTOMER_ROLE, user_role
 from config.text_input import validate_clean_text
-from tickets.models import Category
+from tickets.models import Category, CustomField, FieldType
 
 
 def apply_errors(form: forms.Form, exc: ValidationError) -> None:
     """A service's ValidationError on the form: each message on its field, or on the form."""
     if hasattr(exc, "error_dict"):
         for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
+            name = "cf_" + field.removeprefix("custom_fields.") if field.startswith("custom_fields.") else field
+            form.add_error(name if name in form.fields else None, messages)
     else:
         form.add_error(None, exc.messages)
 
@@ -132,6 +133,38 @@ class TicketForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
     )
     files = MultipleFileField(label=_("Attach files"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Plus one input per active custom field shown to customers (`cf_<key>`); the service
+        checks the values (type, the topic the field applies to) and names a bad one."""
+        super().__init__(*args, **kwargs)
+        for field in CustomField.objects.filter(is_active=True, is_customer_visible=True):
+            self.fields[f"cf_{field.key}"] = _custom_form_field(field)
+
+    def custom_field_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            name.removeprefix("cf_"): data[name]
+            for name in self.fields
+            if name.startswith("cf_") and data.get(name) not in (None, "", [], False)
+        }
+
+
+def _custom_form_field(field: CustomField) -> forms.Field:
+    common: dict[str, Any] = {"label": field.label, "help_text": field.help_text, "required": False}
+    if field.field_type == FieldType.DROPDOWN:
+        return forms.ChoiceField(choices=[("", "—"), *((o, o) for o in field.options)], **common)
+    if field.field_type == FieldType.MULTI_SELECT:
+        choices = [(o, o) for o in field.options]
+        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+    if field.field_type == FieldType.CHECKBOX:
+        return forms.BooleanField(**common)
+    widgets = {
+        FieldType.LONG_TEXT: forms.Textarea(attrs={"rows": 4}),
+        FieldType.DATE: forms.DateInput(attrs={"type": "date"}),
+        FieldType.URL: forms.URLInput(),
+    }
+    return forms.CharField(widget=widgets.get(FieldType(field.field_type), forms.TextInput()), **common)
 
 
 class ReplyForm(forms.Form):

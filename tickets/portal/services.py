@@ -5,6 +5,7 @@ every rule, event and email of the API and the admin."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -147,6 +148,7 @@ def portal_ticket_open(
     title: str,
     description: str,
     category: Category | None,
+    custom_fields: dict[str, Any] | None = None,
     files: Sequence[UploadedFile] = (),
     deflection_ids: Sequence[int] = (),
 ) -> Ticket:
@@ -161,6 +163,7 @@ def portal_ticket_open(
         title=title,
         description=description,
         category=category,
+        custom_fields=custom_fields,
         channel=Channel.WEB,
     )
     if files:

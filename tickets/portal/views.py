@@ -57,6 +57,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 title=data["title"],
                 description=data["description"],
                 category=data["category"],
+                custom_fields=form.custom_field_values(),
                 files=data["files"],
                 deflection_ids=request.session.get(DEFLECTIONS_KEY, []),
             )

@@ -41,6 +41,7 @@ class _TicketValues(dict):
         t = self.ticket
         getters = {
             "category": lambda: t.category.slug if t.category is not None else None,
+            "ticket_type": lambda: t.ticket_type.slug if t.ticket_type is not None else None,
             "team": lambda: t.team_id,
             "assignee": lambda: t.assignee_id,
             "organization": lambda: t.organization_id,

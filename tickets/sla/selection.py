@@ -22,9 +22,9 @@ from tickets.sla.calendars import calendar_spec
 from tickets.sla.clock import METRICS
 
 # The ticket fields SLA policy conditions may test.
-SLA_FIELDS = ("customer_tier", "organization", "category", "priority", "channel", "team", "tags")
+SLA_FIELDS = ("customer_tier", "organization", "category", "ticket_type", "priority", "channel", "team", "tags")
 # Ticket fields whose change may change the policy (and the targets): ticket_update re-applies.
-SLA_INPUTS = frozenset({"priority", "team", "category", "tags"})
+SLA_INPUTS = frozenset({"priority", "team", "category", "ticket_type", "tags"})
 
 
 @dataclass(frozen=True)
@@ -171,6 +171,8 @@ class _Values(dict):
             return self.tier if self.tier is not None else (t.customer.tier if t.customer_id else None)
         if name == "category":
             return t.category.slug if t.category_id is not None and t.category is not None else None
+        if name == "ticket_type":
+            return t.ticket_type.slug if t.ticket_type_id is not None and t.ticket_type is not None else None
         if name in ("team", "organization", "assignee"):
             return getattr(t, f"{name}_id")
         return getattr(t, name, default)

@@ -98,9 +98,9 @@ def test_queue_page_costs_the_same_queries_for_5_and_50_tickets(
     login(Role.AGENT)
     _tickets(count, customer_a, team=baker.make_recipe("tests.agents.team"))
     # session, user (agent profile joined: the sidebar role), 2 x permissions, saved views for the
-    # sidebar (none), saved views for the filter, teams, categories, agents (filter lookups),
-    # capped count, page.
-    with django_assert_num_queries(12):
+    # sidebar (none), saved views for the filter, teams, categories, ticket types, agents (filter
+    # lookups), capped count, page: the type filter's choices, 12 -> 13.
+    with django_assert_num_queries(13):
         response = client.get(CHANGELIST)
     assert response.context["cl"].result_count == count
 
@@ -114,8 +114,8 @@ def test_saved_view_page_costs_the_same_queries_for_5_and_50_tickets(
     view = saved_views.saved_view_create(actor=me.user, name="mine", filters={"assignee": "me"})
     client.get(CHANGELIST)  # the sidebar's counts are cached for a minute
     # session, 2 x permissions, the view (?view=), agent teams (scope), saved views (filter
-    # lookups), teams, categories, agents, capped count, page; the user (agent profile joined)
-    # comes from the caller cache (agents/callers.py): 12 -> 11.
-    with django_assert_num_queries(11):
+    # lookups), teams, categories, ticket types, agents, capped count, page; the user (agent profile
+    # joined) comes from the caller cache (agents/callers.py): 12 -> 11; the type filter: 11 -> 12.
+    with django_assert_num_queries(12):
         response = client.get(CHANGELIST, {"view": view.pk})
     assert response.context["cl"].result_count == count

@@ -60,8 +60,8 @@ def test_a_policy_added_in_the_admin_is_versioned_with_its_targets(admin_client_
         pytest.param(
             "conditions",
             json.dumps({"all": [{"field": "assignee", "operator": "blank"}]}),
-            "all #1 (assignee): SLA policies test only customer_tier, organization, category, priority, channel, "
-            "team, tags.",
+            "all #1 (assignee): SLA policies test only customer_tier, organization, category, ticket_type, priority, "
+            "channel, team, tags.",
             id="condition-field",
         ),
         pytest.param(

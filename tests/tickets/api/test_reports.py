@@ -73,7 +73,7 @@ def test_report_per_priority(api_senior_agent, tickets):
 def test_report_totals(api_admin, tickets):
     body = api_admin.get("/api/v1/reports/", {"start": "2026-03-01", "end": "2026-03-10"}).json()
     assert (body["created"], body["solved"]) == (4, 1)
-    assert body["dimensions"] == ["team", "agent", "category", "priority", "channel"]
+    assert body["dimensions"] == ["team", "agent", "category", "type", "priority", "channel"]
 
 
 def test_report_period_defaults_to_the_last_30_days(api_admin, tickets, customer_a):

@@ -112,8 +112,8 @@ def test_a_change_of_a_tested_field_rechooses_the_policy_from_the_log(ladder, cu
         pytest.param(
             {"conditions": {"all": [{"field": "status", "operator": "is", "value": "open"}]}},
             "conditions",
-            "all #1 (status): SLA policies test only customer_tier, organization, category, priority, channel, "
-            "team, tags.",
+            "all #1 (status): SLA policies test only customer_tier, organization, category, ticket_type, priority, "
+            "channel, team, tags.",
             id="trigger-only-field",
         ),
         pytest.param(
@@ -215,6 +215,17 @@ def test_migration_made_team_policies_conditions(customer_a):
     assert default.pause_statuses == {"first_response": [], "next_reply": [], "resolution": ["on_hold", "pending"]}
 
 
+def test_an_incident_policy_by_ticket_type(customer_a, agent):
+    _policy("Incidents", 5, [{"field": "ticket_type", "operator": "is", "value": "incident"}], 15)
+    incident = _open(customer_a, ticket_type="incident")
+    question = _open(customer_a, ticket_type="question")
+    assert (incident.sla_policy.name, question.sla_policy.name) == ("Incidents", "Default")
+    assert incident.first_response_due_at == T0 + timedelta(minutes=15)
+    with freeze_time(T0 + timedelta(minutes=1)):
+        changed = services.ticket_update(ticket=question, actor=agent.user, data={"ticket_type": "incident"})
+    assert changed.sla_policy.name == "Incidents"  # the type is an SLA input: the policy is chosen again
+
+
 def test_the_dry_run_api_answers_admins_and_names_bad_fields(api_admin, api_agent, customer_a):
     ticket = _open(customer_a, priority="high")
     payload = {
@@ -243,5 +254,6 @@ def test_the_dry_run_api_answers_admins_and_names_bad_fields(api_admin, api_agen
     )
     assert bad.status_code == 400
     assert bad.json()["conditions"] == [
-        "all #1 (status): SLA policies test only customer_tier, organization, category, priority, channel, team, tags."
+        "all #1 (status): SLA policies test only customer_tier, organization, category, ticket_type, priority, "
+        "channel, team, tags."
     ]
