@@ -187,7 +187,7 @@ def main() -> int:
         measure("automations run (every active automation)", automations.automations_run, args.repeat),
         *_trigger_heavy_update(sample, args.repeat),
     ]
-    out = ROOT / "bench" / "RESULTS.md"
+    out = ROOT / "bench" / "RESULTS-hotpaths.md"
     lines = [
         f"# Benchmark results ({total:,} tickets, PostgreSQL, {os.cpu_count()} cores)",
         "",
