@@ -236,10 +236,9 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- email and notifications: config/settings/notifications.py --------------------------------
-from config.settings.notifications import *  # noqa: E402, F403
-
 # --- domain, inbound email, background jobs, SLA: config/settings/domain.py ------------------
 from config.settings.domain import *  # noqa: E402, F403
+from config.settings.notifications import *  # noqa: E402, F403
 
 # --- Celery ---------------------------------------------------------------------------------
 # The quick start needs no broker server: kombu's filesystem transport keeps the queue in

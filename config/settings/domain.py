@@ -57,3 +57,8 @@ SLA_SCAN_BATCH_SIZE = _env.int("SLA_SCAN_BATCH_SIZE", default=1000)
 ESCALATION_UNASSIGNED_HOURS = _env.int("ESCALATION_UNASSIGNED_HOURS", default=72)
 AUTO_CLOSE_RESOLVED_DAYS = _env.int("AUTO_CLOSE_RESOLVED_DAYS", default=7)
 AUTO_RESOLVE_PENDING_DAYS = _env.int("AUTO_RESOLVE_PENDING_DAYS", default=14)
+
+# --- the admin dashboard (tickets/dashboard.py) ----------------------------------------------
+# Its figures are a snapshot per ticket scope kept this long; beat refreshes the whole desk's every
+# minute ("Dashboard refresh", config/schedules.py), so keep this above 60.
+DASHBOARD_SNAPSHOT_SECONDS = _env.int("DASHBOARD_SNAPSHOT_SECONDS", default=150)
