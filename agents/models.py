@@ -14,6 +14,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from rest_framework_api_key.models import AbstractAPIKey
 
+from config.db import email_matches
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -37,7 +39,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username: str | None) -> User:
-        return self.get(email__iexact=username)
+        return self.get(email_matches(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):

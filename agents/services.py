@@ -15,6 +15,7 @@ from django.db import transaction
 
 from agents.models import Agent, ApiKey, FollowedUpdates, Priority, Role, Team, TicketScope
 from agents.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
+from config.db import email_matches
 from config.services import fields_refuse_unknown, model_update
 from config.validators import normalize_email
 
@@ -41,7 +42,7 @@ def agent_create(
     except ValidationError as exc:
         errors["email"] = exc.messages
     else:
-        if User.objects.filter(email__iexact=email).exists():
+        if User.objects.filter(email_matches(email)).exists():
             errors["email"] = ["A user with this email already exists."]
     if role not in Role.values:
         errors["role"] = [f"'{role}' is not a valid role; use one of: {', '.join(Role.values)}."]

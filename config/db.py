@@ -1,12 +1,14 @@
 """Database helpers shared by every app: the planner's row estimates (PostgreSQL), so big
-tables are never counted row by row."""
+tables are never counted row by row, and the case-insensitive email match the indexes serve."""
 
 from __future__ import annotations
 
 import json
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 
 def queryset_row_estimate(queryset: QuerySet) -> int:
@@ -30,3 +32,10 @@ def table_row_estimate(table: str, *, using: str = "default") -> int | None:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [table])
         row = cursor.fetchone()
     return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None
+
+
+def email_matches(email: str | None, field: str = "email") -> Exact:
+    """A filter: `field` equals `email` ignoring case, written as the LOWER(email) unique indexes
+    of customers and users read it, so the lookup is an index probe. (Django's `iexact` compares
+    UPPER() on PostgreSQL, which no index covers: a sequential scan of the whole table.)"""
+    return Exact(Lower(field), Lower(Value(email)))

@@ -95,6 +95,13 @@ SCHEDULES: list[Schedule] = [
         description="Forget API Idempotency-Keys older than their retention (IDEMPOTENCY_KEY_TTL_HOURS, 24 h).",
     ),
     Schedule(
+        name="Dashboard refresh",
+        task="tickets.dashboard_refresh",
+        every_seconds=60,
+        description="Compute the admin dashboard's figures for the whole desk (tickets/dashboard.py), so no "
+        "visitor waits for them; kept DASHBOARD_SNAPSHOT_SECONDS.",
+    ),
+    Schedule(
         name="Ticket presence purge",
         task="tickets.presence_purge",
         crontab={"minute": "25"},

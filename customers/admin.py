@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from unfold.admin import ModelAdmin, TabularInline
 
 from config.admin_tools import ReadOnlyAdminMixin, ServiceErrorsMixin
+from config.db import email_matches
 from config.validators import normalize_email
 from customers import services, validators
 from customers.models import Customer, GdprAuditEntry, Organization, OrganizationDomain
@@ -28,7 +29,7 @@ class CustomerAdminForm(forms.ModelForm):
 
     def clean_email(self) -> str:
         email = normalize_email(self.cleaned_data["email"])
-        if Customer.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+        if Customer.objects.filter(email_matches(email)).exclude(pk=self.instance.pk).exists():
             raise ValidationError("A customer with this email already exists.", code="unique")
         return email
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import notifications
+from config.db import email_matches
 from config.services import fields_refuse_unknown, model_update
 from config.validators import normalize_email
 from customers import validators
@@ -101,14 +102,14 @@ def customer_get_or_create(*, email: str, name: str = "") -> tuple[Customer, boo
     """Find a customer by email (case-insensitively) or create one. Safe under concurrency: two
     requests racing to create the same customer both end with the one row."""
     normalized = normalize_email(email)
-    existing = Customer.objects.filter(email__iexact=normalized).first()
+    existing = Customer.objects.filter(email_matches(normalized)).first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
             return customer_create(email=normalized, name=name), True
     except ValidationError:
-        existing = Customer.objects.filter(email__iexact=normalized).first()
+        existing = Customer.objects.filter(email_matches(normalized)).first()
         if existing is None:
             raise
         return existing, False
@@ -190,7 +191,7 @@ def customer_grant_portal_access(
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from exc
     if user is None:
-        if User.objects.filter(email__iexact=customer.email).exists():
+        if User.objects.filter(email_matches(customer.email)).exists():
             raise ValidationError({"email": ["Another login already uses this customer's email address."]})
         user = User.objects.create_user(email=customer.email, password=password, name=customer.name)
         customer.user = user
@@ -219,7 +220,7 @@ def customer_enable_portal_login(*, customer: Customer) -> AbstractBaseUser:
         raise ValidationError({"customer": ["This customer's personal data was erased."]})
     if customer.user is not None:
         return customer.user
-    if User.objects.filter(email__iexact=customer.email).exists():
+    if User.objects.filter(email_matches(customer.email)).exists():
         raise ValidationError({"email": ["Another login already uses this customer's email address."]})
     user = User.objects.create_user(email=customer.email, password=None, name=customer.name)
     customer.user = user

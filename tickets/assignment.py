@@ -7,7 +7,8 @@ ticket services do the assignment itself (`tickets.services.ticket_assign`), so 
 outbox notification are written the one usual way.
 
 Safe under concurrency (PostgreSQL): inside the caller's transaction it locks, in this order,
-the team row and then the candidate agents' rows by id, and only then counts open tickets. So
+the team row and then the candidate agents' rows by id, and only then counts open tickets (each
+agent's up to their capacity: the cost does not grow with their backlog). So
 two creations in one team serialise on the team row (the round-robin cursor
 `Team.last_assigned_agent` is read and advanced under that lock: no lost update), and two
 creations in different teams that share an agent serialise on the agent's row (capacity cannot
@@ -25,8 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
 
 from agents.models import Agent, AssignmentStrategy, Role, Team
 from tickets.models import Ticket
@@ -90,12 +90,27 @@ STRATEGIES: dict[str, Callable[..., Agent | None]] = {
 }
 
 
-def _open_ticket_counts(user_ids: list[int], *, exclude_ticket_id: int | None) -> dict[int, int]:
-    qs = Ticket.objects.active().filter(assignee_id__in=user_ids)
-    if exclude_ticket_id is not None:
-        qs = qs.exclude(pk=exclude_ticket_id)
-    rows = qs.order_by().values("assignee_id").annotate(n=Count("pk")).values_list("assignee_id", "n")
-    return dict(rows)
+def _open_ticket_counts(agents: Sequence[Agent], *, exclude_ticket_id: int | None) -> dict[int, int]:
+    """Each agent's open tickets, counted up to their capacity and no further: one who has reached
+    it is not eligible whatever the exact number, and below it the count is exact. So the work is
+    bounded by the agents' capacities, not by their backlog (an agent with 100,000 open tickets
+    costs one index probe of `max_open_tickets` rows, not a count of 100,000). One query: a
+    capped count per agent, UNION ALL."""
+    parts, params = [], []
+    for agent in agents:
+        if agent.max_open_tickets <= 0:  # no capacity: not eligible, nothing to count
+            continue
+        tickets = Ticket.objects.active().filter(assignee_id=agent.user_id)
+        if exclude_ticket_id is not None:
+            tickets = tickets.exclude(pk=exclude_ticket_id)
+        sql, inner = tickets.order_by().values("pk")[: agent.max_open_tickets].query.sql_with_params()
+        parts.append(f"SELECT %s, (SELECT COUNT(*) FROM ({sql}) capped)")  # noqa: S608 - Django-compiled SQL, values as params
+        params += [agent.user_id, *inner]
+    if not parts:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return dict(cursor.fetchall())
 
 
 def eligible_agents(*, team_id: int, exclude_ticket_id: int | None = None) -> list[Agent]:
@@ -108,7 +123,7 @@ def eligible_agents(*, team_id: int, exclude_ticket_id: int | None = None) -> li
         .order_by("pk")
         .select_for_update(no_key=True, of=("self",))
     )
-    counts = _open_ticket_counts([agent.user_id for agent in agents], exclude_ticket_id=exclude_ticket_id)
+    counts = _open_ticket_counts(agents, exclude_ticket_id=exclude_ticket_id)
     eligible = []
     for agent in agents:
         agent.open_tickets = counts.get(agent.user_id, 0)  # type: ignore[attr-defined]

@@ -190,11 +190,13 @@ def active_tickets(user: Any) -> QuerySet[Ticket]:
 
 
 def dashboard_counts(*, user: Any, now: datetime | None = None) -> dict[str, int]:
-    """Active work: all, mine, unassigned, at risk, breached, waiting on the customer (one query)."""
+    """Active work: all, mine, unassigned, at risk, breached, waiting on the customer (one query;
+    no "mine" for the whole desk, `user=None`)."""
     now = now or timezone.now()
+    mine = {} if user is None else {"mine": Count("id", filter=Q(assignee_id=user.pk))}
     return active_tickets(user).aggregate(
         active=Count("id"),
-        mine=Count("id", filter=Q(assignee_id=user.pk)),
+        **mine,
         unassigned=Count("id", filter=Q(assignee__isnull=True)),
         at_risk=Count("id", filter=sla.at_risk_q(now)),
         breached=Count("id", filter=sla.breached_q(now)),

@@ -130,3 +130,14 @@ def presence_purge_task() -> int:
     from tickets.live.services import presence_purge
 
     return presence_purge()
+
+
+# --- the admin dashboard (tickets/dashboard.py) ------------------------------------------------
+
+
+@shared_task(name="tickets.dashboard_refresh")
+def dashboard_refresh_task() -> str:
+    """Beat, every minute: the whole desk's dashboard figures, computed before anyone asks."""
+    from tickets.dashboard import dashboard_refresh
+
+    return dashboard_refresh().isoformat()

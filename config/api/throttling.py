@@ -4,7 +4,7 @@ API_THROTTLE_API_KEY / API_THROTTLE_ANON / API_THROTTLE_LOGIN_ADDRESS / API_THRO
 Rates are looked up on every request, so changing the setting (or a test's `settings` fixture) takes
 effect without a restart. A throttled request gets a 429 with Retry-After.
 
-Counting is one atomic `incr` on the shared cache (CACHE_URL: Redis in production), so every web
+Counting is atomic in the shared cache (CACHE_URL: Redis in production; one round trip), so every web
 process agrees and concurrent requests cannot slip past the limit; a window opens at a client's
 first request and lasts the rate's period. The client's address is `client_address()`: the peer
 address unless the request came through a configured proxy (NUM_PROXIES / TRUSTED_PROXIES), so a
@@ -90,19 +90,10 @@ class WindowRateThrottle(BaseThrottle):
         if rate is None:
             return True
         limit, period = self.parse_rate(rate)
-        key = f"throttle:{self.scope}:{ident}"
-        now = time.time()
-        cache.add(f"{key}:count", 0, timeout=period)  # atomic: a no-op while the window is open
-        cache.add(f"{key}:start", now, timeout=period)
-        try:
-            count = cache.incr(f"{key}:count")
-        except ValueError:  # the window expired between the two calls: this request opens a new one
-            cache.add(f"{key}:count", 0, timeout=period)
-            count = cache.incr(f"{key}:count")
+        count, left = _count(f"throttle:{self.scope}:{ident}", period)
         if count <= limit:
             return True
-        started = cache.get(f"{key}:start") or now
-        self._wait = max(1.0, started + period - now)
+        self._wait = max(1.0, left)
         return False
 
     def wait(self) -> float | None:
@@ -161,6 +152,31 @@ class LoginAccountThrottle(WindowRateThrottle):
         data = request.data
         email = data.get("email") if hasattr(data, "get") else None
         return account_key(email) if isinstance(email, str) else None
+
+
+def _count(key: str, period: int) -> tuple[int, float]:
+    """This request's number in the window of `key`, and the seconds the window has left. On Redis
+    one round trip (a MULTI of SET NX EX, INCR and TTL: the window opens with the first request and
+    the count cannot race); on other caches (local memory: one process) the cache API."""
+    client = getattr(cache, "client", None)
+    if client is not None and hasattr(client, "get_client"):  # django-redis
+        name = client.make_key(key)
+        pipe = client.get_client(write=True).pipeline(transaction=True)
+        pipe.set(name, 0, ex=period, nx=True)
+        pipe.incr(name)
+        pipe.ttl(name)
+        _, count, ttl = pipe.execute()
+        return int(count), float(ttl if ttl > 0 else period)
+    now = time.time()
+    cache.add(f"{key}:count", 0, timeout=period)  # atomic: a no-op while the window is open
+    cache.add(f"{key}:start", now, timeout=period)
+    try:
+        count = cache.incr(f"{key}:count")
+    except ValueError:  # the window expired between the two calls: this request opens a new one
+        cache.add(f"{key}:count", 0, timeout=period)
+        count = cache.incr(f"{key}:count")
+    started = cache.get(f"{key}:start") or now
+    return count, started + period - now
 
 
 def account_key(email: str) -> str | None:

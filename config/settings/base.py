@@ -236,59 +236,9 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- email and notifications: config/settings/notifications.py --------------------------------
+# --- domain, inbound email, background jobs, SLA: config/settings/domain.py ------------------
+from config.settings.domain import *  # noqa: E402, F403
 from config.settings.notifications import *  # noqa: E402, F403
-
-# --- domain ---------------------------------------------------------------------------------
-PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
-ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
-ATTACHMENT_ALLOWED_TYPES = env.list(
-    "ATTACHMENT_ALLOWED_TYPES",
-    default=[
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "image/webp",
-        "application/pdf",
-        "text/plain",
-        "text/csv",
-        "application/zip",
-        "application/json",
-        "message/rfc822",
-    ],
-)
-
-# --- inbound email (tickets/inbound/) -------------------------------------------------------
-# Fernet key(s) for secrets stored in the database (mailbox passwords, OAuth2 tokens); comma-separated,
-# the first encrypts, all decrypt (rotation). Unset: derived from SECRET_KEY.
-FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
-INBOUND_RATE_LIMIT = env.int("INBOUND_RATE_LIMIT", default=20)  # messages per sender per window
-INBOUND_RATE_WINDOW_SECONDS = env.int("INBOUND_RATE_WINDOW_SECONDS", default=600)
-INBOUND_POLL_BATCH = env.int("INBOUND_POLL_BATCH", default=50)  # messages per mailbox per poll
-INBOUND_POLL_LEASE_SECONDS = env.int("INBOUND_POLL_LEASE_SECONDS", default=300)
-INBOUND_MAX_ATTEMPTS = env.int("INBOUND_MAX_ATTEMPTS", default=5)  # automatic tries of a failing message
-INBOUND_IMAP_TIMEOUT = env.float("INBOUND_IMAP_TIMEOUT", default=30.0)
-INBOUND_RAW_RETENTION_DAYS = env.int("INBOUND_RAW_RETENTION_DAYS", default=90)
-
-# --- background jobs (tickets/jobs.py, tickets/gdpr.py, customers/crm.py) ------------------
-# Closed tickets older than RETENTION_DAYS are deleted (or anonymised, RETENTION_MODE) by a daily beat job.
-RETENTION_DAYS = env.int("RETENTION_DAYS", default=730)
-RETENTION_MODE = env("RETENTION_MODE", default="delete")  # delete | anonymize
-RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=1000)
-EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
-BULK_MAX_TICKETS = env.int("BULK_MAX_TICKETS", default=1000)
-# A job running longer than this is taken as dead and run again (above the export task's 3300 s limit).
-JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=3500)
-# The CRM customers are pushed to; unset = CRM sync off.
-CRM_BASE_URL = env("CRM_BASE_URL", default="")
-CRM_API_TOKEN = env("CRM_API_TOKEN", default="")
-CRM_TIMEOUT_SECONDS = env.float("CRM_TIMEOUT_SECONDS", default=10.0)
-
-# --- SLA engine, escalation, auto-close (tickets/sla/) ---------------------------
-SLA_WARNING_PERCENT = env.int("SLA_WARNING_PERCENT", default=80)
-SLA_SCAN_BATCH_SIZE = env.int("SLA_SCAN_BATCH_SIZE", default=1000)
-ESCALATION_UNASSIGNED_HOURS = env.int("ESCALATION_UNASSIGNED_HOURS", default=72)
-AUTO_CLOSE_RESOLVED_DAYS = env.int("AUTO_CLOSE_RESOLVED_DAYS", default=7)
-AUTO_RESOLVE_PENDING_DAYS = env.int("AUTO_RESOLVE_PENDING_DAYS", default=14)
 
 # --- Celery ---------------------------------------------------------------------------------
 # The quick start needs no broker server: kombu's filesystem transport keeps the queue in

@@ -44,6 +44,7 @@ EXPECTED_QUEUE = {
     "notifications.purge": "celery",
     "agents.idempotency_key_purge": "celery",
     "tickets.presence_purge": "celery",
+    "tickets.dashboard_refresh": "celery",
     "tickets.automations_run": "celery",
 }
 

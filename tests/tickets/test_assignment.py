@@ -604,3 +604,29 @@ def test_assign_by_strategy_query_count_is_bounded(
         ticket = services.ticket_assign_by_strategy(ticket=ticket, actor=agent.user)
 
     assert ticket.assignee_id is not None
+
+
+# --- the load count is bounded by capacity -------------------------------------------------------
+
+
+def test_open_tickets_are_counted_up_to_capacity_and_the_outcome_is_exact(make_team, make_agent, hold):
+    """An agent far over capacity costs `max_open_tickets` rows, not their whole backlog, and
+    the choice is the same as with exact counts: full agents out, the rest by their exact load."""
+    team = make_team(assignment_strategy=AssignmentStrategy.LEAST_LOADED)
+    swamped = make_agent(teams=[team], max_open_tickets=3)
+    hold(swamped, 9)
+    two_of_five = make_agent(teams=[team], max_open_tickets=5)
+    hold(two_of_five, 2)
+    one_of_two = make_agent(teams=[team], max_open_tickets=2)
+    hold(one_of_two, 1)
+    no_capacity = make_agent(teams=[team], max_open_tickets=0)
+
+    with CaptureQueriesContext(connection) as ctx:
+        eligible = eligible_agents(team_id=team.pk)
+
+    assert [(agent.pk, agent.open_tickets) for agent in eligible] == [(two_of_five.pk, 2), (one_of_two.pk, 1)]
+    assert no_capacity not in eligible
+    assert _pick(team) == two_of_five  # 2/5 = 40% < 1/2 = 50%
+    counting = [q["sql"] for q in ctx.captured_queries if "COUNT" in q["sql"].upper()]
+    assert len(counting) == 1
+    assert [f"LIMIT {n}" in counting[0] for n in (3, 5, 2)] == [True, True, True]

@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from agents.selectors import is_agent
+from config.db import email_matches
 from customers.models import Customer
 from tickets.models import EventKind, Ticket, TicketEvent
 from tickets.models.followers import AllowedFollowerAddress, FollowerSource, TicketFollower
@@ -27,7 +28,7 @@ def follower_check(*, ticket: Ticket, email: str) -> tuple[Customer | None, Abst
         validate_email(email)
     except ValidationError as exc:
         raise ValidationError({"email": [f"'{email}' is not a valid email address."]}) from exc
-    user = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+    user = get_user_model().objects.filter(email_matches(email), is_active=True).first()
     if user is not None and is_agent(user):
         return None, user
     customer = Customer.objects.filter(email=email).first()

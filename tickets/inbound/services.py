@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agents.selectors import is_agent
+from config.db import email_matches
 from customers.models import Customer
 from tickets.comments import attachment_add, comment_add
 from tickets.followers.services import follower_add
@@ -116,7 +117,7 @@ def _add_followers(ticket: Ticket, parsed: ParsedMessage, own: set[str]) -> list
 
 
 def _agent_for(sender: str):
-    user = get_user_model().objects.filter(email__iexact=sender, is_active=True).first()
+    user = get_user_model().objects.filter(email_matches(sender), is_active=True).first()
     return user if user is not None and is_agent(user) else None
 
 

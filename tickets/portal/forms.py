@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agents.selectors import CUSTOMER_ROLE, user_role
+from config.db import email_matches
 from config.text_input import validate_clean_text
 from tickets.models import Category, CustomField, FieldType
 
@@ -71,7 +72,7 @@ class PortalPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email: str):  # type: ignore[override]
         users = get_user_model()._default_manager.filter(
-            email__iexact=email, is_active=True, customer__isnull=False, customer__erased_at__isnull=True
+            email_matches(email), is_active=True, customer__isnull=False, customer__erased_at__isnull=True
         )
         return (u for u in users if user_role(u) == CUSTOMER_ROLE)
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from agents.models import User
 from agents.selectors import CUSTOMER_ROLE, user_role
+from config.db import email_matches
 from config.exceptions import ApplicationError
 from customers.models import Customer
 from customers.services import customer_enable_portal_login, customer_get_or_create, customer_grant_portal_access
@@ -69,7 +70,7 @@ def portal_login_link_send(*, email: str) -> bool:
     Unknown, erased or undeliverable addresses get nothing; the caller says the same either way."""
     customer = (
         Customer.objects.select_related("user")
-        .filter(email__iexact=email.strip(), erased_at__isnull=True, email_undeliverable_at__isnull=True)
+        .filter(email_matches(email.strip()), erased_at__isnull=True, email_undeliverable_at__isnull=True)
         .first()
     )
     if customer is None or (customer.user is not None and not customer.user.is_active):
@@ -106,7 +107,7 @@ def portal_signup_request(*, email: str, name: str) -> None:
         raise ValidationError(
             {"email": [_("Sign-up is open to addresses at: %s.") % ", ".join(settings.PORTAL_SIGNUP_DOMAINS)]}
         )
-    if get_user_model().objects.filter(email__iexact=email).exists():
+    if get_user_model().objects.filter(email_matches(email)).exists():
         context = {
             "name": name or email,
             "login": portal_url(reverse("portal:login")),
@@ -128,7 +129,7 @@ def portal_signup_complete(*, signup: tokens.SignupRequest, password: str) -> Us
     """Sign-up, step two: the customer (found or created by address) gets a login with this password.
     A link whose address has a login by now is refused (it was used)."""
     used = ValidationError({"__all__": [_("This sign-up link was already used: sign in instead.")]}, code="used")
-    if get_user_model().objects.filter(email__iexact=signup.email).exists():
+    if get_user_model().objects.filter(email_matches(signup.email)).exists():
         raise used
     customer, _created = customer_get_or_create(email=signup.email, name=signup.name)
     if customer.user_id is not None:  # pragma: no cover - a login with another address; refused as used

@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from agents.models import Agent, Role
 from agents.services import agent_update
+from config.db import email_matches
 from customers.models import Organization
 from tickets.demo.bulk import BulkSeeder
 from tickets.demo.desk import DEMO_MARKER_ORG, demo_desk_create
@@ -64,7 +65,7 @@ class Command(BaseCommand):
 
     def _ensure_admin(self, email: str, password: str):
         user_model = get_user_model()
-        user = user_model.objects.filter(email__iexact=email).first()
+        user = user_model.objects.filter(email_matches(email)).first()
         if user is None:
             user = user_model.objects.create_superuser(email=email, password=password, name="Demo Admin")
         else:
