@@ -152,7 +152,7 @@ def link_list(*, ticket: Ticket) -> list[dict[str, Any]]:
         rows.append(
             {
                 "id": link.pk,
-                "kind": link.kind if outgoing else REVERSE_KINDS.get(link.kind, link.kind),
+                "kind": link.kind if outgoing else REVERSE_KINDS[link.kind],
                 "label": link.get_kind_display() if outgoing else REVERSE_LABELS[link.kind],
                 "ticket": other,
                 "created_at": link.created_at,

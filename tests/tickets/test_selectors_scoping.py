@@ -391,3 +391,20 @@ def test_link_list_reads_every_link_from_the_tickets_side(customer_a, django_ass
 
 def test_link_list_of_an_unlinked_ticket_is_empty(ticket):
     assert link_list(ticket=ticket) == []
+
+
+def test_link_list_breaks_ties_in_time_by_id(customer_a):
+    """Links made in the same instant (a merge makes two) keep the order they were made in,
+    whichever side of them the ticket is on."""
+    here, *others = (_ticket(customer_a, f"t{n}") for n in range(6))
+    same = timezone.now()
+    specs = [
+        (others[0], here, "related"),
+        (here, others[1], "child_of"),
+        (others[2], here, "duplicate_of"),
+        (here, others[3], "related"),
+        (others[4], here, "child_of"),
+    ]
+    made = [TicketLink.objects.create(from_ticket=a, to_ticket=b, kind=k, created_at=same) for a, b, k in specs]
+
+    assert [row["id"] for row in link_list(ticket=here)] == [link.pk for link in made]
