@@ -99,7 +99,8 @@ def ticket_list(*, user: AbstractBaseUser | None, filters: dict[str, Any] | None
     by_custom_field = {key: filters.pop(key) for key in list(filters) if key.startswith(CUSTOM_FIELD_PREFIX)}
     errors: dict[str, Any] = {}
     try:
-        queryset = custom_field_filter(queryset, by_custom_field)
+        # A customer filters by the fields shown to customers only, as in the API.
+        queryset = custom_field_filter(queryset, by_custom_field, customer_only=user_role(user) == CUSTOMER_ROLE)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     data = _as_query_dict(filters)
@@ -151,7 +152,7 @@ def link_list(*, ticket: Ticket) -> list[dict[str, Any]]:
         rows.append(
             {
                 "id": link.pk,
-                "kind": link.kind if outgoing else REVERSE_KINDS.get(link.kind, link.kind),
+                "kind": link.kind if outgoing else REVERSE_KINDS[link.kind],
                 "label": link.get_kind_display() if outgoing else REVERSE_LABELS[link.kind],
                 "ticket": other,
                 "created_at": link.created_at,

@@ -92,3 +92,20 @@ def test_every_project_model_is_covered_by_the_admin_role():
         app_label, codename = perm.split(".")
         covered.add(f"{app_label}.{codename.split('_', 1)[1]}")
     assert project - covered == set()
+
+
+def test_permission_names_are_app_label_dot_action_underscore_model():
+    """The helpers that build the table (they run at import, so they are tested directly)."""
+    from agents.roles import _perms, _view
+
+    assert _perms(("tickets.ticket", "agents.apikey"), "view", "delete") == {
+        "tickets.view_ticket",
+        "tickets.delete_ticket",
+        "agents.view_apikey",
+        "agents.delete_apikey",
+    }
+    assert _perms(("tickets.ticket",)) == set()
+    view = _view()
+    assert len(view) == 15
+    assert {"tickets.view_ticket", "tickets.view_ticketfollower", "agents.view_user"} <= view
+    assert {perm.split(".")[1].split("_")[0] for perm in view} == {"view"}
