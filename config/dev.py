@@ -3,6 +3,8 @@
 
     python3 config/dev.py up      # venv, install, migrate, demo data, then web + worker + beat
     python3 config/dev.py test    # venv, install, the whole test suite (pytest args pass through)
+    python3 config/dev.py mutate tickets/sla/clock.py   # mutation testing of a module (README)
+    python3 config/dev.py mutate --report               # config/mutation/REPORT.md from the results
 
 Both use SQLite and no broker server unless DATABASE_URL / CELERY_BROKER_URL are set."""
 
@@ -157,12 +159,23 @@ def test(args: list[str]) -> int:
     return subprocess.run([PYTHON, "-m", "pytest", *args], cwd=ROOT, env=env, check=False).returncode
 
 
+def mutate(args: list[str]) -> int:
+    """Mutation testing (mutmut), one module at a time with its tests: config/mutation/run.py."""
+    ensure_venv()
+    env = _env()
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    runner = ROOT / "config" / "mutation" / "run.py"
+    return subprocess.run([PYTHON, runner, *args], cwd=ROOT, env=env, check=False).returncode
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "help"
     if command == "up":
         return up()
     if command == "test":
         return test(argv[1:])
+    if command == "mutate":
+        return mutate(argv[1:])
     print(__doc__)
     return 0 if command == "help" else 2
 

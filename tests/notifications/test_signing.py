@@ -15,6 +15,8 @@ MSG_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
 TIMESTAMP = 1614265330
 BODY = '{"test": 2432232314}'
 EXPECTED = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+NO_MATCH = "No matching signature."
+TOO_FAR = "Timestamp outside the tolerance."
 
 
 def _headers(**overrides):
@@ -39,31 +41,89 @@ def test_verify_header_names_are_case_insensitive():
 @pytest.mark.parametrize(
     ("payload", "headers", "secret", "now", "message"),
     [
-        pytest.param(BODY.replace("2", "3"), _headers(), SECRET, TIMESTAMP, "No matching", id="tampered-body"),
-        pytest.param(BODY, _headers(**{"webhook-id": "msg_other"}), SECRET, TIMESTAMP, "No matching", id="other-id"),
+        pytest.param(BODY.replace("2", "3"), _headers(), SECRET, TIMESTAMP, NO_MATCH, id="tampered-body"),
+        pytest.param(BODY, _headers(**{"webhook-id": "msg_other"}), SECRET, TIMESTAMP, NO_MATCH, id="other-id"),
         pytest.param(
-            BODY, _headers(**{"webhook-timestamp": str(TIMESTAMP + 1)}), SECRET, TIMESTAMP, "No matching", id="ts-edit"
+            BODY, _headers(**{"webhook-timestamp": str(TIMESTAMP + 1)}), SECRET, TIMESTAMP, NO_MATCH, id="ts-edit"
         ),
-        pytest.param(BODY, _headers(), signing.generate_secret(), TIMESTAMP, "No matching", id="wrong-secret"),
-        pytest.param(BODY, _headers(), SECRET, TIMESTAMP + 301, "tolerance", id="too-old"),
-        pytest.param(BODY, _headers(), SECRET, TIMESTAMP - 301, "tolerance", id="from-the-future"),
-        pytest.param(BODY, _headers(**{"webhook-timestamp": "yesterday"}), SECRET, TIMESTAMP, "timestamp", id="bad-ts"),
+        pytest.param(BODY, _headers(), signing.generate_secret(), TIMESTAMP, NO_MATCH, id="wrong-secret"),
+        pytest.param(BODY, _headers(), SECRET, TIMESTAMP + 301, TOO_FAR, id="too-old"),
+        pytest.param(BODY, _headers(), SECRET, TIMESTAMP - 301, TOO_FAR, id="from-the-future"),
         pytest.param(
-            BODY, _headers(**{"webhook-signature": "v2," + EXPECTED[3:]}), SECRET, TIMESTAMP, "No matching", id="v2"
+            BODY,
+            _headers(**{"webhook-timestamp": "yesterday"}),
+            SECRET,
+            TIMESTAMP,
+            "Invalid webhook-timestamp.",
+            id="bad-ts",
         ),
-        pytest.param(BODY, {"webhook-id": MSG_ID}, SECRET, TIMESTAMP, "Missing header", id="missing-headers"),
-        pytest.param(BODY, _headers(), "whsec_***", TIMESTAMP, "not a valid", id="malformed-secret"),
+        pytest.param(
+            BODY, _headers(**{"webhook-signature": "v2," + EXPECTED[3:]}), SECRET, TIMESTAMP, NO_MATCH, id="v2"
+        ),
+        pytest.param(
+            BODY, {"webhook-id": MSG_ID}, SECRET, TIMESTAMP, "Missing header webhook-timestamp.", id="missing-headers"
+        ),
+        pytest.param(
+            BODY,
+            {"webhook-id": MSG_ID, "webhook-timestamp": str(TIMESTAMP)},
+            SECRET,
+            TIMESTAMP,
+            "Missing header webhook-signature.",
+            id="missing-signature",
+        ),
+        pytest.param(
+            BODY, _headers(), "whsec_***", TIMESTAMP, "The secret is not a valid whsec_<base64> value.", id="bad-secret"
+        ),
     ],
 )
 def test_verify_rejects(payload, headers, secret, now, message):
-    with pytest.raises(WebhookVerificationError, match=message):
+    with pytest.raises(WebhookVerificationError) as exc:
         verify(payload=payload, headers=headers, secret=secret, now=now)
+    assert str(exc.value) == message
+
+
+# Standard Webhooks' default: five minutes either way, both ends included.
+@pytest.mark.parametrize(
+    ("offset", "accepted"), [(0, True), (299, True), (300, True), (-300, True), (301, False), (-301, False)]
+)
+def test_the_default_tolerance_is_300_seconds_either_way(offset, accepted):
+    if accepted:
+        assert verify(payload=BODY, headers=_headers(), secret=SECRET, now=TIMESTAMP + offset) == {"test": 2432232314}
+    else:
+        with pytest.raises(WebhookVerificationError, match=f"^{TOO_FAR}$"):
+            verify(payload=BODY, headers=_headers(), secret=SECRET, now=TIMESTAMP + offset)
+
+
+def test_a_receiver_may_narrow_the_tolerance():
+    assert verify(payload=BODY, headers=_headers(), secret=SECRET, now=TIMESTAMP - 10, tolerance=10)
+    with pytest.raises(WebhookVerificationError, match=f"^{TOO_FAR}$"):
+        verify(payload=BODY, headers=_headers(), secret=SECRET, now=TIMESTAMP + 11, tolerance=10)
+
+
+def test_signatures_of_other_versions_or_other_secrets_are_skipped_until_one_matches():
+    other = sign(secret=signing.generate_secret(), msg_id=MSG_ID, timestamp=TIMESTAMP, body=BODY)
+    header = f"v2,{EXPECTED[3:]} v1,bm90LWEtc2lnbmF0dXJl {other} {EXPECTED}"
+
+    assert verify(payload=BODY, headers=_headers(**{"webhook-signature": header}), secret=SECRET, now=TIMESTAMP)
+
+
+def test_sign_headers_are_exactly_the_three_standard_headers():
+    assert sign_headers(secrets=[SECRET], msg_id=MSG_ID, body=BODY.encode(), timestamp=TIMESTAMP) == {
+        "webhook-id": MSG_ID,
+        "webhook-timestamp": "1614265330",
+        "webhook-signature": EXPECTED,
+    }
+
+
+def test_the_first_header_of_a_name_wins_whatever_its_case():
+    headers = {"X-Other": "1", "WEBHOOK-ID": MSG_ID, "webhook-timestamp": str(TIMESTAMP), "webhook-signature": EXPECTED}
+    assert verify(payload=BODY, headers=headers, secret=SECRET, now=TIMESTAMP) == {"test": 2432232314}
 
 
 def test_verify_rejects_a_signed_body_that_is_not_json():
     headers = sign_headers(secrets=[SECRET], msg_id="m1", body=b"not json", timestamp=TIMESTAMP)
 
-    with pytest.raises(WebhookVerificationError, match="not JSON"):
+    with pytest.raises(WebhookVerificationError, match=r"^The body is not JSON\.$"):
         verify(payload=b"not json", headers=headers, secret=SECRET, now=TIMESTAMP)
 
 
