@@ -230,7 +230,8 @@ def _record_failure(*, message_id: str, raw: bytes, reason: str, mailbox, uidval
     record.attempts += 1
     record.processed_at = None
     try:
-        record.save()
+        with transaction.atomic():  # a savepoint: a refused row leaves the caller's transaction usable
+            record.save()
     except IntegrityError:  # recorded meanwhile by another worker
         logger.warning("inbound message %s: could not record the failure: %s", message_id, reason)
     return InboundResult(InboundStatus.FAILED, reason=reason, record_id=record.pk)
