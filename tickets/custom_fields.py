@@ -22,7 +22,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection
-from django.db.models import BooleanField, Prefetch, QuerySet
+from django.db.models import BooleanField, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from tickets.models import Category, Ticket, TicketType
@@ -197,48 +197,43 @@ def custom_fields_merge(
     return merged
 
 
-def required_missing(ticket: Ticket, status: str) -> dict[str, list[str]]:
-    """The fields `ticket` must have a value in before it may be in `status` (one query when no
-    field is required anywhere; the scopes only when one is): `{custom_fields.<key>: [reason]}`."""
-    required = [
-        f
-        for f in CustomField.objects.filter(is_active=True).exclude(required_statuses=[])
-        if status in (f.required_statuses or [])
-    ]
-    if not required:
-        return {}
-    values = ticket.custom_fields or {}
-    missing = {}
-    for field in CustomField.objects.filter(pk__in=[f.pk for f in required]).prefetch_related(
-        "categories", "ticket_types"
-    ):
-        applies = applies_to(field, category_id=ticket.category_id, ticket_type_id=ticket.ticket_type_id)
-        if applies and is_empty(values.get(field.key)):
-            missing[error_key(field.key)] = [f"'{field.label}' is required to set the status to {status}."]
-    return missing
-
-
 # --- filtering ------------------------------------------------------------------------------------
 
 
 def _one_filter(queryset: QuerySet[Ticket], field: CustomField, raw: str) -> QuerySet[Ticket]:
     """Tickets whose value of `field` is (or, multi-select, includes) `raw`. On PostgreSQL a
     containment `custom_fields @> '{"key": value}'`, which the GIN index (jsonb_path_ops) answers;
-    on SQLite (no containment operator) the JSON path, or json_each for a multi-select."""
-    single = clean_value(field, raw if field.field_type != FieldType.MULTI_SELECT else [raw])
-    if single is None:
+    on SQLite (no containment operator) the JSON path, or json_each for a multi-select.
+
+    Values written before a change of the field keep being found: a choice is taken as written,
+    not checked against the options (an option removed since still finds the tickets that keep it),
+    and a value typed as text also matches the text stored by an earlier text type (`12` finds
+    the number 12 and the text "12")."""
+    text = raw.strip()
+    if field.has_options:
+        wanted: list[Any] = [[text] if field.field_type == FieldType.MULTI_SELECT else text] if text else []
+    else:
+        cleaned = clean_value(field, raw)
+        wanted = [] if cleaned is None else [cleaned] if cleaned == text else [cleaned, text]
+    if not wanted:
         raise ValidationError("Give a value.")
     if connection.vendor == "postgresql":
-        return queryset.filter(custom_fields__contains={field.key: single})
+        match = Q()
+        for value in wanted:
+            match |= Q(custom_fields__contains={field.key: value})
+        return queryset.filter(match)
     if field.field_type == FieldType.MULTI_SELECT:
         table = Ticket._meta.db_table
         has = RawSQL(  # noqa: S611 - the key is a validated slug and the value a bound parameter
             f'EXISTS (SELECT 1 FROM json_each("{table}"."custom_fields", %s) WHERE json_each.value = %s)',  # noqa: S608
-            (f'$."{field.key}"', single[0]),
+            (f'$."{field.key}"', text),
             output_field=BooleanField(),
         )
         return queryset.alias(**{f"_cf_{field.key}": has}).filter(**{f"_cf_{field.key}": True})
-    return queryset.filter(**{f"custom_fields__{field.key}": single})
+    match = Q()
+    for value in wanted:
+        match |= Q(**{f"custom_fields__{field.key}": value})
+    return queryset.filter(match)
 
 
 def custom_field_filter(

@@ -26,11 +26,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from agents.selectors import user_role
-from tickets.models import ACTIVE_STATUSES, Deflection, Satisfaction, Status, Ticket
+from tickets.custom_fields import FILTER_PREFIX
+from tickets.models import ACTIVE_STATUSES, CustomField, Deflection, FieldType, Satisfaction, Status, Ticket
 from tickets.selectors import agent_scope_q
 from tickets.sla import rules as sla
 
@@ -118,18 +120,39 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return first, last
 
 
+def custom_field_dimensions() -> dict[str, str]:
+    """`cf_<key>`: label of each active dropdown custom field, a report dimension too (one row per
+    option the tickets have, a removed one included; tickets without a value form "(none)")."""
+    fields = CustomField.objects.filter(is_active=True, field_type=FieldType.DROPDOWN)
+    return {f"{FILTER_PREFIX}{f.key}": f.label for f in fields}
+
+
+def is_dimension(dimension: str) -> bool:
+    if dimension in DIMENSIONS:
+        return True
+    key = dimension.removeprefix(FILTER_PREFIX)
+    return dimension.startswith(FILTER_PREFIX) and (
+        CustomField.objects.filter(key=key, is_active=True, field_type=FieldType.DROPDOWN).exists()
+    )
+
+
 def report_rows(
     *, dimension: str, start: datetime, end: datetime, user: Any, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """One row per value of `dimension` (team, agent, category, type, priority, channel) over the
-    tickets created in [start, end): created, solved, SLA met/measured and compliance, medians.
-    One query. Tickets without a team/agent/category form their own row (key None)."""
+    """One row per value of `dimension` (team, agent, category, type, priority, channel, or a
+    dropdown custom field's `cf_<key>`) over the tickets created in [start, end): created, solved,
+    SLA met/measured and compliance, medians. One query. Tickets without a team/agent/category/value
+    form their own row (key None)."""
     now = now or timezone.now()
-    key, label = DIMENSIONS[dimension]
+    tickets = tickets_for(user)
+    if dimension.startswith(FILTER_PREFIX):  # the value under the key of the JSONB column
+        key, label = "cf_value", None
+        tickets = tickets.annotate(cf_value=KeyTextTransform(dimension.removeprefix(FILTER_PREFIX), "custom_fields"))
+    else:
+        key, label = DIMENSIONS[dimension]
     columns = [key, label] if label else [key]
     rows = (
-        tickets_for(user)
-        .filter(created_at__gte=start, created_at__lt=end)
+        tickets.filter(created_at__gte=start, created_at__lt=end)
         .values(*columns)
         .annotate(
             created=Count("id"),

@@ -22,7 +22,7 @@ from tickets.assignment import pick_agent
 from tickets.audit import actor_id, event_record, event_value, ticket_lock, ticket_save
 from tickets.changes import change_note, change_scope
 from tickets.classification import classify, resolve_category
-from tickets.custom_fields import custom_fields_merge, required_missing
+from tickets.custom_fields import custom_fields_merge
 from tickets.events import ticket_payload
 from tickets.models import (
     NEXT_PRIORITY,
@@ -35,6 +35,7 @@ from tickets.models import (
     Ticket,
     TicketType,
 )
+from tickets.required_fields import status_requirements
 from tickets.sla import services as sla_services
 from tickets.sla.selection import SLA_INPUTS
 from tickets.ticket_types import ticket_type_resolve
@@ -195,6 +196,7 @@ def ticket_update(
                 changes=cleaned["custom_fields"],
                 category_id=getattr(cleaned.get("category", ticket.category), "pk", None),
                 ticket_type_id=getattr(cleaned.get("ticket_type", ticket.ticket_type), "pk", None),
+                customer_only=actor is not None and not is_agent(actor),
             )
         except ValidationError as exc:
             errors.update(exc.message_dict)
@@ -234,7 +236,8 @@ def ticket_update(
 @change_scope
 def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str = "") -> Ticket:
     """Move a ticket along its lifecycle (models.ALLOWED_TRANSITIONS). Keeps resolved_at and
-    closed_at right: set on entering, cleared on reopening. Setting the current status is a no-op."""
+    closed_at right: set on entering, cleared on reopening. Setting the current status is a no-op.
+    Custom fields required for the status hold as tickets/required_fields.py says."""
     try:
         validators.validate_status(status)
     except ValidationError as exc:
@@ -247,9 +250,10 @@ def ticket_change_status(*, ticket: Ticket, actor: Actor, status: str, note: str
         validators.validate_transition(old, status)
     except ValidationError as exc:
         raise ValidationError({"status": exc.messages}, code="invalid_transition") from exc
-    missing = required_missing(ticket, status) if is_agent(actor) else {}  # rules and customers are not held up
-    if missing:
-        raise ValidationError(missing, code="required_custom_field")
+    skipped, left_empty = status_requirements(ticket, old=old, status=status, actor=actor)  # required fields
+    if skipped:
+        return ticket
+    note = " ".join(filter(None, (note, left_empty)))
     now = timezone.now()
     ticket.status = status
     ticket.status_changed_at = now

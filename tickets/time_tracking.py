@@ -18,6 +18,7 @@ from config.exceptions import ApplicationError
 from tickets.audit import event_record
 from tickets.concurrency import require_writing_agent
 from tickets.models import Comment, EventKind, Ticket, TimeEntry
+from tickets.selectors import agent_scope_q
 
 MAX_MINUTES = 24 * 60
 # name: (group-by column, label column)
@@ -109,6 +110,17 @@ def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
 # --- reads ------------------------------------------------------------------------------------------
 
 
+def time_entries_scope_q(user: Any) -> Q:
+    """The entries `user` may count: those of the tickets in their scope (tickets.selectors.agent_scope_q,
+    as the reports count tickets; admins and None: all, an empty Q)."""
+    scope = agent_scope_q(user, user_role(user)) if user is not None else Q()
+    return Q(ticket__in=Ticket.objects.filter(scope).values("pk")) if scope else Q()
+
+
+def time_entries_for(user: Any) -> QuerySet[TimeEntry]:
+    return TimeEntry.objects.filter(time_entries_scope_q(user))
+
+
 def time_entry_list(*, ticket: Ticket) -> QuerySet[TimeEntry]:
     return TimeEntry.objects.filter(ticket=ticket).select_related("agent", "comment").order_by("created_at", "id")
 
@@ -164,3 +176,16 @@ def with_time_minutes(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return queryset.annotate(
         time_minutes=Coalesce(Subquery(per_ticket.values("total"), output_field=IntegerField()), Value(0))
     )
+
+
+CSV_COLUMNS = ("by", "key", "label", "minutes", "billable_minutes", "entries")
+
+
+def time_totals_csv_rows(*, user: Any, start: datetime, end: datetime) -> list[list[Any]]:
+    """The reports' "time logged" table as CSV rows (header first): per agent, organisation and
+    customer, over the entries `user` may count (one query per dimension)."""
+    rows: list[list[Any]] = [list(CSV_COLUMNS)]
+    for dimension in ("agent", "organization", "customer"):
+        for row in time_totals_by(dimension=dimension, start=start, end=end, entries=time_entries_for(user)):
+            rows.append([dimension, "" if row["key"] is None else row["key"], *(row[c] for c in CSV_COLUMNS[2:])])
+    return rows

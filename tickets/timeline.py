@@ -138,6 +138,8 @@ def event_text(event: TicketEvent, names: Names) -> str:
         return _updated_text(event, names)
     if kind == EventKind.MERGED:
         return event.note or "merged the customer"
+    if kind == EventKind.RULE_SKIPPED:
+        return f"{event.rule or 'a rule'}: {event.note}"
     return event.note or event.get_kind_display()
 
 

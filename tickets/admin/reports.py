@@ -19,7 +19,7 @@ from agents.models import Role
 from agents.selectors import user_role
 from tickets import reports
 from tickets.admin.dashboard import format_duration
-from tickets.time_tracking import time_totals_by
+from tickets.time_tracking import time_entries_for, time_totals_by, time_totals_csv_rows
 
 REPORT_ROLES = frozenset({Role.ADMIN, Role.SENIOR_AGENT})
 CSV_COLUMNS = (
@@ -42,9 +42,14 @@ CSV_COLUMNS = (
 
 
 class ReportForm(forms.Form):
-    dimension = forms.ChoiceField(choices=[(d, d.title()) for d in reports.DIMENSIONS], initial="team")
+    dimension = forms.ChoiceField(initial="team")
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), help_text="Inclusive.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        custom = [(key, f"{label} (custom field)") for key, label in reports.custom_field_dimensions().items()]
+        self.fields["dimension"].choices = [*((d, d.title()) for d in reports.DIMENSIONS), *custom]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -74,6 +79,8 @@ def reports_view(request: HttpRequest, model_admin: Any) -> HttpResponse:
     rows = reports.report_rows(dimension=data["dimension"], start=start, end=end, user=request.user)
     if request.GET.get("format") == "csv":
         return _csv(rows, data)
+    if request.GET.get("format") == "time_csv":
+        return _time_csv(time_totals_csv_rows(user=request.user, start=start, end=end), data)
     for row in rows:
         row["median_first_response"] = format_duration(row["median_first_response_seconds"])
         row["median_resolution"] = format_duration(row["median_resolution_seconds"])
@@ -89,19 +96,22 @@ def reports_view(request: HttpRequest, model_admin: Any) -> HttpResponse:
         row["median_first_response"] = format_duration(row["median_first_response_seconds"])
     query = request.GET.copy()
     query.update({"dimension": data["dimension"], "start": data["start"], "end": data["end"], "format": "csv"})
+    custom = reports.custom_field_dimensions() if data["dimension"].startswith("cf_") else {}
     context.update(
         {
             "data": data,
+            "dimension_name": custom.get(data["dimension"], data["dimension"]),
             "rows": rows,
             "totals": totals,
             "agents": agents,
             "deflection": reports.deflection_summary(start=start, end=end),
             # Time logged in the period (tickets/time_tracking.py): one query per dimension.
             "time_logged": [
-                (name, time_totals_by(dimension=name, start=start, end=end))
+                (name, time_totals_by(dimension=name, start=start, end=end, entries=time_entries_for(request.user)))
                 for name in ("agent", "organization", "customer")
             ],
             "csv_query": query.urlencode(),
+            "time_csv_query": query.urlencode().replace("format=csv", "format=time_csv"),
         },
     )
     return TemplateResponse(request, "tickets/admin/reports.html", context)
@@ -115,4 +125,11 @@ def _csv(rows: list[dict[str, Any]], data: dict[str, Any]) -> HttpResponse:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
+    return response
+
+
+def _time_csv(rows: list[list[Any]], data: dict[str, Any]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="time-logged-{data["start"]}-{data["end"]}.csv"'
+    csv.writer(response).writerows(rows)
     return response

@@ -25,6 +25,7 @@ from tickets.admin.actions import TicketBulkActionsMixin
 from tickets.admin.badges import sla_badge
 from tickets.admin.changelist import QueueStatusFilter
 from tickets.admin.columns import TicketColumnsMixin
+from tickets.admin.custom_fields import CustomFieldQueueFilter
 from tickets.admin.following import TicketFollowMixin
 from tickets.admin.jobs import export_tickets_csv, export_tickets_jsonl, retention_dry_run
 from tickets.admin.links import TicketLinksMixin
@@ -88,6 +89,7 @@ class TicketAdmin(
         "team",
         "category",
         "ticket_type",
+        CustomFieldQueueFilter,
         "escalated",
         SLAStatusFilter,
         "satisfaction",

@@ -1,21 +1,63 @@
-"""Time tracking in the admin: the Time entries list (filter by agent, customer, organisation,
-billable; the totals of what is filtered above the list), the ticket page's Time panel (its
+"""Time tracking in the admin: the Time entries list (the entries of the tickets in the agent's
+scope; filter by agent, customer, organisation, billable; the totals of what is filtered above the
+list; a CSV of the selected entries), the ticket page's Time panel (its
 totals, entries, and a form to log time on the ticket) and the composer's "time spent" on a
 reply or note. Writes go through tickets/time_tracking.py."""
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils import timezone
 from unfold.admin import ModelAdmin
 
 from config.admin_tools import SERVICE_ERRORS, ServiceErrorsMixin, service_error_text
 from tickets.models import Ticket, TimeEntry
-from tickets.time_tracking import time_entry_add, time_entry_delete, time_entry_list, time_totals
+from tickets.time_tracking import time_entries_scope_q, time_entry_add, time_entry_delete, time_entry_list, time_totals
+
+CSV_COLUMNS = (
+    "logged_at",
+    "ticket",
+    "ticket_title",
+    "agent",
+    "customer",
+    "organization",
+    "minutes",
+    "billable",
+    "note",
+)
+
+
+@admin.action(description="Download the selected entries as CSV")
+def export_time_entries_csv(model_admin: Any, request: HttpRequest, queryset: QuerySet[TimeEntry]) -> HttpResponse:
+    """Billing and payroll: one row per entry, oldest first, and a total row."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="time-entries-{timezone.localdate()}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    total = 0
+    for e in queryset.select_related("ticket", "agent", "customer", "organization").order_by("created_at", "id"):
+        total += e.minutes
+        writer.writerow(
+            [
+                timezone.localtime(e.created_at).isoformat(),
+                e.ticket_id,
+                e.ticket.title,
+                e.agent.email if e.agent else "",
+                e.customer.email if e.customer else "",
+                e.organization.name if e.organization else "",
+                e.minutes,
+                "yes" if e.is_billable else "no",
+                e.note,
+            ]
+        )
+    writer.writerow(["total", "", "", "", "", "", total, "", ""])
+    return response
 
 
 def time_panel(ticket: Ticket) -> dict[str, Any]:
@@ -68,6 +110,11 @@ class TimeEntryAdmin(ServiceErrorsMixin, ModelAdmin):
     readonly_fields = ("ticket", "comment", "agent", "customer", "organization", "minutes", "is_billable", "note")
     show_full_result_count = False
     list_before_template = "tickets/admin/time_totals.html"
+    actions = (export_time_entries_csv,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TimeEntry]:
+        # The agent's ticket scope, as in the reports and the API's time totals.
+        return super().get_queryset(request).filter(time_entries_scope_q(request.user))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

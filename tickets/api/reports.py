@@ -1,7 +1,8 @@
 """/api/v1/reports/: the reports page's figures (tickets/reports.py) for integrations and BI.
 
 GET /api/v1/reports/?start=&end=                the totals over the tickets created in the period
-GET /api/v1/reports/<dimension>/?start=&end=    one row per team, agent, category, priority or channel
+GET /api/v1/reports/<dimension>/?start=&end=    one row per team, agent, category, type, priority or channel,
+                                                or per value of a dropdown custom field (`cf_<key>`)
 Admins and senior agents only; dates are inclusive (YYYY-MM-DD), the period at most 366 days."""
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ class ReportTotalsView(APIView):
         period, start, end = _period(request)
         totals = reports.report_totals(start=start, end=end, user=request.user)
         deflection = reports.deflection_summary(start=start, end=end)
-        return Response({**period, "dimensions": list(reports.DIMENSIONS), **totals, "deflection": deflection})
+        dimensions = [*reports.DIMENSIONS, *reports.custom_field_dimensions()]
+        return Response({**period, "dimensions": dimensions, **totals, "deflection": deflection})
 
 
 class ReportDimensionView(APIView):
@@ -109,7 +111,8 @@ class ReportDimensionView(APIView):
 
     @extend_schema(
         operation_id="reports_by_dimension",
-        summary="Report per team, agent, category, priority or channel (admins, senior agents)",
+        summary="Report per team, agent, category, type, priority, channel or dropdown custom field "
+        "(`cf_<key>`) (admins, senior agents)",
         parameters=PERIOD_PARAMS,
         responses={
             200: inline_serializer(
@@ -129,7 +132,7 @@ class ReportDimensionView(APIView):
         },
     )
     def get(self, request: Request, dimension: str) -> Response:
-        if dimension not in reports.DIMENSIONS:
+        if not reports.is_dimension(dimension):
             raise Http404
         period, start, end = _period(request)
         rows = reports.report_rows(dimension=dimension, start=start, end=end, user=request.user)

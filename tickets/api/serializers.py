@@ -271,9 +271,15 @@ CUSTOMER_STATUS_CHOICES = [(Status.OPEN.value, "Open (reopen)"), (Status.CLOSED.
 
 
 class TicketCustomerUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
-    """A customer may only close or reopen their own ticket."""
+    """A customer may only close or reopen their own ticket, filling fields shown to customers on the way
+    (one required to close, say)."""
 
     status = serializers.ChoiceField(choices=CUSTOMER_STATUS_CHOICES)
+    custom_fields = serializers.DictField(
+        required=False,
+        help_text='{"<field key>": value} of fields shown to customers, written before the status (a field '
+        "required to close can be filled in the same request).",
+    )
 
 
 class TicketAssignSerializer(StrictFieldsMixin, serializers.Serializer):

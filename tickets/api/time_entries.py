@@ -4,7 +4,8 @@ GET/POST /api/v1/tickets/{id}/time-entries/        a ticket's entries (agents) /
 DELETE   /api/v1/tickets/{id}/time-entries/{pk}/   remove one (its author or an admin)
 GET      /api/v1/tickets/{id}/time-entries/totals/ the ticket's totals
 GET      /api/v1/time-totals/<dimension>/?start=&end=   per agent, customer, organisation or ticket
-                                                    (admins and senior agents, like the reports)"""
+                                                    (admins and senior agents, like the reports; the
+                                                    entries of the tickets in the caller's scope)"""
 
 from __future__ import annotations
 
@@ -139,5 +140,7 @@ class TimeTotalsView(APIView):
         period = ReportPeriodSerializer(data=request.query_params)
         period.is_valid(raise_exception=True)
         start, end = reports.period_bounds(period.validated_data["start"], period.validated_data["end"])
-        rows = time_tracking.time_totals_by(dimension=dimension, start=start, end=end)
+        rows = time_tracking.time_totals_by(
+            dimension=dimension, start=start, end=end, entries=time_tracking.time_entries_for(request.user)
+        )
         return Response({"dimension": dimension, **period.validated_data, "rows": rows})

@@ -23,6 +23,7 @@ class EventKind(models.TextChoices):
     SPLIT = "split", "Split"
     LINKED = "linked", "Linked"
     UNLINKED = "unlinked", "Unlinked"
+    RULE_SKIPPED = "rule_skipped", "Rule action skipped"
 
 
 class TicketEvent(models.Model):

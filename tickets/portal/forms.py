@@ -3,6 +3,7 @@ shape (lengths, required fields, file limits) and carry the services' errors bac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -166,6 +167,19 @@ def _custom_form_field(field: CustomField) -> forms.Field:
         FieldType.URL: forms.URLInput(),
     }
     return forms.CharField(widget=widgets.get(FieldType(field.field_type), forms.TextInput()), **common)
+
+
+class CloseForm(forms.Form):
+    """The custom fields a customer fills to close a request (required to close, shown to customers)."""
+
+    def __init__(self, *args: Any, fields: Sequence[CustomField] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in fields:
+            self.fields[f"cf_{field.key}"] = form_field = _custom_form_field(field)
+            form_field.required = field.field_type != FieldType.CHECKBOX  # unticked is an answer too
+
+    def custom_field_values(self) -> dict[str, Any]:
+        return {name.removeprefix("cf_"): value for name, value in self.cleaned_data.items()}
 
 
 class ReplyForm(forms.Form):

@@ -30,7 +30,7 @@ from tickets.knowledge.models import Article
 from tickets.models import Category, Channel, Comment, Deflection, Status, Ticket
 from tickets.portal import tokens
 from tickets.selectors import ticket_visible_to
-from tickets.services import ticket_change_status, ticket_create
+from tickets.services import ticket_change_status, ticket_create, ticket_update
 
 
 def portal_url(path: str) -> str:
@@ -200,8 +200,12 @@ PORTAL_STATUS_ACTIONS = {"close": Status.CLOSED, "reopen": Status.OPEN}
 
 
 @transaction.atomic
-def portal_ticket_set_status(*, user: User, ticket: Ticket, action: str) -> Ticket:
-    """Close a ticket, or reopen a resolved or closed one: the only status changes a customer makes."""
+def portal_ticket_set_status(
+    *, user: User, ticket: Ticket, action: str, custom_fields: dict[str, Any] | None = None
+) -> Ticket:
+    """Close a ticket, or reopen a resolved or closed one: the only status changes a customer makes.
+    Closing writes `custom_fields` first (fields shown to customers, e.g. one required to close); a
+    field only agents see never holds a customer's close up (tickets/required_fields.py)."""
     _customer(user)
     ticket = _in_scope(user, ticket)
     status = PORTAL_STATUS_ACTIONS.get(action)
@@ -216,4 +220,6 @@ def portal_ticket_set_status(*, user: User, ticket: Ticket, action: str) -> Tick
         if action == "close"
         else _("Reopened by the customer in the portal.")
     )
+    if action == "close" and custom_fields:
+        ticket = ticket_update(ticket=ticket, actor=user, data={"custom_fields": custom_fields})
     return ticket_change_status(ticket=ticket, actor=user, status=status, note=note)

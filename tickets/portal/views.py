@@ -18,7 +18,7 @@ from tickets.knowledge.selectors import article_get, article_suggest
 from tickets.models import Ticket
 from tickets.portal import selectors, services
 from tickets.portal.access import customer_required
-from tickets.portal.forms import ReplyForm, TicketForm, apply_errors
+from tickets.portal.forms import CloseForm, ReplyForm, TicketForm, apply_errors
 from tickets.selectors import ticket_get
 
 PAGE_SIZE = 20
@@ -70,12 +70,17 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/ticket_new.html", {"form": form})
 
 
-def _ticket_page(request: HttpRequest, ticket: Ticket, form: ReplyForm, status: int = 200) -> HttpResponse:
+def _ticket_page(
+    request: HttpRequest, ticket: Ticket, form: ReplyForm, status: int = 200, close_form: CloseForm | None = None
+) -> HttpResponse:
+    details, to_close = selectors.portal_custom_fields(ticket=ticket)
     context = {
         "ticket": ticket,
+        "details": details,
         "conversation": selectors.portal_conversation(ticket=ticket),
         "files": selectors.portal_ticket_files(ticket=ticket),
         "form": form,
+        "close_form": close_form or CloseForm(fields=to_close),
         "can_reopen": ticket.status in ("resolved", "closed"),
         "can_close": ticket.status != "closed",
     }
@@ -111,9 +116,20 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket_or_404(request, pk)
     action = request.POST.get("action", "")
+    close_form = CloseForm(request.POST, fields=selectors.portal_custom_fields(ticket=ticket)[1])
+    if action == "close" and close_form.fields and not close_form.is_valid():
+        return _ticket_page(request, ticket, ReplyForm(), status=400, close_form=close_form)
     try:
-        services.portal_ticket_set_status(user=request.user, ticket=ticket, action=action)
+        services.portal_ticket_set_status(
+            user=request.user,
+            ticket=ticket,
+            action=action,
+            custom_fields=close_form.custom_field_values() if action == "close" and close_form.fields else None,
+        )
     except ValidationError as exc:
+        if action == "close" and close_form.fields:
+            apply_errors(close_form, exc)
+            return _ticket_page(request, ticket, ReplyForm(), status=400, close_form=close_form)
         messages.error(request, " ".join(exc.messages))
     except ApplicationError as exc:  # pragma: no cover - the ticket was checked above
         messages.error(request, str(exc))

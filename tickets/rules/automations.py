@@ -45,6 +45,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.required_fields import missing_by_ticket, skip_note
 from tickets.sla import log as sla_log
 from tickets.sla.clock import Entry
 from tickets.sla.services import batch_size, policy_by_id, status_entries
@@ -193,10 +194,16 @@ def _sla_entries(batch: Batch, pk: int, value: str) -> list[Entry]:
 def _set_status(batch: Batch, value: str) -> None:
     """One UPDATE for the tickets that may make the transition (their SLA clocks paused or achieved
     logged in bulk); tickets on which it resumes a clock go through ticket_change_status (the due
-    time moves on their own calendar)."""
+    time moves on their own calendar); tickets that lack a field required for the status are skipped."""
     movable = [
         pk for pk, s in batch.state.items() if s["status"] != value and value in ALLOWED_TRANSITIONS[s["status"]]
     ]
+    # A ticket that lacks a custom field required for the status keeps its status: the skip is
+    # recorded (tickets/required_fields.py).
+    missing = missing_by_ticket(movable, value) if movable else {}
+    for pk, fields in missing.items():
+        batch.event(pk, EventKind.RULE_SKIPPED, "status", batch.state[pk]["status"], value, skip_note(value, fields))
+    movable = [pk for pk in movable if pk not in missing]
     entries = {pk: _sla_entries(batch, pk, value) for pk in movable}
     resuming = [pk for pk in movable if any(e.kind == "resumed" for e in entries[pk])]
     bulk = [pk for pk in movable if pk not in resuming]

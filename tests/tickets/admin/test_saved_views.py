@@ -99,8 +99,9 @@ def test_queue_page_costs_the_same_queries_for_5_and_50_tickets(
     _tickets(count, customer_a, team=baker.make_recipe("tests.agents.team"))
     # session, user (agent profile joined: the sidebar role), 2 x permissions, saved views for the
     # sidebar (none), saved views for the filter, teams, categories, ticket types, agents (filter
-    # lookups), capped count, page: the type filter's choices, 12 -> 13.
-    with django_assert_num_queries(13):
+    # lookups), capped count, page: the type filter's choices, 12 -> 13; the custom field filter's
+    # choices (dropdown, multi-select and checkbox fields), 13 -> 14.
+    with django_assert_num_queries(14):
         response = client.get(CHANGELIST)
     assert response.context["cl"].result_count == count
 
@@ -115,7 +116,8 @@ def test_saved_view_page_costs_the_same_queries_for_5_and_50_tickets(
     client.get(CHANGELIST)  # the sidebar's counts are cached for a minute
     # session, 2 x permissions, the view (?view=), agent teams (scope), saved views (filter
     # lookups), teams, categories, ticket types, agents, capped count, page; the user (agent profile
-    # joined) comes from the caller cache (agents/callers.py): 12 -> 11; the type filter: 11 -> 12.
-    with django_assert_num_queries(12):
+    # joined) comes from the caller cache (agents/callers.py): 12 -> 11; the type filter: 11 -> 12;
+    # the custom field filter's choices: 12 -> 13.
+    with django_assert_num_queries(13):
         response = client.get(CHANGELIST, {"view": view.pk})
     assert response.context["cl"].result_count == count

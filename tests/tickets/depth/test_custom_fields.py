@@ -140,11 +140,8 @@ def test_a_required_field_blocks_resolving_with_a_400_naming_it(api_agent, ticke
     assert (done.json()["status"], done.json()["custom_fields"]) == ("resolved", {"resolution_code": "fixed"})
 
 
-def test_rules_and_customers_are_not_held_up_by_a_required_field(ticket, customer_a):
-    _field("resolution_code", "text", required_statuses=["closed"])
-    services.ticket_change_status(ticket=ticket, actor=None, status="closed")  # an automation
-    ticket.refresh_from_db()
-    assert ticket.status == "closed"
+# Who else is held to a required field (customers, rules, scripts): test_required_fields.py and
+# tests/tickets/portal/test_custom_fields_form.py.
 
 
 def test_api_writes_reads_and_filters(api_agent, customer_a):
@@ -269,6 +266,64 @@ def test_filtering_by_a_custom_field_uses_the_gin_index(api_agent, make_ticket):
     with CaptureQueriesContext(connection) as ctx:
         response = api_agent.get("/api/v1/tickets/?cf_version=1.7")
     assert len(response.json()["results"]) == 1
+    lookups = [q["sql"] for q in ctx.captured_queries if '"tickets_ticket"."custom_fields" @>' in q["sql"]]
+    assert len(lookups) == 1, [q["sql"] for q in ctx.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {lookups[0]}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "ticket_custom_fields_gin" in plan, plan
+
+
+def test_values_kept_after_a_type_change_or_a_removed_option_are_still_read_found_and_exported(
+    api_agent, agent, make_ticket
+):
+    code = _field("resolution_code", "dropdown", options=OPTIONS)
+    size = _field("size", "text")
+    areas = _field("areas", "multi_select", options=["ui", "api", "billing"])
+    old = make_ticket(title="Old", custom_fields={"resolution_code": "wont_fix", "size": "12", "areas": ["billing"]})
+    other = make_ticket(title="Other", custom_fields={"size": "large"})
+    code.options = ["fixed", "duplicate"]  # "wont_fix" removed
+    code.save()
+    areas.options = ["ui", "api"]  # "billing" removed
+    areas.save()
+    size.field_type = "number"
+    size.save()
+    new = make_ticket(title="New")
+    services.ticket_update(ticket=new, actor=agent.user, data={"custom_fields": {"size": "12"}})
+
+    def titles(query: str) -> list[str]:
+        response = api_agent.get(f"/api/v1/tickets/?{query}")
+        assert response.status_code == 200, response.content
+        return sorted(t["title"] for t in response.json()["results"])
+
+    assert titles("cf_resolution_code=wont_fix") == ["Old"]
+    assert titles("cf_areas=billing") == ["Old"]
+    assert titles("cf_size=12") == ["New", "Old"]  # the number 12 and the text "12" of the text type
+    assert api_agent.get("/api/v1/tickets/?cf_size=large").json() == {"cf_size": ["'large' is not a whole number."]}
+    assert api_agent.get(f"/api/v1/tickets/{old.pk}/").json()["custom_fields"] == {
+        "resolution_code": "wont_fix",
+        "size": "12",
+        "areas": ["billing"],
+    }
+    assert api_agent.get(f"/api/v1/tickets/{other.pk}/").json()["custom_fields"] == {"size": "large"}
+    rows = {row["title"]: row["custom_fields"] for row in exports.export_rows(Ticket.objects.all(), chunk_size=10)}
+    assert rows == {
+        "Old": {"resolution_code": "wont_fix", "size": "12", "areas": ["billing"]},
+        "Other": {"size": "large"},
+        "New": {"size": 12},
+    }
+
+
+@pytest.mark.postgres(reason="JSONB containment and GIN index")
+def test_a_number_filter_matching_both_shapes_still_uses_the_gin_index(api_agent, make_ticket):
+    _field("hours", "number")
+    for i in range(30):
+        make_ticket(custom_fields={"hours": i})
+    make_ticket(custom_fields={"hours": "7"})  # text left by an earlier text type
+    with CaptureQueriesContext(connection) as ctx:
+        response = api_agent.get("/api/v1/tickets/?cf_hours=7")
+    assert len(response.json()["results"]) == 2
     lookups = [q["sql"] for q in ctx.captured_queries if '"tickets_ticket"."custom_fields" @>' in q["sql"]]
     assert len(lookups) == 1, [q["sql"] for q in ctx.captured_queries]
     with connection.cursor() as cursor:

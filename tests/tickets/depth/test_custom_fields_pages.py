@@ -1,5 +1,5 @@
-"""Custom fields on the agents' ticket page: shown, edited with the type, a bad value named, a
-removed option kept."""
+"""Custom fields on the agents' ticket page (shown, edited with the type, a bad value named, a
+removed option kept) and in the queue's filter."""
 
 from __future__ import annotations
 
@@ -71,3 +71,27 @@ def test_a_removed_option_stays_on_the_ticket_when_the_page_is_saved(client, log
     ticket.refresh_from_db()
     assert (ticket.priority, ticket.custom_fields) == ("high", {"resolution_code": "wont_fix"})
     assert TicketEvent.objects.count() == events + 1  # the priority only
+
+
+def test_the_queue_filters_by_custom_field_values(client, login, make_ticket, fields):
+    login(Role.AGENT)
+    make_ticket(title="Fixed one", custom_fields={"resolution_code": "fixed", "areas": ["ui", "api"]})
+    make_ticket(title="Wont fix one", custom_fields={"resolution_code": "wont_fix", "areas": ["api"], "hours": 2})
+    make_ticket(title="Nothing set")
+    queue = "/admin/tickets/ticket/?status=all"
+
+    def titles(query: str) -> list[str]:
+        response = client.get(f"{queue}&{query}")
+        assert response.status_code == 200, response.get("Location")
+        return sorted(t.title for t in response.context["cl"].result_list)
+
+    assert titles("cf_resolution_code=fixed") == ["Fixed one"]
+    assert titles("cf_areas=api") == ["Fixed one", "Wont fix one"]
+    assert titles("cf_areas=api&cf_hours=2") == ["Wont fix one"]
+    html = client.get(queue).content.decode()
+    assert "cf_resolution_code=wont_fix" in html
+    assert "Resolution code: wont_fix" in html
+    assert "Areas: ui" in html
+    # A value the field cannot hold is the admin's "bad filter" redirect, not a 500.
+    bad = client.get(f"{queue}&cf_hours=two")
+    assert (bad.status_code, bad["Location"]) == (302, "/admin/tickets/ticket/?e=1")

@@ -268,7 +268,7 @@ def test_the_ticket_page_query_count_does_not_grow_with_replies(
     ticket = make_ticket()
     for n in range(4):
         comment_add(ticket=ticket, body=f"Reply {n}", actor=agent.user, files=[_file(f"f{n}.txt")])
-    # session, user (agent profile and customer record joined), ticket, its files, replies,
-    # their files
-    with django_assert_num_queries(6):
+    # session, user (agent profile and customer record joined), ticket, the custom fields shown to
+    # customers, its files, replies, their files
+    with django_assert_num_queries(7):
         assert portal_client.get(f"/portal/tickets/{ticket.pk}/").status_code == 200
