@@ -22,7 +22,7 @@ PASSWORD = "zebra-crossing-77"
 
 
 def payloads(event: str) -> list[dict]:
-    return [row.payload for row in OutboxEvent.objects.filter(event=event).order_by("pk")]
+    return [row.payload for row in OutboxEvent.objects.filter(event=event).order_by("created_at")]
 
 
 # --- create, update ---------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def test_get_or_create_returns_the_row_a_failed_create_left(monkeypatch, custome
     monkeypatch.setattr(
         services.Customer.objects,
         "filter",
-        lambda **kw: Customer.objects.none() if not calls else real_filter(**kw),
+        lambda *args, **kw: Customer.objects.none() if not calls else real_filter(*args, **kw),
     )
     found, created = services.customer_get_or_create(email="alice@acme.example", name="Ignored")
     assert (found.pk, created) == (customer_a.pk, False)

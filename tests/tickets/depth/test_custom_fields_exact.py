@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from model_bakery import baker
 
 from tickets import custom_fields as cf
+from tickets import required_fields
 from tickets.models import CustomField, Ticket, TicketType
 
 pytestmark = pytest.mark.django_db
@@ -194,18 +195,18 @@ def test_required_missing(make_ticket):
     plain = make_ticket()
     billed = make_ticket(category=billing, custom_fields={"invoice": "A-1"})
 
-    assert cf.required_missing(plain, "resolved") == {
+    assert required_fields.required_missing(plain, "resolved") == {
         "custom_fields.code": ["'Resolution code' is required to set the status to resolved."]
     }
-    assert cf.required_missing(plain, "closed") == {
+    assert required_fields.required_missing(plain, "closed") == {
         "custom_fields.code": ["'Resolution code' is required to set the status to closed."]
     }
-    assert cf.required_missing(plain, "pending") == {}
-    assert cf.required_missing(billed, "resolved") == {
+    assert required_fields.required_missing(plain, "pending") == {}
+    assert required_fields.required_missing(billed, "resolved") == {
         "custom_fields.code": ["'Resolution code' is required to set the status to resolved."]
     }
     billed.custom_fields = {"invoice": "", "code": "fixed"}
-    assert cf.required_missing(billed, "resolved") == {
+    assert required_fields.required_missing(billed, "resolved") == {
         "custom_fields.invoice": ["'Invoice' is required to set the status to resolved."]
     }
 
