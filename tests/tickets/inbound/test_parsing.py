@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.tickets.inbound.mime import message_bytes, multipart_bytes
 from tickets.inbound import parsing
 from tickets.inbound.parsing import (
     Bounce,
@@ -20,31 +21,6 @@ from tickets.inbound.parsing import (
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-@pytest.fixture(autouse=True)
-def _domain(settings) -> None:
-    settings.EMAIL_MESSAGE_ID_DOMAIN = "helpdesk.test"
-
-
-def _msg(*headers: str, body: str = "Hello there", content_type: str = "text/plain") -> bytes:
-    lines = [*headers, f"Content-Type: {content_type}", "", body, ""]
-    return "\r\n".join(lines).encode()
-
-
-def _multipart(*parts: str, headers: tuple[str, ...] = (), subtype: str = "mixed", params: str = "") -> bytes:
-    head = [
-        "From: Carol <carol@new.example>",
-        "To: support@helpdesk.test",
-        "Subject: Files attached",
-        "Message-ID: <parts@new.example>",
-        *headers,
-        "MIME-Version: 1.0",
-        f'Content-Type: multipart/{subtype}; boundary="b"{params}',
-        "",
-    ]
-    body = "".join(f"--b\r\n{part}\r\n" for part in parts) + "--b--\r\n"
-    return ("\r\n".join(head) + "\r\n" + body).encode()
 
 
 def _fields(name: str) -> dict:
@@ -144,7 +120,7 @@ def test_a_soft_dsn_field_by_field():
 
 
 def test_a_message_without_subject_or_message_id():
-    raw = _msg("From: dan@new.example", body="Short body")
+    raw = message_bytes("From: dan@new.example", body="Short body")
 
     parsed = message_parse_full(raw)
 
@@ -156,7 +132,7 @@ def test_a_message_without_subject_or_message_id():
 
 
 def test_long_header_values_are_cut_to_the_column_sizes():
-    raw = _msg(
+    raw = message_bytes(
         f"From: {'N' * 300} <dan@new.example>",
         f"Subject: {'S' * 300}",
         f"Message-ID: <{'m' * 300}@new.example>",
@@ -170,19 +146,21 @@ def test_long_header_values_are_cut_to_the_column_sizes():
 
 
 def test_a_folded_message_id_is_one_line():
-    parsed = message_parse_full(_msg("From: dan@new.example", "Message-ID:\r\n <folded@new.example>"))
+    parsed = message_parse_full(message_bytes("From: dan@new.example", "Message-ID:\r\n <folded@new.example>"))
 
     assert parsed.message_id == "<folded@new.example>"
 
 
 def test_crlf_line_ends_become_newlines():
-    parsed = message_parse_full(_msg("From: dan@new.example", "Subject: Two lines", body="line one\r\nline two"))
+    parsed = message_parse_full(
+        message_bytes("From: dan@new.example", "Subject: Two lines", body="line one\r\nline two")
+    )
 
     assert parsed.text == "line one\nline two"
 
 
 def test_an_html_only_message_is_converted_and_sanitised():
-    raw = _msg(
+    raw = message_bytes(
         "From: dan@new.example",
         "Subject: HTML",
         body="<p>First <b>bold</b></p><p>Second</p><script>alert(1)</script>",
@@ -196,7 +174,7 @@ def test_an_html_only_message_is_converted_and_sanitised():
 
 
 def test_a_message_without_any_text_body():
-    raw = _multipart(
+    raw = multipart_bytes(
         'Content-Type: application/pdf\r\nContent-Disposition: attachment; filename="a.pdf"\r\n'
         "Content-Transfer-Encoding: base64\r\n\r\naGk="
     )
@@ -220,14 +198,14 @@ def test_a_message_without_any_text_body():
     ],
 )
 def test_every_recipient_header_names_the_receiving_address(header):
-    parsed = message_parse_full(_msg("From: dan@new.example", f"{header}: Support <Support@Helpdesk.test>"))
+    parsed = message_parse_full(message_bytes("From: dan@new.example", f"{header}: Support <Support@Helpdesk.test>"))
 
     assert parsed.to == ["support@helpdesk.test"]
 
 
 def test_recipients_are_lower_cased_deduplicated_and_need_an_at_sign():
     parsed = message_parse_full(
-        _msg(
+        message_bytes(
             "From: dan@new.example",
             "To: support@helpdesk.test, SUPPORT@helpdesk.test, undisclosed-recipients:;",
             "Delivered-To: support@helpdesk.test",
@@ -244,7 +222,7 @@ def test_recipients_are_lower_cased_deduplicated_and_need_an_at_sign():
 
 def test_the_subject_reference_wins_over_the_threading_headers():
     parsed = message_parse_full(
-        _msg("From: dan@new.example", "Subject: Re: [#7] x", "In-Reply-To: <ticket-9@helpdesk.test>")
+        message_bytes("From: dan@new.example", "Subject: Re: [#7] x", "In-Reply-To: <ticket-9@helpdesk.test>")
     )
 
     assert (parsed.ticket_ref, parsed.references) == (7, ["<ticket-9@helpdesk.test>"])
@@ -252,7 +230,7 @@ def test_the_subject_reference_wins_over_the_threading_headers():
 
 def test_in_reply_to_and_references_are_both_read():
     parsed = message_parse_full(
-        _msg(
+        message_bytes(
             "From: dan@new.example",
             "Subject: Re: printer",
             "In-Reply-To: <other@mail.example>",
@@ -377,7 +355,7 @@ def test_reply_only_keeps_the_whole_text_when_the_parser_fails(monkeypatch):
 
 
 def test_attachment_names_types_and_inline_flags():
-    raw = _multipart(
+    raw = multipart_bytes(
         "Content-Type: text/plain\r\n\r\nThe body",
         "Content-Type: text/plain\r\n\r\nA mailing-list footer, not a file",
         "Content-Type: text/csv\r\nContent-Disposition: inline\r\n\r\na,b",
@@ -418,173 +396,6 @@ def test_body_parts_with_a_file_name_are_not_attachments():
         "--alt--"
     )
 
-    parsed = message_parse_full(_multipart(alternative))
+    parsed = message_parse_full(multipart_bytes(alternative))
 
     assert (parsed.text, parsed.html, parsed.attachments) == ("Plain body", "<p>Html body</p>", [])
-
-
-# --- bounces ---------------------------------------------------------------------------------
-
-
-def _dsn(*blocks: str, text: str = "Your message could not be delivered.", sender: str = "MAILER-DAEMON@mx.test"):
-    report = "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.test\r\n\r\n" + "\r\n\r\n".join(
-        blocks
-    )
-    return _multipart(
-        f"Content-Type: text/plain\r\n\r\n{text}",
-        report,
-        headers=(f"Sender: {sender}",),
-        subtype="report",
-        params="; report-type=delivery-status",
-    )
-
-
-@pytest.mark.parametrize(
-    ("blocks", "text", "expected"),
-    [
-        pytest.param(
-            ("Final-Recipient: rfc822;Gone@Acme.example\r\nAction: failed\r\nStatus: 4.4.7",),
-            "x",
-            Bounce(("gone@acme.example",), True, "x"),
-            id="failed-action-is-hard-and-no-space-after-the-type",
-        ),
-        pytest.param(
-            ("Original-Recipient: rfc822; orig@acme.example\r\nAction: delayed\r\nStatus: 5.2.2",),
-            "Mailbox over quota",
-            Bounce(("orig@acme.example",), True, "Mailbox over quota"),
-            id="status-5-is-hard-original-recipient-read",
-        ),
-        pytest.param(
-            (
-                "Final-Recipient: rfc822; a@acme.example\r\nAction: delayed\r\nStatus: 4.2.2\r\n"
-                "Diagnostic-Code: smtp; 452 over quota",
-                "Final-Recipient: rfc822; a@acme.example\r\nAction: delayed\r\nStatus: 4.2.2",
-                "Final-Recipient: b@acme.example\r\nAction: delayed\r\nStatus: 4.2.2",
-            ),
-            "temporary trouble",
-            Bounce(("a@acme.example", "b@acme.example"), False, "smtp; 452 over quota"),
-            id="soft-deduplicated-first-diagnostic",
-        ),
-        pytest.param(
-            ("Final-Recipient: rfc822; c@acme.example\r\nAction: delayed\r\nStatus: 4.0.0\r\nDiagnostic-Code: odd",),
-            "The server said: 550 5.1.1 no such user",
-            Bounce(("c@acme.example",), True, "odd"),
-            id="body-code-makes-it-hard",
-        ),
-        pytest.param(
-            ("Final-Recipient: rfc822; d@acme.example\r\nAction: delayed\r\nStatus: 4.0.0",),
-            "The server said: 452 4.2.2 full",
-            Bounce(("d@acme.example",), False, "The server said: 452 4.2.2 full"),
-            id="body-4xx-stays-soft",
-        ),
-        pytest.param(
-            (f"Final-Recipient: rfc822; e@acme.example\r\nAction: failed\r\nDiagnostic-Code: {'y' * 600}",),
-            "x",
-            Bounce(("e@acme.example",), True, "y" * 500),
-            id="diagnostic-cut-at-500",
-        ),
-    ],
-)
-def test_delivery_status_reports(blocks, text, expected):
-    assert message_parse_full(_dsn(*blocks, text=text)).bounce == expected
-
-
-@pytest.mark.parametrize("localpart", ["mailer-daemon", "postmaster", "mail-daemon"])
-def test_a_daemon_sender_alone_is_a_bounce_read_from_the_text(localpart):
-    raw = _msg(
-        f"From: {localpart}@mx.test",
-        "Subject: Undeliverable",
-        "X-Failed-Recipients: gone@acme.example, gone@acme.example",
-        body="550 5.1.1 user unknown",
-    )
-
-    assert message_parse_full(raw).bounce == Bounce(("gone@acme.example",), True, "550 5.1.1 user unknown")
-
-
-def test_a_daemon_sender_without_a_text_body():
-    raw = _msg("From: postmaster@mx.test", "Subject: Undeliverable", body="<p>x</p>", content_type="text/html")
-
-    assert message_parse_full(raw).bounce == Bounce((), False, "")
-
-
-def test_a_long_single_word_body_gives_a_cut_diagnostic():
-    raw = _msg("From: postmaster@mx.test", "Subject: Undeliverable", body="z" * 600)
-
-    assert message_parse_full(raw).bounce == Bounce((), False, "z" * 500)
-
-
-@pytest.mark.parametrize("return_path", ["<>", ""])
-def test_an_empty_return_path_alone_is_a_notice(return_path):
-    raw = _msg("From: someone@acme.example", f"Return-Path: {return_path}", body="550 5.1.1 in the text")
-
-    assert message_parse_full(raw).bounce == Bounce((), False, "")
-
-
-def test_an_empty_return_path_with_failed_recipients():
-    raw = _msg(
-        "From: someone@acme.example",
-        "Return-Path: <>",
-        "X-Failed-Recipients: A@acme.example",
-        body="550 5.1.1 in the text",
-    )
-
-    assert message_parse_full(raw).bounce == Bounce(("a@acme.example",), True, "550 5.1.1 in the text")
-
-
-def test_a_report_without_recipients_is_read_from_the_text():
-    raw = _dsn("Action: failed", text="Delivery failed", sender="relay@acme.example").replace(
-        b"From: Carol <carol@new.example>", b"From: relay@acme.example"
-    )
-
-    assert message_parse_full(raw).bounce == Bounce((), True, "Delivery failed")
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        pytest.param(_msg("From: alice@acme.example", "Return-Path: <alice@acme.example>"), id="ordinary"),
-        pytest.param(_msg("Subject: no sender at all"), id="no-from"),
-        pytest.param(
-            _multipart(
-                "Content-Type: text/plain\r\n\r\nRead receipt",
-                "Content-Type: message/disposition-notification\r\n\r\nFinal-Recipient: rfc822; x@acme.example",
-                subtype="report",
-                params="; report-type=disposition-notification",
-            ),
-            id="read-receipt",
-        ),
-    ],
-)
-def test_not_a_bounce(raw):
-    assert message_parse_full(raw).bounce is None
-
-
-# --- auto-replies ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("header", "expected"),
-    [
-        pytest.param("Auto-Submitted: auto-replied", True, id="auto-submitted"),
-        pytest.param("Auto-Submitted: No", False, id="auto-submitted-no"),
-        pytest.param("Auto-Submitted:", False, id="auto-submitted-empty"),
-        pytest.param("Precedence: bulk", True, id="bulk"),
-        pytest.param("Precedence: Auto_Reply", True, id="auto_reply"),
-        pytest.param("Precedence: list", True, id="list"),
-        pytest.param("Precedence: junk", True, id="junk"),
-        pytest.param("Precedence: first-class", False, id="other-precedence"),
-        pytest.param("X-Autoreply: yes", True, id="x-autoreply"),
-        pytest.param("X-Autorespond: yes", True, id="x-autorespond"),
-        pytest.param("X-Autoresponder: yes", True, id="x-autoresponder"),
-        pytest.param("X-Auto-Response-Suppress: All", True, id="suppress-all"),
-        pytest.param("X-Auto-Response-Suppress: OOF", True, id="suppress-oof"),
-        pytest.param("X-Auto-Response-Suppress: AutoReply", True, id="suppress-autoreply"),
-        pytest.param("X-Auto-Response-Suppress: DR", False, id="suppress-dr"),
-        pytest.param("Subject: Out of Office: back Monday", True, id="subject"),
-        pytest.param("Subject: Office move", False, id="ordinary-subject"),
-    ],
-)
-def test_auto_reply_detection(header, expected):
-    raw = _msg("From: alice@acme.example", header)
-
-    assert message_parse_full(raw).is_auto_reply is expected

@@ -4,8 +4,6 @@ the comment or ticket it made, the followers, the notes in the reason, the retry
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from email.message import EmailMessage
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,42 +11,12 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from agents.models import Role
+from tests.tickets.inbound.messages import NOW, compose, make_mailbox
 from tickets.inbound import services
-from tickets.inbound.services import InboundResult, inbound_email_process, inbound_message_retry
+from tickets.inbound.services import InboundResult, inbound_email_process
 from tickets.models import Attachment, Comment, InboundMessage, Ticket, TicketEvent, TicketFollower
-from tickets.models.inbound import Mailbox
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime.fromisoformat("2026-12-01T10:00:00+00:00")
-
-
-def _raw(
-    *,
-    sender: str = "Carol <carol@new.example>",
-    subject: str = "Printer jammed",
-    body: str = "Tray 2 is jammed.",
-    message_id: str = "<p1@new.example>",
-    to: str = "support@helpdesk.test",
-    cc: str = "",
-    files: tuple[tuple[str, bytes], ...] = (),
-) -> bytes:
-    message = EmailMessage()
-    message["From"] = sender
-    if to:
-        message["To"] = to
-    if cc:
-        message["Cc"] = cc
-    message["Subject"] = subject
-    message["Message-ID"] = message_id
-    message.set_content(body)
-    for name, payload in files:
-        message.add_attachment(payload, maintype="application", subtype="pdf", filename=name)
-    return message.as_bytes()
-
-
-def _mailbox(address: str, **fields) -> Mailbox:
-    return baker.make(Mailbox, address=address, imap_host="imap.test", username=address, **fields)
 
 
 # --- new tickets -----------------------------------------------------------------------------
@@ -56,7 +24,7 @@ def _mailbox(address: str, **fields) -> Mailbox:
 
 @freeze_time(NOW)
 def test_a_new_ticket_result_and_record_exactly():
-    result = inbound_email_process(raw=_raw(), uidvalidity=7, uid=12, source="imap")
+    result = inbound_email_process(raw=compose(), uidvalidity=7, uid=12, source="imap")
 
     ticket = Ticket.objects.select_related("customer").get()
     record = InboundMessage.objects.get()
@@ -97,11 +65,11 @@ def test_a_new_ticket_result_and_record_exactly():
         NOW,
     )
     assert record.raw.name.endswith(".eml")
-    assert record.raw.read() == _raw()
+    assert record.raw.read() == compose()
 
 
 def test_an_empty_message_opens_a_ticket_with_a_placeholder_description(customer_a):
-    result = inbound_email_process(raw=_raw(sender=customer_a.email, body=""))
+    result = inbound_email_process(raw=compose(sender=customer_a.email, body=""))
 
     ticket = Ticket.objects.get(pk=result.ticket_id)
     assert (ticket.description, ticket.customer_id) == ("(empty message)", customer_a.pk)
@@ -110,9 +78,9 @@ def test_an_empty_message_opens_a_ticket_with_a_placeholder_description(customer
 def test_the_mailbox_the_message_was_sent_to_routes_the_new_ticket():
     team = baker.make("agents.Team", name="Billing")
     category = baker.make("tickets.Category", name="Invoices")
-    billing = _mailbox("billing@helpdesk.test", team=team, category=category, send_acknowledgement=False)
+    billing = make_mailbox("billing@helpdesk.test", team=team, category=category, send_acknowledgement=False)
 
-    result = inbound_email_process(raw=_raw(to="Billing <billing@helpdesk.test>"))
+    result = inbound_email_process(raw=compose(to="Billing <billing@helpdesk.test>"))
 
     ticket = Ticket.objects.get(pk=result.ticket_id)
     assert (ticket.team_id, ticket.category_id) == (team.pk, category.pk)
@@ -121,10 +89,10 @@ def test_the_mailbox_the_message_was_sent_to_routes_the_new_ticket():
 
 
 def test_the_polled_mailbox_wins_over_the_to_address():
-    polled = _mailbox("support@helpdesk.test")
-    _mailbox("billing@helpdesk.test", team=baker.make("agents.Team", name="Billing"))
+    polled = make_mailbox("support@helpdesk.test")
+    make_mailbox("billing@helpdesk.test", team=baker.make("agents.Team", name="Billing"))
 
-    result = inbound_email_process(raw=_raw(to="billing@helpdesk.test"), mailbox=polled, uidvalidity=1, uid=1)
+    result = inbound_email_process(raw=compose(to="billing@helpdesk.test"), mailbox=polled, uidvalidity=1, uid=1)
 
     ticket = Ticket.objects.get(pk=result.ticket_id)
     assert (ticket.team_id, ticket.metadata) == (None, {"email": {"mailbox_id": polled.pk, "acknowledge": True}})
@@ -132,9 +100,9 @@ def test_the_polled_mailbox_wins_over_the_to_address():
 
 
 def test_a_message_to_no_known_mailbox_has_none():
-    _mailbox("billing@helpdesk.test")
+    make_mailbox("billing@helpdesk.test")
 
-    result = inbound_email_process(raw=_raw(to=""))
+    result = inbound_email_process(raw=compose(to=""))
 
     assert Ticket.objects.get(pk=result.ticket_id).metadata == {}
     assert InboundMessage.objects.get().mailbox_id is None
@@ -142,10 +110,10 @@ def test_a_message_to_no_known_mailbox_has_none():
 
 def test_cc_of_a_new_ticket_skips_our_own_the_recipients_and_the_sender(customer_a, org_a):
     bob = baker.make_recipe("tests.customers.customer", email="bob@acme.example", organization=org_a)
-    _mailbox("billing@helpdesk.test")
+    make_mailbox("billing@helpdesk.test")
 
     result = inbound_email_process(
-        raw=_raw(
+        raw=compose(
             sender=customer_a.email,
             to="support@helpdesk.test",
             cc="billing@helpdesk.test, support@helpdesk.test, alice@acme.example, bob@acme.example, "
@@ -163,7 +131,7 @@ def test_every_refused_attachment_and_follower_is_one_line_of_the_reason(setting
     settings.ATTACHMENT_MAX_BYTES = 10
 
     result = inbound_email_process(
-        raw=_raw(
+        raw=compose(
             sender=customer_a.email,
             cc="mallory@elsewhere.example",
             files=(("big.pdf", b"%PDF-" + b"x" * 20), ("large.pdf", b"%PDF-" + b"y" * 30)),
@@ -194,7 +162,7 @@ def test_a_refused_attachment_note_is_cut_to_the_column(settings, customer_a):
     settings.ATTACHMENT_MAX_BYTES = 10
     name = "n" * 240 + ".pdf"
 
-    result = inbound_email_process(raw=_raw(sender=customer_a.email, files=((name, b"%PDF-" + b"x" * 20),)))
+    result = inbound_email_process(raw=compose(sender=customer_a.email, files=((name, b"%PDF-" + b"x" * 20),)))
 
     event = TicketEvent.objects.get(ticket_id=result.ticket_id, kind="attached")
     assert event.note == f"Email attachment '{name}' not saved: The file is 25 bytes; the limit is 10 bytes."[:255]
@@ -212,7 +180,7 @@ def test_several_messages_of_one_refusal_are_joined(monkeypatch, customer_a):
     monkeypatch.setattr(services, "follower_add", refuse_follower)
 
     result = inbound_email_process(
-        raw=_raw(sender=customer_a.email, cc="x@elsewhere.example", files=(("a.pdf", b"%PDF-1"),))
+        raw=compose(sender=customer_a.email, cc="x@elsewhere.example", files=(("a.pdf", b"%PDF-1"),))
     )
 
     assert result.reason == "a.pdf: too big; wrong type\nx@elsewhere.example: not allowed; blocked"
@@ -223,7 +191,7 @@ def test_several_messages_of_one_refusal_are_joined(monkeypatch, customer_a):
 
 def test_a_customer_reply_with_an_attachment_only(ticket):
     result = inbound_email_process(
-        raw=_raw(sender=ticket.customer.email, subject=f"[#{ticket.pk}]", body="", files=(("a.pdf", b"%PDF-1.4"),))
+        raw=compose(sender=ticket.customer.email, subject=f"[#{ticket.pk}]", body="", files=(("a.pdf", b"%PDF-1.4"),))
     )
 
     comment = Comment.objects.get()
@@ -238,7 +206,7 @@ def test_a_customer_reply_with_an_attachment_only(ticket):
 
 
 def test_an_empty_reply_is_recorded_on_its_ticket(ticket):
-    result = inbound_email_process(raw=_raw(sender=ticket.customer.email, subject=f"[#{ticket.pk}]", body=""))
+    result = inbound_email_process(raw=compose(sender=ticket.customer.email, subject=f"[#{ticket.pk}]", body=""))
 
     assert (result.action, result.ticket_id, result.comment_id, result.reason) == (
         "ignored",
@@ -253,7 +221,7 @@ def test_a_follower_replies_as_the_follower_customer(ticket, org_a):
     bob = baker.make_recipe("tests.customers.customer", email="bob@acme.example", organization=org_a)
     baker.make(TicketFollower, ticket=ticket, email="bob@acme.example", customer=bob)
 
-    result = inbound_email_process(raw=_raw(sender="Bob <bob@acme.example>", subject=f"Re: [#{ticket.pk}] x"))
+    result = inbound_email_process(raw=compose(sender="Bob <bob@acme.example>", subject=f"Re: [#{ticket.pk}] x"))
 
     comment = Comment.objects.get()
     assert (result.action, result.ticket_id, comment.customer_id, comment.author_id, comment.is_internal) == (
@@ -268,14 +236,14 @@ def test_a_follower_replies_as_the_follower_customer(ticket, org_a):
 def test_an_external_follower_without_a_customer_opens_a_new_ticket(ticket):
     baker.make(TicketFollower, ticket=ticket, email="partner@partner.example", customer=None)
 
-    result = inbound_email_process(raw=_raw(sender="partner@partner.example", subject=f"Re: [#{ticket.pk}] x"))
+    result = inbound_email_process(raw=compose(sender="partner@partner.example", subject=f"Re: [#{ticket.pk}] x"))
 
     assert result.action == "ticket"
     assert result.ticket_id != ticket.pk
 
 
 def test_a_reference_to_no_ticket_opens_a_new_one():
-    result = inbound_email_process(raw=_raw(subject="Re: [#999999] Printer"))
+    result = inbound_email_process(raw=compose(subject="Re: [#999999] Printer"))
 
     assert result.action == "ticket"
     assert Ticket.objects.get().title == "Printer"
@@ -283,7 +251,7 @@ def test_a_reference_to_no_ticket_opens_a_new_one():
 
 def test_a_stranger_naming_a_ticket_is_logged(ticket, caplog):
     with caplog.at_level(logging.INFO, logger="tickets.inbound.services"):
-        inbound_email_process(raw=_raw(subject=f"[#{ticket.pk}] hi"))
+        inbound_email_process(raw=compose(subject=f"[#{ticket.pk}] hi"))
 
     assert (
         "tickets.inbound.services",
@@ -297,7 +265,7 @@ def test_an_agent_note_keeps_every_line_after_the_marker_and_adds_no_followers(t
     baker.make("tickets.AllowedFollowerAddress", pattern="@partner.example")
 
     result = inbound_email_process(
-        raw=_raw(
+        raw=compose(
             sender="Agent@Helpdesk.test",
             subject=f"[#{ticket.pk}]",
             body=" #NOTE \nfirst line\nsecond line",
@@ -323,7 +291,7 @@ def test_an_agent_public_reply_adds_cc_followers_but_not_the_customer(ticket, ma
     baker.make("tickets.AllowedFollowerAddress", pattern="@partner.example")
 
     result = inbound_email_process(
-        raw=_raw(
+        raw=compose(
             sender="agent@helpdesk.test",
             subject=f"[#{ticket.pk}]",
             body="Fixed.\n#note is not on the first line",
@@ -346,7 +314,7 @@ def test_an_inactive_agent_is_not_an_agent(ticket, make_agent):
     agent.user.is_active = False
     agent.user.save(update_fields=["is_active"])
 
-    result = inbound_email_process(raw=_raw(sender="gone@helpdesk.test", subject=f"[#{ticket.pk}] x"))
+    result = inbound_email_process(raw=compose(sender="gone@helpdesk.test", subject=f"[#{ticket.pk}] x"))
 
     assert result.action == "ticket"
     assert Comment.objects.count() == 0
@@ -355,7 +323,7 @@ def test_an_inactive_agent_is_not_an_agent(ticket, make_agent):
 def test_a_user_who_is_not_an_agent_is_not_an_agent(ticket, django_user_model):
     django_user_model.objects.create_user(email="portal@else.example", password="x-Secret-123", name="P")
 
-    result = inbound_email_process(raw=_raw(sender="portal@else.example", subject=f"[#{ticket.pk}] x"))
+    result = inbound_email_process(raw=compose(sender="portal@else.example", subject=f"[#{ticket.pk}] x"))
 
     assert result.action == "ticket"
     assert Comment.objects.count() == 0
@@ -396,9 +364,9 @@ def test_a_bounce_from_an_overlong_sender_is_stored_cut_to_the_column():
 )
 def test_mail_from_our_own_addresses_is_a_loop(sender, mailbox):
     if mailbox:
-        _mailbox(mailbox)
+        make_mailbox(mailbox)
 
-    result = inbound_email_process(raw=_raw(sender=sender))
+    result = inbound_email_process(raw=compose(sender=sender))
 
     assert (result.action, result.reason) == ("ignored", "sent by one of our own addresses (loop)")
     assert Ticket.objects.count() == 0
@@ -408,10 +376,10 @@ def test_a_sender_over_the_rate_limit_is_stopped_and_logged(settings, caplog):
     settings.INBOUND_RATE_LIMIT = 2
     settings.INBOUND_RATE_WINDOW_SECONDS = 900
     for n in range(2):
-        inbound_email_process(raw=_raw(message_id=f"<r{n}@new.example>"))
+        inbound_email_process(raw=compose(message_id=f"<r{n}@new.example>"))
 
     with caplog.at_level(logging.WARNING, logger="tickets.inbound.services"):
-        result = inbound_email_process(raw=_raw(message_id="<r2@new.example>"))
+        result = inbound_email_process(raw=compose(message_id="<r2@new.example>"))
 
     assert (result.action, result.reason) == (
         "rate_limited",
@@ -427,187 +395,9 @@ def test_a_sender_over_the_rate_limit_is_stopped_and_logged(settings, caplog):
 
 
 def test_an_auto_reply_is_recorded_on_its_ticket(ticket):
-    raw = _raw(sender=ticket.customer.email, subject=f"Automatic reply: [#{ticket.pk}] x")
+    raw = compose(sender=ticket.customer.email, subject=f"Automatic reply: [#{ticket.pk}] x")
 
     result = inbound_email_process(raw=raw)
 
     assert (result.action, result.ticket_id) == ("auto_reply", ticket.pk)
     assert InboundMessage.objects.get().ticket_id == ticket.pk
-
-
-# --- duplicates and failures -----------------------------------------------------------------
-
-
-def test_a_duplicate_names_the_first_outcome():
-    first = inbound_email_process(raw=_raw())
-
-    again = inbound_email_process(raw=_raw())
-
-    assert again == InboundResult(
-        "duplicate", ticket_id=first.ticket_id, comment_id=None, reason="already processed", record_id=first.record_id
-    )
-    assert InboundMessage.objects.get().attempts == 1
-
-
-@freeze_time(NOW)
-def test_an_unparseable_message_is_recorded_as_failed(monkeypatch):
-    mailbox = _mailbox("support@helpdesk.test")
-
-    def broken(raw):
-        raise ValueError("bad bytes")
-
-    monkeypatch.setattr(services, "message_parse_full", broken)
-
-    result = inbound_email_process(raw=b"junk", mailbox=mailbox, uidvalidity=3, uid=4, source="imap")
-
-    record = InboundMessage.objects.get()
-    assert result == InboundResult("failed", reason="unparseable message: ValueError: bad bytes", record_id=record.pk)
-    assert result.failed is True
-    assert (
-        record.message_id,
-        record.mailbox_id,
-        record.uidvalidity,
-        record.uid,
-        record.source,
-        record.status,
-        record.attempts,
-        record.processed_at,
-    ) == (
-        "<sha256-ef875a1705a5fdac206be996f4dc1f726ea6b688@inbound.invalid>",
-        mailbox.pk,
-        3,
-        4,
-        "imap",
-        "failed",
-        1,
-        None,
-    )
-    assert record.raw.read() == b"junk"
-
-
-@pytest.mark.parametrize(
-    ("error", "reason"),
-    [
-        pytest.param(RuntimeError("boom"), "RuntimeError: boom", id="any-exception"),
-        pytest.param(ValidationError(["first", "second"]), "first; second", id="validation-list"),
-        pytest.param(
-            ValidationError({"title": ["too long", "markup"], "team": ["inactive"]}),
-            "title: too long, markup; team: inactive",
-            id="validation-dict",
-        ),
-    ],
-)
-def test_a_failure_reason_names_the_error(monkeypatch, error, reason):
-    def fail(**kwargs):
-        raise error
-
-    monkeypatch.setattr(services, "ticket_create", fail)
-
-    result = inbound_email_process(raw=_raw())
-
-    assert (result.action, result.reason) == ("failed", reason)
-    assert (InboundMessage.objects.get().reason, Ticket.objects.count()) == (reason, 0)
-
-
-def test_an_invalid_sender_address_fails_with_the_field_error():
-    result = inbound_email_process(raw=_raw(sender="x@-bad-.example"))
-
-    assert result.reason == "customer_email: Enter a valid email address."
-
-
-def test_a_failed_message_that_fails_again_counts_its_attempts_and_keeps_its_place(monkeypatch):
-    mailbox = _mailbox("support@helpdesk.test")
-
-    def fail(**kwargs):
-        raise RuntimeError("down")
-
-    monkeypatch.setattr(services, "ticket_create", fail)
-    inbound_email_process(raw=_raw(), mailbox=mailbox, uidvalidity=5, uid=6, source="imap")
-
-    result = inbound_email_process(raw=_raw(), source="pipe")
-
-    record = InboundMessage.objects.get()
-    assert (result.action, result.record_id) == ("failed", record.pk)
-    assert (record.attempts, record.mailbox_id, record.uidvalidity, record.uid, record.source) == (
-        2,
-        mailbox.pk,
-        5,
-        6,
-        "pipe",
-    )
-
-
-def test_a_long_failure_reason_is_cut(monkeypatch):
-    def fail(**kwargs):
-        raise RuntimeError("e" * 6000)
-
-    monkeypatch.setattr(services, "ticket_create", fail)
-
-    inbound_email_process(raw=_raw())
-
-    assert InboundMessage.objects.get().reason == "RuntimeError: " + "e" * (5000 - len("RuntimeError: "))
-
-
-def test_a_uid_already_used_by_another_message_fails_without_a_record(caplog):
-    mailbox = _mailbox("support@helpdesk.test")
-    inbound_email_process(raw=_raw(message_id="<first@new.example>"), mailbox=mailbox, uidvalidity=1, uid=1)
-
-    with caplog.at_level(logging.WARNING, logger="tickets.inbound.services"):
-        result = inbound_email_process(
-            raw=_raw(message_id="<second@new.example>"), mailbox=mailbox, uidvalidity=1, uid=1
-        )
-
-    assert result == InboundResult("failed", reason="a database constraint refused the message", record_id=None)
-    assert list(InboundMessage.objects.values_list("message_id", flat=True)) == ["<first@new.example>"]
-    assert (
-        "tickets.inbound.services",
-        logging.WARNING,
-        "inbound message <second@new.example>: could not record the failure: a database constraint refused the message",
-    ) in caplog.record_tuples
-    assert Ticket.objects.count() == 1
-
-
-# --- retry -----------------------------------------------------------------------------------
-
-
-@freeze_time(NOW)
-def test_a_retry_processes_the_stored_source_in_the_same_place(monkeypatch):
-    mailbox = _mailbox("support@helpdesk.test")
-    monkeypatch.setattr(services, "ticket_create", lambda **kwargs: (_ for _ in ()).throw(RuntimeError("down")))
-    inbound_email_process(raw=_raw(), mailbox=mailbox, uidvalidity=8, uid=9, source="imap")
-    monkeypatch.undo()
-    record = InboundMessage.objects.get()
-
-    result = inbound_message_retry(record=record)
-
-    record.refresh_from_db()
-    assert result == InboundResult(
-        "ticket", ticket_id=Ticket.objects.get().pk, comment_id=None, reason="", record_id=record.pk
-    )
-    assert (record.status, record.attempts, record.mailbox_id, record.uidvalidity, record.uid, record.source) == (
-        "ticket",
-        2,
-        mailbox.pk,
-        8,
-        9,
-        "imap",
-    )
-    assert record.processed_at == NOW
-
-
-def test_only_a_failed_message_is_retried():
-    inbound_email_process(raw=_raw())
-
-    with pytest.raises(ValidationError) as caught:
-        inbound_message_retry(record=InboundMessage.objects.get())
-
-    assert caught.value.message_dict == {"status": ["Only failed messages can be retried."]}
-
-
-def test_a_failed_message_without_its_source_is_not_retried():
-    record = baker.make(InboundMessage, message_id="<gone@x>", status="failed", raw="")
-
-    with pytest.raises(ValidationError) as caught:
-        inbound_message_retry(record=record)
-
-    assert caught.value.message_dict == {"raw": ["The raw message is no longer stored (retention)."]}
