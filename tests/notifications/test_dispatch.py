@@ -1,6 +1,6 @@
 """Dispatching one outbox event, unit by unit, with exact rows: the planned email log entries and
-webhook deliveries, what is enqueued, the event's final state, the sweep's count and the consumer
-registry's rules."""
+webhook deliveries, what is enqueued, the event's final state and the sweep's count. The consumer
+registry: test_consumer_registry.py; publishing: test_publish.py."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 from freezegun import freeze_time
 from model_bakery import baker
 
-from notifications import consumers, dispatch, events
+from notifications import dispatch
 from notifications.dispatch import _is_internal_note, outbox_event_dispatch, outbox_sweep, webhook_envelope
 from notifications.emails import Rendered
-from notifications.models import ConsumerRun, EmailLog, OutboxEvent, WebhookDelivery
+from notifications.models import EmailLog, OutboxEvent, WebhookDelivery
 from notifications.recipients import Mail
 
 pytestmark = pytest.mark.django_db
@@ -293,148 +293,3 @@ def test_a_sweep_with_no_budget_dispatches_nothing(no_sends, settings):
         _event("ticket.updated")
 
     assert outbox_sweep(older_than_seconds=0, budget_seconds=0) == 0
-
-
-# --- the consumer registry -------------------------------------------------------------------
-
-
-@pytest.fixture
-def registry(monkeypatch) -> dict:
-    fresh: dict = {}
-    monkeypatch.setattr(consumers, "_REGISTRY", fresh)
-    return fresh
-
-
-def first(payload):
-    pass
-
-
-def second(payload):
-    pass
-
-
-def test_register_keeps_order_and_refuses_nameless_and_clashing_consumers(registry):
-    one = consumers.register("a.done", first, name="one")
-    assert consumers.register("a.done", first, name="one") is one
-    consumers.register("a.done", second, name="two")
-    consumers.register("b.done", second, name="three")
-
-    assert [c.name for c in consumers.consumers_for("a.done")] == ["one", "two"]
-    assert (one.event, one.name, one.handler) == ("a.done", "one", first)
-    assert consumers.consumers_for("c.done") == []
-    with pytest.raises(ValueError, match=r"^A consumer needs a name\.$"):
-        consumers.register("a.done", first, name="")
-    with pytest.raises(ValueError, match=r"^A different consumer named 'one' is already registered for 'a.done'\.$"):
-        consumers.register("a.done", second, name="one")
-
-
-def test_unregister_and_the_registry_listing(registry):
-    consumers.register("a.done", first, name="one")
-    consumers.register("b.done", second, name="two")
-
-    consumers.unregister("a.done", "one")
-    consumers.unregister("a.done", "never-registered")
-    consumers.unregister("z.done", "nothing-at-all")
-
-    assert consumers.registry() == {"b.done": ["two"]}
-
-
-def test_a_consumer_error_is_cut_to_the_column(registry, monkeypatch):
-    monkeypatch.setitem(events._EVENTS, "test.happened", None)
-
-    def broken(payload):
-        raise ValueError("y" * 3000)
-
-    consumers.register("test.happened", broken, name="broken")
-    consumers.consumer_runs_plan(event_id=uuid.uuid4(), event="test.happened")
-    run = ConsumerRun.objects.get()
-
-    assert consumers.consumer_runs_execute(event_id=run.event_id, payload={}) == 1
-
-    run.refresh_from_db()
-    assert (run.status, run.attempts, run.error) == ("pending", 1, ("ValueError: " + "y" * 3000)[:2000])
-
-
-# --- publish ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def dispatches(monkeypatch) -> list[tuple]:
-    from notifications import outbox
-
-    calls: list[tuple] = []
-    monkeypatch.setattr(outbox, "enqueue", lambda *args, **kwargs: calls.append(args))
-    return calls
-
-
-@freeze_time(NOW)
-def test_publish_stores_the_json_payload_and_enqueues_after_commit(dispatches, django_capture_on_commit_callbacks):
-    from decimal import Decimal
-
-    from notifications.outbox import publish
-
-    with django_capture_on_commit_callbacks(execute=True):
-        row = publish("ticket.updated", {"at": NOW, "amount": Decimal("1.50"), "id": uuid.UUID(int=1)})
-        assert dispatches == []  # not before the commit
-
-    stored = OutboxEvent.objects.get()
-    assert (stored.pk, stored.event, stored.status) == (row.pk, "ticket.updated", "pending")
-    assert stored.payload == {
-        "at": "2026-12-01T10:00:00Z",
-        "amount": "1.50",
-        "id": "00000000-0000-0000-0000-000000000001",
-    }
-    assert dispatches == [("notifications.outbox_dispatch", str(row.pk))]
-
-
-def test_publish_refuses_an_unknown_event(dispatches):
-    from notifications.outbox import publish, publish_many
-
-    with pytest.raises(ValueError, match=r"^Unknown event 'nothing\.happened'"):
-        publish("nothing.happened", {})
-    with pytest.raises(ValueError, match=r"^Unknown event 'nothing\.happened'"):
-        publish_many("nothing.happened", [])
-    assert OutboxEvent.objects.count() == 0
-
-
-@freeze_time(NOW)
-def test_publish_many_enqueues_each_row_after_commit(dispatches, django_capture_on_commit_callbacks):
-    from notifications.outbox import publish_many
-
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        rows = publish_many("ticket.updated", [{"n": 1}, {"at": NOW}])
-
-    stored = {str(row.pk): row.payload for row in OutboxEvent.objects.all()}
-    assert stored == {str(rows[0].pk): {"n": 1}, str(rows[1].pk): {"at": "2026-12-01T10:00:00Z"}}
-    assert dispatches == [
-        ("notifications.outbox_dispatch", str(rows[0].pk)),
-        ("notifications.outbox_dispatch", str(rows[1].pk)),
-    ]
-    assert len(callbacks) == 1
-    with django_capture_on_commit_callbacks() as none:
-        assert publish_many("ticket.updated", []) == []
-    assert none == []
-
-
-def test_a_broker_outage_leaves_the_event_for_the_sweep(monkeypatch, caplog, django_capture_on_commit_callbacks):
-    from notifications import outbox
-
-    def down(*args, **kwargs):
-        raise ConnectionError("broker down")
-
-    monkeypatch.setattr(outbox, "enqueue", down)
-
-    with (
-        caplog.at_level(logging.ERROR, logger="notifications.outbox"),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        row = outbox.publish("ticket.updated", {})
-
-    assert caplog.record_tuples == [
-        (
-            "notifications.outbox",
-            logging.ERROR,
-            f"could not enqueue dispatch of outbox event {row.pk}; the sweep will retry",
-        )
-    ]
-    assert OutboxEvent.objects.get().status == "pending"
