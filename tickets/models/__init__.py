@@ -1,13 +1,14 @@
-"""The tickets app's models, one module per concept: tickets.py (tickets, their conversation,
-categories, the lifecycle), events.py (the audit trail), jobs.py (export and bulk jobs), sla.py (calendars,
-policies, the log of SLA scan runs), saved_views.py (saved views), macros.py (canned responses that
-act), presence.py (who has a ticket page open), inbound.py (mailboxes and inbound messages),
-followers.py (ticket followers), links.py (links between tickets, merges), ticket_types.py
-(question, incident, ...), custom_fields.py (admin-defined typed fields), time_entries.py (time
-logged by agents). Invariants that need no other model live there as constraints and choices;
-every state change goes through the services."""
+"""The tickets app's models, one module per concept: tickets.py (tickets, categories, the
+lifecycle), conversation.py (replies, notes, files), events.py (the audit trail), jobs.py (export
+and bulk jobs), sla.py (calendars, policies, the log of SLA scan runs), saved_views.py (saved
+views), macros.py (canned responses that act), presence.py (who has a ticket page open),
+inbound.py (mailboxes and inbound messages), followers.py (ticket followers), links.py (links
+between tickets, merges), ticket_types.py (question, incident, ...), custom_fields.py
+(admin-defined typed fields), time_entries.py (time logged by agents). Invariants that need no
+other model live there as constraints and choices; every state change goes through the services."""
 
 from agents.models import Priority
+from tickets.models.conversation import Attachment, Comment
 from tickets.models.custom_fields import CHOICE_TYPES, CustomField, FieldType
 from tickets.models.deflection import Deflection
 from tickets.models.events import EventKind, TicketEvent
@@ -46,10 +47,8 @@ from tickets.models.tickets import (
     DONE_STATUSES,
     NEXT_PRIORITY,
     PRIORITY_RANK,
-    Attachment,
     Category,
     Channel,
-    Comment,
     Satisfaction,
     Status,
     Ticket,
