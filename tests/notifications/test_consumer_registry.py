@@ -71,6 +71,3 @@ def test_a_consumer_error_is_cut_to_the_column(registry, monkeypatch):
 
     run.refresh_from_db()
     assert (run.status, run.attempts, run.error) == ("pending", 1, ("ValueError: " + "y" * 3000)[:2000])
-
-
-# --- publish ---------------------------------------------------------------------------------
