@@ -111,7 +111,6 @@ def _run_one(*, run_id: int, payload: dict[str, Any]) -> bool:
     good, or already done by someone else); False when it must be retried."""
     from notifications.models import ConsumerRun, ConsumerRunStatus
 
-    error = ""
     try:
         with transaction.atomic():
             run = ConsumerRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()

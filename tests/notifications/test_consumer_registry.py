@@ -4,7 +4,6 @@ registered, a nameless or clashing one is refused, and a consumer's error is sto
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 import pytest
 
@@ -12,8 +11,6 @@ from notifications import consumers, events
 from notifications.models import ConsumerRun
 
 pytestmark = pytest.mark.django_db
-
-NOW = datetime.fromisoformat("2026-12-01T10:00:00+00:00")
 
 
 @pytest.fixture
