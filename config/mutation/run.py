@@ -124,6 +124,8 @@ def mutate_module(target: str, tests: list[str], jobs: int, survivors: bool) -> 
     names = report.summarise(read_outcome(target, work, tests, 0.0))["survivors"] if previous else []
     if survivors and not names:
         print(f"==> {target}: no survivors from an earlier run here; running every mutant")
+    meta = work / "mutants" / f"{target}.meta"
+    earlier = json.loads(meta.read_text())["exit_code_by_key"] if names else {}
     snapshot(work, fresh=not names)
     undecorated = undecorate_module(work / target)
     write_setup_cfg(work, target, tests)
@@ -131,13 +133,24 @@ def mutate_module(target: str, tests: list[str], jobs: int, survivors: bool) -> 
     started = time.monotonic()
     ran = subprocess.run([str(mutmut), "run", "--max-children", str(jobs), *names], cwd=work, check=False)
     seconds = time.monotonic() - started
-    if ran.returncode != 0 or not (work / "mutants" / f"{target}.meta").exists():
+    if ran.returncode != 0 or not meta.exists():
         sys.exit(f"mutmut failed on {target} (exit code {ran.returncode}); its output is above. Work dir: {work}")
+    if names:  # mutmut regenerated the meta: the mutants not re-tested keep the earlier run's outcome
+        keep_earlier(meta, earlier, names)
     outcome = read_outcome(target, work, tests, seconds)
     outcome.undecorated = undecorated
     if names:  # a partial run: keep the full run's time
         outcome.seconds = last_seconds(dotted(target), seconds)
     return report.write_results(outcome)
+
+
+def keep_earlier(meta: Path, earlier: dict[str, int | None], names: list[str]) -> None:
+    data = json.loads(meta.read_text())
+    codes = data["exit_code_by_key"]
+    for name in codes.keys() - set(names):
+        if earlier.get(name) is not None:
+            codes[name] = earlier[name]
+    meta.write_text(json.dumps(data))
 
 
 def undecorate_module(path: Path) -> int:

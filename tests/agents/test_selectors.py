@@ -3,8 +3,11 @@ values are written out per kind of caller."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 
 from agents.models import Role
 from agents.selectors import agent_for_user, assignable_users, assignee_refusal, is_agent, user_role
@@ -115,3 +118,50 @@ def test_disabling_the_login_makes_an_agent_unassignable(make_agent):
 
     assert list(assignable_users()) == []
     assert assignee_refusal(agent.user) == NOT_ACTIVE
+
+
+class _NoProfile:
+    """A logged-in user of a model built on AbstractBaseUser alone: no `is_superuser` flag (no
+    PermissionsMixin), no agent profile, no customer record."""
+
+    is_authenticated = True
+
+    @property
+    def agent(self):
+        raise ObjectDoesNotExist
+
+    @property
+    def customer(self):
+        raise ObjectDoesNotExist
+
+
+class _NoActiveFlag:
+    """A logged-in working agent whose user object carries no `is_active` flag at all, and no API key."""
+
+    is_authenticated = True
+    agent = SimpleNamespace(role=Role.AGENT)
+
+    @property
+    def api_key(self):
+        raise ObjectDoesNotExist
+
+
+def test_a_user_without_the_superuser_flag_is_not_an_admin():
+    assert user_role(_NoProfile()) is None  # type: ignore[arg-type]
+    assert is_agent(_NoProfile()) is False  # type: ignore[arg-type]
+
+
+def test_a_user_without_the_superuser_flag_but_with_a_customer_record_is_a_customer():
+    class Customer(_NoProfile):
+        customer = SimpleNamespace(pk=1)
+
+    assert user_role(Customer()) == "customer"  # type: ignore[arg-type]
+
+
+def test_an_agent_without_an_active_flag_counts_as_inactive():
+    assert assignee_refusal(_NoActiveFlag()) == NOT_ACTIVE  # type: ignore[arg-type]
+
+    class Active(_NoActiveFlag):
+        is_active = True
+
+    assert assignee_refusal(Active()) is None  # type: ignore[arg-type]

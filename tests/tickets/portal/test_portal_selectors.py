@@ -145,3 +145,32 @@ def test_the_requests_own_files_oldest_first(ticket, agent):
     assert [f.filename for f in portal_ticket_files(ticket=ticket)] == ["a.txt", "b.txt", "c.txt"]
     assert a.pk > b.pk
     assert tie.pk > b.pk
+
+
+def test_the_list_joins_the_category_too(customer_a, django_assert_num_queries):
+    hardware = baker.make_recipe("tests.tickets.category", name="Hardware")
+    baker.make_recipe(
+        "tests.tickets.ticket", customer=customer_a, organization=customer_a.organization, category=hardware
+    )
+
+    queryset = portal_ticket_list(user=customer_a.user)
+    with django_assert_num_queries(1):
+        assert [(t.customer.email, t.category.name) for t in queryset] == [("alice@acme.example", "Hardware")]
+
+
+@pytest.mark.postgres(reason="PostgreSQL returns rows in insertion order, SQLite in id order")
+def test_ties_in_time_go_by_id_whatever_the_insertion_order(ticket, customer_a):
+    """Rows stored with the higher id first: only the id in the ordering puts them back."""
+    second = baker.make(Comment, pk=900_002, ticket=ticket, customer=customer_a, body="second", created_at=T0)
+    first = baker.make(Comment, pk=900_001, ticket=ticket, customer=customer_a, body="first", created_at=T0)
+    for pk, name in ((900_002, "reply-2.txt"), (900_001, "reply-1.txt")):
+        baker.make(Attachment, pk=pk, ticket=ticket, comment=first, filename=name, created_at=T0)
+    for pk, name in ((900_004, "request-2.txt"), (900_003, "request-1.txt")):
+        baker.make(Attachment, pk=pk, ticket=ticket, filename=name, created_at=T0)
+
+    assert [(c.body, [a.filename for a in c.attachments.all()]) for c in portal_conversation(ticket=ticket)] == [
+        ("first", ["reply-1.txt", "reply-2.txt"]),
+        ("second", []),
+    ]
+    assert second.pk > first.pk
+    assert [f.filename for f in portal_ticket_files(ticket=ticket)] == ["request-1.txt", "request-2.txt"]

@@ -146,6 +146,8 @@ def test_naive_datetimes_and_negative_minutes_are_refused_with_these_words():
         lambda: business_time.business_minutes_between(MON_9, datetime(2025, 1, 6, 10), calendar),
         lambda: business_time.add_business_minutes(datetime(2025, 1, 6, 10), 5, calendar),
         lambda: business_time.BusinessTimeline(calendar, since=datetime(2025, 1, 6), until=MON_9),
+        lambda: business_time.BusinessTimeline(calendar, since=MON_9, until=datetime(2025, 1, 9)),
+        lambda: business_time.BusinessTimeline(business_time.CALENDAR_24X7, since=MON_9, until=datetime(2025, 1, 9)),
     ):
         with pytest.raises(ValueError) as exc:
             call()
@@ -280,3 +282,21 @@ def test_a_24x7_or_empty_timeline_holds_no_intervals():
 def test_micros():
     assert business_time._micros(timedelta(days=1, seconds=2, microseconds=3)) == 86_402_000_003
     assert business_time._micros(timedelta(microseconds=-1)) == -1
+
+
+def test_inside_its_window_a_timeline_walks_the_calendar_no_more(monkeypatch):
+    """Its window's bounds included: the instants come from the intervals walked when it was built
+    (a second walk, the slow path it exists to avoid, fails the test)."""
+    calendar = business_time.make_calendar()
+    since, until = MON_9 + timedelta(hours=1), MON_9 + timedelta(days=1, hours=1)  # Monday 10:00, Tuesday 10:00
+    timeline = business_time.BusinessTimeline(calendar, since=since, until=until)
+
+    def walk(*args):
+        raise AssertionError("walked the calendar again")
+
+    monkeypatch.setattr(business_time, "_intervals_from", walk)
+    assert timeline.add_business_minutes(since, 60) == datetime(2025, 1, 6, 11, tzinfo=UTC)
+    assert timeline.add_business_minutes(since, 480) == datetime(2025, 1, 7, 10, tzinfo=UTC)  # 420 + 60
+    assert timeline.add_business_minutes(until, 30) == datetime(2025, 1, 7, 10, 30, tzinfo=UTC)
+    monday_16_30 = MON_9 + timedelta(hours=7, minutes=30)
+    assert timeline.add_business_minutes(monday_16_30, 30) == datetime(2025, 1, 6, 17, tzinfo=UTC)

@@ -57,6 +57,20 @@ def test_entries_before_a_start_are_ignored():
     assert replay(entries, H24)["resolution"] == Clock("resolution")
 
 
+def test_an_entry_for_an_idle_clock_does_not_stop_the_replay():
+    """A late next-reply `achieved` (its clock never started) is skipped; the entries after it count."""
+    entries = [
+        Entry("next_reply", "achieved", at(0)),
+        Entry("resolution", "started", at(1)),
+        Entry("first_response", "started", at(2)),
+    ]
+    assert replay(entries, H24) == {
+        "first_response": Clock("first_response", started_at=at(2)),
+        "next_reply": Clock("next_reply"),
+        "resolution": Clock("resolution", started_at=at(1)),
+    }
+
+
 def test_a_pause_records_its_reason_and_a_second_pause_changes_nothing():
     clock = replay(
         [
