@@ -260,3 +260,14 @@ def test_without_any_default_calendar_the_built_in_calendar():
     SLAPolicy.objects.update(calendar=None)
     BusinessCalendar.objects.update(is_default=False)
     assert _loaded() == [("Default", "Mon-Fri 09:00-17:00 UTC", False, True)]
+
+
+def test_loading_costs_five_queries_whatever_the_number_of_policies(django_assert_num_queries):
+    """Policies with their calendars, their targets, the default calendar, then each calendar's holidays
+    (24x7, Business hours)."""
+    night = BusinessCalendar.objects.get(name="24x7")
+    for position in range(1, 4):
+        SLAPolicy.objects.create(name=f"Night {position}", position=position, calendar=night)
+    SLAPolicy.objects.create(name="Plain", position=9, calendar=None)
+    with django_assert_num_queries(5):
+        assert len(policies_load()) == 5
