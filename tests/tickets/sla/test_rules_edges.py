@@ -121,6 +121,14 @@ def test_a_ticket_without_next_reply_attributes_races_resolution():
     assert rules.next_target(ticket) == ("resolution", T0 + timedelta(hours=8))
 
 
+def test_a_done_ticket_without_a_resolved_at_attribute_is_judged_at_now():
+    """resolved_at is not part of the SLA attributes: a done ticket without it counts up to `now`."""
+    ticket = make(status="closed", sla_paused_at=T0 + timedelta(hours=9))
+    del ticket.resolved_at
+    assert rules.missed_targets(ticket, now=T0 + timedelta(hours=2)) == ["first_response"]
+    assert rules.missed_targets(ticket, now=T0 + timedelta(hours=10)) == ["first_response", "resolution"]
+
+
 def test_a_paused_resolution_clock_does_not_freeze_the_first_response_clock():
     ticket = make(status="pending", sla_paused_at=T0 + timedelta(minutes=10))
     assert rules.time_remaining(ticket, now=T0 + timedelta(minutes=30)) == timedelta(minutes=30)
@@ -238,6 +246,11 @@ CASES = {
     "frt-warn-now": ({"first_response_due_at": NOW + US, "first_response_warn_at": NOW}, False, True),
     "frt-warn-later": ({"first_response_due_at": NOW + US, "first_response_warn_at": NOW + US}, False, False),
     "frt-answered": ({"first_responded_at": T0, "first_response_due_at": NOW - US}, False, False),
+    "frt-warn-answered": (
+        {"first_responded_at": T0, "first_response_due_at": NOW + US, "first_response_warn_at": NOW - US},
+        False,
+        False,
+    ),
     "res-due-now": ({"first_responded_at": T0, "resolution_due_at": NOW}, True, False),
     "res-due-paused": ({"first_responded_at": T0, "resolution_due_at": NOW, "sla_paused_at": T0}, False, False),
     "res-warn-now": ({"first_responded_at": T0, "resolution_due_at": NOW + US, "resolution_warn_at": NOW}, False, True),
