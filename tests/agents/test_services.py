@@ -1,5 +1,7 @@
 """Agents' writes: roles map to groups and permissions; agent_create and agent_update keep them in step."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -222,3 +224,11 @@ def test_api_key_service_user_is_never_assignable(db):
     assert (profile.role, profile.is_available, profile.max_open_tickets) == (Role.SENIOR_AGENT, False, 0)
     assert api_key.user.has_usable_password() is False
     assert api_key.user.is_staff is False
+
+
+def test_api_key_create_stores_its_expiry_and_a_lower_case_service_login(db):
+    expiry = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)
+    key, _ = api_key_create(name="Billing sync", expiry_date=expiry)
+    key.refresh_from_db()
+    assert key.expiry_date == expiry
+    assert key.user.email == f"api-key-{key.prefix.lower()}@api-keys.invalid"

@@ -171,3 +171,20 @@ def test_merging_moves_the_tickets_onto_the_targets_sla_tier(agent, pair, wall_c
         datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
         datetime(2026, 3, 2, 12, 0, tzinfo=UTC),
     )
+
+
+def test_moved_tickets_are_stamped_with_the_merge_time(agent, pair):
+    source, target, _ = pair
+    with freeze_time("2026-03-01 09:00:00"):
+        moved = make_ticket(source, status="resolved", resolved_at=datetime(2026, 3, 1, tzinfo=UTC))
+    with freeze_time("2026-03-02 10:00:00"):
+        customer_merge(source=source, target=target, actor=agent.user)
+    assert Ticket.objects.get(pk=moved.pk).updated_at == datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def test_the_merge_writes_only_the_targets_contact_fields(agent, pair):
+    """A stale copy of the target does not overwrite what changed meanwhile."""
+    source, target, _ = pair
+    Customer.objects.filter(pk=target.pk).update(company="Changed meanwhile")
+    customer_merge(source=source, target=target, actor=agent.user)
+    assert Customer.objects.get(pk=target.pk).company == "Changed meanwhile"
