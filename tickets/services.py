@@ -384,10 +384,11 @@ def _auto_assign(ticket: Ticket) -> Ticket:
 
 @transaction.atomic
 @change_scope
-def ticket_escalate(*, ticket: Ticket, actor: Actor, reason: str) -> Ticket:
+def ticket_escalate(*, ticket: Ticket, actor: Actor, reason: str, rule: str | None = None) -> Ticket:
     """Raise the ticket one priority (critical stays critical) and mark it escalated, as the
-    escalation scan does for many at once: an `escalated` event and `ticket.escalated`. Due
-    times are kept (a tighter target would only re-breach a breached ticket)."""
+    escalation scan does for many at once: an `escalated` event and `ticket.escalated` (its `rule`:
+    the trigger that escalated, None for an agent). Due times are kept (a tighter target would only
+    re-breach a breached ticket)."""
     ticket = ticket_lock(ticket)
     old = ticket.priority
     ticket.priority = NEXT_PRIORITY[old]
@@ -403,7 +404,7 @@ def ticket_escalate(*, ticket: Ticket, actor: Actor, reason: str) -> Ticket:
         {
             "ticket": ticket_payload(ticket),
             "team_lead_id": ticket.team.lead_id if ticket.team is not None else None,
-            "rule": "rule",
+            "rule": rule,
             "reason": reason,
             "old_priority": old,
             "new_priority": ticket.priority,

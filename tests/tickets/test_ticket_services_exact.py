@@ -732,7 +732,7 @@ def test_escalate_exactly(agent, senior_agent, customer_a, notes, before, after)
     del payload["ticket"]
     assert payload == {
         "team_lead_id": senior_agent.user.pk,
-        "rule": "rule",
+        "rule": None,  # an agent, not a rule
         "reason": "Customer called twice",
         "old_priority": before,
         "new_priority": after,

@@ -255,7 +255,7 @@ def _note(ticket: Ticket, value: str, rule: str) -> Ticket:
 APPLY: dict[str, Any] = {
     "set_status": lambda t, v, rule: services.ticket_change_status(ticket=t, actor=None, status=v, note=rule),
     "set_priority": lambda t, v, rule: services.ticket_update(ticket=t, actor=None, data={"priority": v}),
-    "escalate": lambda t, v, rule: services.ticket_escalate(ticket=t, actor=None, reason=rule),
+    "escalate": lambda t, v, rule: services.ticket_escalate(ticket=t, actor=None, reason=rule, rule=rule),
     "set_team": lambda t, v, rule: services.ticket_update(ticket=t, actor=None, data={"team": Team.objects.get(pk=v)}),
     "set_category": lambda t, v, rule: services.ticket_update(ticket=t, actor=None, data={"category": v or ""}),
     "assign": lambda t, v, rule: services.ticket_assign(

@@ -194,3 +194,18 @@ def test_macro_and_category_actions(agent, ticket):
     ticket.refresh_from_db()
     assert (ticket.tags, ticket.category) == (["acked"], None)
     assert Comment.objects.get(ticket=ticket).body == "Hello Alice, we are on it."
+
+
+def test_an_escalating_trigger_is_named_in_the_escalation_event(agent, ticket):
+    rule = [{"action": "escalate"}]
+    make_trigger("Low is too low", when(c("event", "is", "updated"), c("priority", "is", "low")), rule)
+
+    services.ticket_update(ticket=ticket, actor=agent.user, data={"priority": "low"})
+
+    payload = OutboxEvent.objects.get(event="ticket.escalated").payload
+    assert (payload["rule"], payload["reason"], payload["actor_id"], payload["new_priority"]) == (
+        "Trigger: Low is too low",
+        "Trigger: Low is too low",
+        None,
+        "medium",
+    )
