@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -137,8 +138,10 @@ def main() -> int:
 
     venv = PEER_DIR / "venv"
     python = venv / "bin" / "python"
-    if not python.exists():
+    installed = venv / f"installed-{PEER_VERSION}"  # written last: an interrupted install is redone
+    if not installed.exists():
         log(f"installing django-helpdesk {PEER_VERSION} into {venv}")
+        shutil.rmtree(venv, ignore_errors=True)
         run([sys.executable, "-m", "venv", str(venv)])
         run(
             [
@@ -152,6 +155,7 @@ def main() -> int:
                 "redis",
             ]
         )
+        installed.touch()
     project = PEER_DIR / "project"
     project.mkdir(parents=True, exist_ok=True)
     (project / "peer_settings.py").write_text(SETTINGS)
