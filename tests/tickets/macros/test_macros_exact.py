@@ -256,3 +256,42 @@ def test_macro_save_normalises_and_checks(agent):
     assert set(exc.value.message_dict) == {"body", "add_tags", "remove_tags"}
     assert exc.value.message_dict["body"] == [f"Unknown placeholder(s): x. Use: {KNOWN}."]
     assert Macro.objects.count() == 1
+
+
+# --- the exact words, codes and messages --------------------------------------------------------
+
+
+def test_apply_signs_with_the_acting_agents_name(ticket, agent):
+    agent.user.name = "Dana Reyes"
+    agent.user.save(update_fields=["name"])
+    macro = Macro.objects.create(name="sign", body="Regards, {{ agent_name }}")
+
+    _, comment = macro_apply(macro=macro, ticket=ticket, actor=agent.user)
+
+    assert Comment.objects.get(pk=comment.pk).body == "Regards, Dana Reyes"
+
+
+def test_macro_changes_joins_several_tags_with_a_comma(ticket):
+    ticket.tags = ["new", "old", "web"]
+    macro = Macro(add_tags=["vip", "web", "urgent"], remove_tags=["new", "old"])
+
+    _, words = macro_changes(macro=macro, ticket=ticket)
+
+    assert words == ["add tags vip, urgent", "remove tags new, old"]
+
+
+def test_an_unknown_placeholder_is_refused_with_its_code():
+    with pytest.raises(ValidationError) as exc:
+        validate_macro_body("Hi {{ nickname }}")
+    assert [(e.code, e.message) for e in exc.value.error_list] == [
+        ("placeholder", f"Unknown placeholder(s): nickname. Use: {KNOWN}.")
+    ]
+
+
+def test_macro_save_names_each_tag_fields_reason(agent):
+    with pytest.raises(ValidationError) as exc:
+        macro_save(macro=Macro(name="t", body="ok", add_tags="vip", remove_tags=5), actor=agent.user)
+    assert exc.value.message_dict == {
+        "add_tags": ["Tags must be a list of strings."],
+        "remove_tags": ["Tags must be a list of strings."],
+    }
