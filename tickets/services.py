@@ -385,10 +385,9 @@ def _auto_assign(ticket: Ticket) -> Ticket:
 @transaction.atomic
 @change_scope
 def ticket_escalate(*, ticket: Ticket, actor: Actor, reason: str, rule: str | None = None) -> Ticket:
-    """Raise the ticket one priority (critical stays critical) and mark it escalated, as the
-    escalation scan does for many at once: an `escalated` event and `ticket.escalated` (its `rule`:
-    the trigger that escalated, None for an agent). Due times are kept (a tighter target would only
-    re-breach a breached ticket)."""
+    """Raise the ticket one priority (critical stays critical) and mark it escalated, as the escalation
+    scan does for many at once: an `escalated` event and `ticket.escalated` (`rule`: the trigger, None for
+    an agent). Due times are kept (a tighter target would only re-breach a breached ticket)."""
     ticket = ticket_lock(ticket)
     old = ticket.priority
     ticket.priority = NEXT_PRIORITY[old]
