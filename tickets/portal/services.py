@@ -128,7 +128,9 @@ def portal_signup_request(*, email: str, name: str) -> None:
 def portal_signup_complete(*, signup: tokens.SignupRequest, password: str) -> User:
     """Sign-up, step two: the customer (found or created by address) gets a login with this password.
     A link whose address has a login by now is refused (it was used)."""
-    used = ValidationError({"__all__": [_("This sign-up link was already used: sign in instead.")]}, code="used")
+    used = ValidationError(
+        {"__all__": [ValidationError(_("This sign-up link was already used: sign in instead."), code="used")]}
+    )
     if get_user_model().objects.filter(email_matches(signup.email)).exists():
         raise used
     customer, _created = customer_get_or_create(email=signup.email, name=signup.name)
