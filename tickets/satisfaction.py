@@ -59,23 +59,29 @@ def survey_ticket(token: str) -> Ticket | None:
     return ticket if _open_survey(ticket, data["r"]) else None
 
 
+def _link_used() -> ValidationError:
+    return ValidationError({"token": ValidationError(_("This survey link no longer works."), code="used")})
+
+
 @change_scope
 @transaction.atomic
 def ticket_rate_satisfaction(*, token: str, rating: str, comment: str = "") -> Ticket:
     """Record the customer's answer from a survey link. Refused when the link no longer works
     (checked again under the ticket's row lock, so two submissions cannot both count)."""
     if rating not in Satisfaction.values:
-        raise ValidationError({"rating": [_("Choose good or bad.")]}, code="invalid")
+        raise ValidationError({"rating": ValidationError(_("Choose good or bad."), code="invalid")})
     comment = (comment or "").replace("\r\n", "\n").strip()
     if len(comment) > COMMENT_MAX:
-        raise ValidationError({"comment": [_("At most %(n)d characters.") % {"n": COMMENT_MAX}]}, code="max_length")
+        raise ValidationError(
+            {"comment": ValidationError(_("At most %(n)d characters.") % {"n": COMMENT_MAX}, code="max_length")}
+        )
     found = survey_ticket(token)
     if found is None:
-        raise ValidationError({"token": [_("This survey link no longer works.")]}, code="used")
+        raise _link_used()
     resolved = found.resolved_at.isoformat() if found.resolved_at else ""
     ticket = ticket_lock(found)
     if not _open_survey(ticket, resolved):
-        raise ValidationError({"token": [_("This survey link no longer works.")]}, code="used")
+        raise _link_used()
     old = ticket.satisfaction or None
     ticket.satisfaction = rating
     ticket.satisfaction_comment = comment

@@ -38,6 +38,14 @@ def test_the_token_signs_the_ticket_and_the_moment_it_was_resolved(resolved, mak
     assert signing.loads(satisfaction.survey_token(unresolved), salt=SALT) == {"t": unresolved.pk, "r": ""}
 
 
+def test_a_site_under_a_path_keeps_its_path(resolved, settings):
+    settings.SITE_URL = "https://example.com/support-X/"
+    token = satisfaction.survey_token(resolved)
+    assert satisfaction.survey_links(resolved)["good"] == (
+        f"https://example.com/support-X/portal/satisfaction/{token}/?rating=good"
+    )
+
+
 def test_the_links_are_absolute_one_per_rating(resolved, settings):
     settings.SITE_URL = "https://help.example.com/"
     token = satisfaction.survey_token(resolved)
@@ -166,6 +174,8 @@ def test_bad_answers_are_refused_and_change_nothing(resolved, rating, comment, e
     with pytest.raises(ValidationError) as caught:
         satisfaction.ticket_rate_satisfaction(token=satisfaction.survey_token(resolved), rating=rating, comment=comment)
     assert caught.value.message_dict == errors
+    [(field, [error])] = caught.value.error_dict.items()
+    assert error.code == {"rating": "invalid", "comment": "max_length"}[field]
     resolved.refresh_from_db()
     assert (resolved.satisfaction, resolved.satisfaction_rated_at) == ("", None)
     assert not OutboxEvent.objects.filter(event="ticket.satisfaction_rated").exists()
@@ -184,5 +194,49 @@ def test_a_used_link_is_refused_naming_the_token(resolved):
     with pytest.raises(ValidationError) as caught:
         satisfaction.ticket_rate_satisfaction(token=token, rating="good")
     assert caught.value.message_dict == {"token": ["This survey link no longer works."]}
+    assert [error.code for error in caught.value.error_dict["token"]] == ["used"]
     resolved.refresh_from_db()
     assert resolved.satisfaction == "bad"
+
+
+def test_a_rating_that_lands_while_waiting_for_the_lock_wins_and_the_second_is_refused(resolved, monkeypatch):
+    """Two submissions of one link: the second read the ticket before the first committed, so the
+    check is made again under the row lock."""
+    real_lock = satisfaction.ticket_lock
+
+    def lock_after_the_other_submission(ticket):
+        Ticket.objects.filter(pk=ticket.pk).update(satisfaction="bad", satisfaction_rated_at=RESOLVED_AT)
+        return real_lock(ticket)
+
+    monkeypatch.setattr(satisfaction, "ticket_lock", lock_after_the_other_submission)
+    with pytest.raises(ValidationError) as caught:
+        satisfaction.ticket_rate_satisfaction(token=satisfaction.survey_token(resolved), rating="good")
+    assert caught.value.message_dict == {"token": ["This survey link no longer works."]}
+    assert [error.code for error in caught.value.error_dict["token"]] == ["used"]
+    assert not TicketEvent.objects.filter(field="satisfaction").exists()
+    assert not OutboxEvent.objects.filter(event="ticket.satisfaction_rated").exists()
+
+
+@pytest.mark.parametrize(
+    ("condition", "rating", "tagged"),
+    [
+        ({"field": "satisfaction", "operator": "changed_to", "value": "bad"}, "bad", True),
+        ({"field": "satisfaction", "operator": "changed_to", "value": "bad"}, "good", False),
+        ({"field": "satisfaction", "operator": "changed", "value": ""}, "good", True),
+    ],
+)
+def test_triggers_see_the_rating_as_a_change_of_satisfaction(resolved, condition, rating, tagged):
+    from tickets.models import Trigger
+    from tickets.rules.services import rule_save
+
+    rule_save(
+        rule=Trigger(
+            name="Tag rated tickets",
+            conditions={"all": [condition], "any": []},
+            actions=[{"action": "add_tags", "value": ["rated"]}],
+        ),
+        actor=None,
+    )
+    satisfaction.ticket_rate_satisfaction(token=satisfaction.survey_token(resolved), rating=rating)
+    resolved.refresh_from_db()
+    assert ("rated" in resolved.tags) is tagged
