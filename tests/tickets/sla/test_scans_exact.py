@@ -13,6 +13,7 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from notifications.models import OutboxEvent
+from tests.tickets.conftest import sla_defaults_create
 from tickets import comments, services
 from tickets.models import BusinessCalendar, EventKind, SLAEvent, SLAPolicy, SLATarget, Status, Ticket, TicketEvent
 from tickets.sla import scans
@@ -32,6 +33,7 @@ def at(**delta: float) -> datetime:
 def chat(db) -> SLAPolicy:
     """Every priority: first response 30 min, next reply 60 min, resolution 600 min (warning at
     480), on the 24x7 calendar; the next-reply clock pauses on hold."""
+    sla_defaults_create()  # the shipped calendars (a transactional test may have flushed them)
     row = SLAPolicy.objects.create(name="Chat", position=1, calendar=BusinessCalendar.objects.get(name="24x7"))
     row.pause_statuses = {"first_response": [], "next_reply": ["on_hold"], "resolution": ["pending"]}
     row.save()

@@ -9,6 +9,7 @@ import pytest
 from django.db.models import Q
 from model_bakery import baker
 
+from tests.tickets.conftest import sla_defaults_create
 from tickets.models import SLAPolicy, Ticket
 from tickets.sla import scans
 
@@ -47,6 +48,7 @@ RUNNING = {
 
 @pytest.fixture
 def tickets(customer_a) -> dict[str, Ticket]:
+    sla_defaults_create()  # the shipped default policy (a transactional test may have flushed it)
     default = SLAPolicy.objects.get(is_default=True)
     default.pause_statuses = {"first_response": ["pending"], "next_reply": [], "resolution": ["on_hold", "pending"]}
     default.save()

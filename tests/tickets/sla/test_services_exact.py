@@ -13,6 +13,7 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from customers.models import Tier
+from tests.tickets.conftest import sla_defaults_create
 from tickets import comments, services
 from tickets.models import BusinessCalendar, SLAEvent, SLAPolicy, SLATarget, Status, Ticket
 from tickets.sla import scans
@@ -29,6 +30,7 @@ def at(**delta: float) -> datetime:
 
 def policy(name: str, *, position: int, field: str | None = None, value=None, pauses=None) -> SLAPolicy:
     """A policy on the 24x7 calendar, matching `field is value` (or every ticket)."""
+    sla_defaults_create()  # the shipped calendars (a transactional test may have flushed them)
     row = SLAPolicy.objects.create(name=name, position=position, calendar=BusinessCalendar.objects.get(name="24x7"))
     if field is not None:
         row.conditions = {"all": [{"field": field, "operator": "is", "value": value}], "any": []}

@@ -11,6 +11,7 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from customers.models import Tier
+from tests.tickets.conftest import sla_defaults_create
 from tickets import comments, services
 from tickets.models import BusinessCalendar, SLAEvent, SLAPolicy, SLATarget, Status, Ticket
 from tickets.sla import services as sla_services
@@ -39,6 +40,7 @@ CREATED = [
 def chat() -> SLAPolicy:
     """Medium: first response 30 min, next reply 60 min (20 for enterprise), resolution 600 min;
     the next-reply clock pauses on hold."""
+    sla_defaults_create()  # the shipped calendars (a transactional test may have flushed them)
     row = SLAPolicy.objects.create(name="Chat", position=1, calendar=BusinessCalendar.objects.get(name="24x7"))
     row.pause_statuses = {"first_response": [], "next_reply": ["on_hold"], "resolution": ["pending"]}
     row.save()
