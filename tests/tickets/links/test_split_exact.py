@@ -169,3 +169,11 @@ def test_a_split_by_the_system_names_nobody(make_ticket, monkeypatch):
     assert TicketLink.objects.get().created_by is None
     assert [e[-1] for e in _events(ticket) + _events(new)] == [None, None]
     assert OutboxEvent.objects.get(event="ticket.split").payload["actor_id"] is None
+
+
+def test_the_new_ticket_is_created_by_the_splitting_agent(make_ticket, agent):
+    ticket = make_ticket()
+    new = split.ticket_split(ticket=ticket, comment=_at(ticket, 0), actor=agent.user)
+    assert list(TicketEvent.objects.filter(ticket=new, kind="created").values_list("actor_id", flat=True)) == [
+        agent.user.pk
+    ]
