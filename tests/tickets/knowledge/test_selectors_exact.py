@@ -219,3 +219,34 @@ def test_postgresql_suggests_by_meaning(desk_articles):
         "Reset your password",
         "VPN setup",
     }
+
+
+# --- ties broken by id, with the rows stored in the reverse order --------------------------------
+
+
+def stored_backwards(section, title: str, n: int = 6) -> list[int]:
+    """`n` published articles alike in title and body, inserted with ids counting down, so that
+    the table and its indexes hold them in the reverse of their ids: a scan, and an ordering
+    without the id, returns them backwards. Their ids, ascending."""
+    for pk in range(9000 + n, 9000, -1):
+        Article.objects.create(
+            pk=pk, section=section, title=title, slug=f"tied-{pk}", body="Same body.", status="published"
+        )
+    return list(range(9001, 9001 + n))
+
+
+def test_other_databases_search_many_title_ties_by_id(section, other_database):
+    ids = stored_backwards(section, "Tied")
+    assert [a.pk for a in selectors.article_search(selectors.article_visible_to(None), "tied")] == ids
+
+
+def test_other_databases_suggest_many_title_ties_by_id(section, other_database):
+    ids = stored_backwards(section, "Tied")
+    assert [a.pk for a in selectors.article_suggest(user=None, term="tied", limit=6)] == ids
+    assert [a.pk for a in selectors.article_suggest(user=None, term="tied", limit=3)] == ids[:3]
+
+
+@pytest.mark.postgres(reason="ranked full-text search")
+def test_equal_ranks_and_titles_go_by_id(section):
+    ids = stored_backwards(section, "Password tied")
+    assert [a.pk for a in selectors.article_search(selectors.article_visible_to(None), "password")] == ids
