@@ -216,11 +216,24 @@ def _route(parsed: ParsedMessage, mailbox: Mailbox | None) -> _Outcome:
     return _new_ticket(parsed, _mailbox_for(parsed, mailbox), own)
 
 
+def _discard_raw(name: str) -> None:
+    """Delete a raw file written for a row that was never saved (its transaction rolled back): no
+    row points to it, so neither retention nor GDPR erasure would ever find it."""
+    if not name:
+        return
+    try:
+        InboundMessage.raw.field.storage.delete(name)
+    except OSError:
+        logger.exception("could not delete the unreferenced raw message %s", name)
+
+
 def _record_failure(*, message_id: str, raw: bytes, reason: str, mailbox, uidvalidity, uid, source) -> InboundResult:
     record = InboundMessage.objects.filter(message_id=message_id).first()
+    stored = ""  # the raw file written here, for a new row
     if record is None:
         record = InboundMessage(message_id=message_id, attempts=0)
         record.raw.save("message.eml", ContentFile(raw), save=False)
+        stored = record.raw.name
     record.mailbox = mailbox or record.mailbox
     record.uidvalidity = uidvalidity if uidvalidity is not None else record.uidvalidity
     record.uid = uid if uid is not None else record.uid
@@ -233,6 +246,7 @@ def _record_failure(*, message_id: str, raw: bytes, reason: str, mailbox, uidval
         with transaction.atomic():  # a savepoint: a refused row leaves the caller's transaction usable
             record.save()
     except IntegrityError:  # recorded meanwhile by another worker
+        _discard_raw(stored)
         logger.warning("inbound message %s: could not record the failure: %s", message_id, reason)
     return InboundResult(InboundStatus.FAILED, reason=reason, record_id=record.pk)
 
@@ -259,6 +273,7 @@ def inbound_email_process(
             uid=uid,
             source=source,
         )
+    stored = ""  # the raw file written below for a new row
     try:
         with transaction.atomic():
             record = InboundMessage.objects.select_for_update().filter(message_id=parsed.message_id).first()
@@ -269,6 +284,7 @@ def inbound_email_process(
             if record is None:
                 record = InboundMessage(message_id=parsed.message_id, attempts=0)
                 record.raw.save("message.eml", ContentFile(raw), save=False)
+                stored = record.raw.name
             outcome = _route(parsed, mailbox)
             record.mailbox = mailbox or _mailbox_for(parsed, None)
             record.uidvalidity, record.uid, record.source = uidvalidity, uid, source
@@ -280,6 +296,7 @@ def inbound_email_process(
             record.processed_at = timezone.now()
             record.save()
     except IntegrityError:
+        _discard_raw(stored)
         if InboundMessage.objects.filter(message_id=parsed.message_id).exclude(status=InboundStatus.FAILED).exists():
             return InboundResult("duplicate", reason="already processed (concurrently)")
         logger.exception("inbound message %s failed", parsed.message_id)
@@ -289,6 +306,7 @@ def inbound_email_process(
             uid=uid, source=source,
         )  # fmt: skip
     except Exception as exc:
+        _discard_raw(stored)
         logger.exception("inbound message %s failed", parsed.message_id)
         if isinstance(exc, ValidationError):
             reason = (

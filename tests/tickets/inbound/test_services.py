@@ -125,6 +125,7 @@ def test_a_redelivered_message_is_processed_once(ticket):
     ],
 )
 def test_automatic_and_senderless_messages_are_recorded_not_answered(headers, action, reason):
+    headers = dict(headers)  # the parameter is shared by every run of the test: never change it
     sender = headers.pop("sender", "eve@new.example")
 
     result = inbound_email_process(raw=_raw(sender=sender, subject="Your request", **headers))
