@@ -212,11 +212,11 @@ def portal_ticket_set_status(
     ticket = _in_scope(user, ticket)
     status = PORTAL_STATUS_ACTIONS.get(action)
     if status is None:
-        raise ValidationError({"action": [_("Choose close or reopen.")]}, code="invalid")
+        raise ValidationError({"action": ValidationError(_("Choose close or reopen."), code="invalid")})
     if action == "reopen" and ticket.status not in (Status.RESOLVED, Status.CLOSED):
-        raise ValidationError({"action": [_("This request is still open.")]}, code="invalid")
+        raise ValidationError({"action": ValidationError(_("This request is still open."), code="invalid")})
     if action == "close" and ticket.status == Status.CLOSED:
-        raise ValidationError({"action": [_("This request is already closed.")]}, code="invalid")
+        raise ValidationError({"action": ValidationError(_("This request is already closed."), code="invalid")})
     note = (
         _("Closed by the customer in the portal.")
         if action == "close"

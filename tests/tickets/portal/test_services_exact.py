@@ -12,7 +12,9 @@ from django.utils import timezone
 from model_bakery import baker
 
 from agents.models import Role
+from config.exceptions import ApplicationError
 from customers.models import Customer
+from tickets.models import Comment, TicketEvent
 from tickets.portal import services, tokens
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +187,117 @@ def test_the_deflection_query_is_stored_squeezed_and_cut_at_200(customer_a, quer
         stored,
         None,
     )
+
+
+# --- the customer's ticket actions ----------------------------------------------------------------
+
+
+def _status_events(ticket) -> list[tuple[str, str, str, int]]:
+    return list(
+        TicketEvent.objects.filter(ticket=ticket, field="status")
+        .order_by("pk")
+        .values_list("old_value", "new_value", "note", "actor_id")
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "expected", "note"),
+    [
+        ("open", "close", "closed", "Closed by the customer in the portal."),
+        ("pending", "close", "closed", "Closed by the customer in the portal."),
+        ("resolved", "close", "closed", "Closed by the customer in the portal."),
+        ("resolved", "reopen", "open", "Reopened by the customer in the portal."),
+        ("closed", "reopen", "open", "Reopened by the customer in the portal."),
+    ],
+)
+def test_a_customer_closes_and_reopens(make_ticket, customer_a, status, action, expected, note):
+    extra = {"resolved_at": timezone.now()} if status in ("resolved", "closed") else {}
+    if status == "closed":
+        extra["closed_at"] = timezone.now()
+    ticket = make_ticket(status=status, **extra)
+    changed = services.portal_ticket_set_status(user=customer_a.user, ticket=ticket, action=action)
+    assert changed.status == expected
+    assert _status_events(ticket) == [(status, expected, note, customer_a.user_id)]
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "message"),
+    [
+        ("open", "delete", "Choose close or reopen."),
+        ("open", "", "Choose close or reopen."),
+        ("open", "reopen", "This request is still open."),
+        ("pending", "reopen", "This request is still open."),
+        ("closed", "close", "This request is already closed."),
+    ],
+)
+def test_a_customers_status_change_is_refused_naming_the_action(make_ticket, customer_a, status, action, message):
+    extra = {"resolved_at": timezone.now(), "closed_at": timezone.now()} if status == "closed" else {}
+    ticket = make_ticket(status=status, **extra)
+    with pytest.raises(ValidationError) as caught:
+        services.portal_ticket_set_status(user=customer_a.user, ticket=ticket, action=action)
+    assert caught.value.message_dict == {"action": [message]}
+    assert [error.code for error in caught.value.error_dict["action"]] == ["invalid"]
+    ticket.refresh_from_db()
+    assert ticket.status == status
+    assert _status_events(ticket) == []
+
+
+def test_only_customers_use_the_portal(make_ticket, agent):
+    ticket = make_ticket()
+    for call in (
+        lambda: services.portal_ticket_set_status(user=agent.user, ticket=ticket, action="close"),
+        lambda: services.portal_reply(user=agent.user, ticket=ticket, body="Hi"),
+        lambda: services.portal_ticket_open(user=agent.user, title="T", description="D", category=None),
+    ):
+        with pytest.raises(ApplicationError) as caught:
+            call()
+        assert (caught.value.message, caught.value.code, caught.value.http_status) == (
+            "Only customers use the portal.",
+            "forbidden",
+            403,
+        )
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+
+
+def test_another_customers_ticket_is_not_found(make_ticket, customer_b):
+    ticket = make_ticket()
+    for call in (
+        lambda: services.portal_ticket_set_status(user=customer_b.user, ticket=ticket, action="close"),
+        lambda: services.portal_reply(user=customer_b.user, ticket=ticket, body="Hi"),
+    ):
+        with pytest.raises(ApplicationError) as caught:
+            call()
+        assert (caught.value.message, caught.value.code, caught.value.http_status) == ("Not found.", "not_found", 404)
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+    assert not Comment.objects.filter(ticket=ticket).exists()
+
+
+def test_a_reply_is_a_public_web_comment_of_the_customer(make_ticket, customer_a):
+    ticket = make_ticket()
+    comment = services.portal_reply(user=customer_a.user, ticket=ticket, body="It is still broken.")
+    assert (comment.ticket_id, comment.body, comment.customer_id, comment.is_internal, comment.channel) == (
+        ticket.pk,
+        "It is still broken.",
+        customer_a.pk,
+        False,
+        "web",
+    )
+
+
+def test_opening_a_ticket_links_only_this_customers_open_deflections(customer_a, customer_b):
+    article = baker.make("knowledge.Article")
+    mine = services.portal_deflection_record(user=customer_a.user, article=article, query="printer")
+    theirs = services.portal_deflection_record(user=customer_b.user, article=article, query="printer")
+    ticket = services.portal_ticket_open(
+        user=customer_a.user,
+        title="Printer on fire",
+        description="Smoke.",
+        category=None,
+        deflection_ids=[mine.pk, theirs.pk],
+    )
+    assert (ticket.customer_id, ticket.channel, ticket.title) == (customer_a.pk, "web", "Printer on fire")
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.ticket_id, theirs.ticket_id) == (ticket.pk, None)
