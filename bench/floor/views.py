@@ -1,7 +1,8 @@
 """The floor: what the API's pages cost when nothing but one SQL query and orjson run. Each view
 returns the same rows and columns as the API page it stands for (the list's first page of 25,
-newest first, customer email and category slug joined; a ticket with its files; a search), with no
-authentication, permission, serializer or pagination logic. The API cannot beat these; the bench
+newest first: every column the API's rows read, customer email and category and type slugs joined;
+a ticket with its files; a search), with no authentication, permission, serializer or pagination
+logic. The API cannot beat these; the bench
 reports how close it comes."""
 
 from __future__ import annotations
@@ -10,13 +11,20 @@ import orjson
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
-COLUMNS = """t.id, t.title, t.description, t.status, t.priority, cat.slug AS category, t.tags, t.metadata,
-    t.external_id, t.channel, t.customer_id AS customer, c.email AS customer_email,
-    t.organization_id AS organization, t.team_id AS team, t.assignee_id AS assignee, t.escalated,
-    t.escalated_at, t.first_response_due_at, t.resolution_due_at, t.sla_breached_at, t.first_responded_at,
-    t.resolved_at, t.closed_at, t.version, t.created_at, t.updated_at"""
+# The columns the API's ticket rows read (tickets/api/reads.py TICKET_ROW_FIELDS): the list's
+# page shows every one of them, directly or through its SLA fields.
+COLUMNS = """t.id, t.title, t.description, t.status, t.priority, cat.slug AS category, tt.slug AS type,
+    t.custom_fields, t.tags, t.metadata, t.external_id, t.channel, t.customer_id AS customer,
+    c.email AS customer_email, t.organization_id AS organization, t.team_id AS team,
+    t.assignee_id AS assignee, t.escalated, t.escalated_at, t.first_response_due_at, t.resolution_due_at,
+    t.first_response_warn_at, t.resolution_warn_at, t.next_reply_due_at, t.next_reply_breached_at,
+    t.sla_breached_at, t.sla_paused_at, t.satisfaction, t.satisfaction_comment, t.satisfaction_rated_at,
+    t.first_responded_at, t.resolved_at, t.closed_at, t.version, t.created_at, t.updated_at"""
+# JSON columns arrive as their JSON text (Django's loader) and go out as they are.
+JSON_COLUMNS = frozenset({"custom_fields", "tags", "metadata"})
 FROM = """tickets_ticket t JOIN customers_customer c ON c.id = t.customer_id
-    LEFT JOIN tickets_category cat ON cat.id = t.category_id"""
+    LEFT JOIN tickets_category cat ON cat.id = t.category_id
+    LEFT JOIN tickets_tickettype tt ON tt.id = t.ticket_type_id"""
 LIST_SQL = f"SELECT {COLUMNS} FROM {FROM} ORDER BY t.created_at DESC, t.id DESC LIMIT %s"
 SEARCH_SQL = f"""SELECT {COLUMNS} FROM {FROM} WHERE {{vector}} @@ websearch_to_tsquery('english', %s)
     ORDER BY t.created_at DESC, t.id DESC LIMIT %s"""
@@ -47,7 +55,14 @@ def _rows(sql: str, params: list) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column.name for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        json_at = [index for index, name in enumerate(names) if name in JSON_COLUMNS]
+        rows = []
+        for values in cursor.fetchall():
+            row = dict(zip(names, values, strict=True))
+            for index in json_at:
+                row[names[index]] = orjson.Fragment(values[index])
+            rows.append(row)
+        return rows
 
 
 def _json(data: object) -> HttpResponse:

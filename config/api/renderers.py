@@ -1,7 +1,8 @@
 """The API's JSON renderer: orjson (through drf-orjson-renderer) with DRF's own rules, so every
 response has the same bytes as DRF's JSONRenderer gave (compact, UTF-8, `Z` for UTC, U+2028/U+2029
-escaped) at a fraction of the cost. Values orjson does not know natively (dates and times,
-decimals, lazy strings, query sets) go through DRF's encoder; a request for indented output
+escaped) at a fraction of the cost. Dates and times are written by orjson itself, in the same
+text as DRF's encoder (`isoformat()`, UTC as `Z`); values orjson does not know natively (decimals,
+lazy strings, query sets) go through DRF's encoder; a request for indented output
 (`Accept: application/json; indent=4`) and anything orjson refuses (an integer beyond 64 bits)
 are rendered by DRF's renderer itself. One difference is left: a float NaN or infinity is `null`
 here where DRF refused to render it (no serializer of ours produces one)."""
@@ -20,7 +21,8 @@ _DRF_RENDERER = JSONRenderer()
 
 
 class FastJSONRenderer(ORJSONRenderer):
-    options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+    # Dates and times natively: the same text as DRF's encoder (isoformat, UTC as `Z`), much faster.
+    options = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
     default = staticmethod(_ENCODER.default)  # type: ignore[assignment]
 
     def render(self, data: Any, media_type: str | None = None, renderer_context: Any = None) -> bytes:

@@ -123,11 +123,28 @@ def is_at_risk(ticket: SLATicket, *, now: datetime | None = None) -> bool:
 
 def sla_state(ticket: SLATicket, *, now: datetime | None = None) -> str:
     """ "breached", "at_risk", "ok", or "none" (done, or no target)."""
-    if is_breached(ticket, now=now):
-        return "breached"
-    if next_target(ticket) is None:
-        return "none"
-    return "at_risk" if is_at_risk(ticket, now=now) else "ok"
+    return sla_summary(ticket, now=now)[0]
+
+
+def sla_summary(ticket: SLATicket, *, now: datetime | None = None) -> tuple[str, timedelta | None]:
+    """`sla_state` and `time_remaining` together, the target found once (what a list of tickets
+    shows per row; the same answers as the two functions, which `test_rules_summary` holds)."""
+    target = next_target(ticket)
+    if target is None:
+        return ("breached" if ticket.sla_breached_at is not None else "none"), None
+    kind, due = target
+    now = _now(now)
+    clock = min(now, ticket.sla_paused_at) if kind == "resolution" and ticket.sla_paused_at is not None else now
+    remaining = due - clock
+    if ticket.sla_breached_at is not None or remaining < timedelta(0):
+        return "breached", remaining
+    if kind == "first_response":
+        warn = ticket.first_response_warn_at
+    elif kind == "next_reply" or ticket.sla_paused_at is not None:
+        return "ok", remaining
+    else:
+        warn = ticket.resolution_warn_at
+    return ("at_risk" if warn is not None and warn <= now else "ok"), remaining
 
 
 # --- the same rules as queryset filters (for the breach scan, admin and API filters) ---------

@@ -284,6 +284,7 @@ def make(**kwargs):
 def test_time_remaining_and_state(ticket, now, remaining, state):
     assert rules.time_remaining(ticket, now=now) == remaining
     assert rules.sla_state(ticket, now=now) == state
+    assert rules.sla_summary(ticket, now=now) == (state, remaining)
     assert rules.is_breached(ticket, now=now) is (state == "breached")
     assert rules.is_at_risk(ticket, now=now) is (state == "at_risk")
 
