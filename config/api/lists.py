@@ -6,6 +6,7 @@ views: they import the default pagination class, which builds on it."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from rest_framework.exceptions import ValidationError
@@ -36,13 +37,25 @@ def list_query_params(request: Any, view: Any, paginator: Any) -> set[str]:
             if hasattr(backend, attribute):
                 names.add(getattr(backend, attribute))
         if hasattr(backend, "get_filterset_class"):
-            queryset = queryset if queryset is not None else view.get_queryset()
-            filterset_class = backend.get_filterset_class(view, queryset)
+            filterset_class = getattr(view, "filterset_class", None)
+            if filterset_class is None:  # built from the view's `filterset_fields`
+                queryset = queryset if queryset is not None else view.get_queryset()
+                filterset_class = backend.get_filterset_class(view, queryset)
             if filterset_class is not None:
-                for name, field in filterset_class(queryset=queryset.none(), request=request).form.fields.items():
-                    suffixes = getattr(field.widget, "suffixes", None)
-                    names.update([f"{name}_{suffix}" for suffix in suffixes] if suffixes else [name])
+                names.update(filterset_params(filterset_class))
     return names
+
+
+@cache
+def filterset_params(filterset_class: type) -> frozenset[str]:
+    """The query parameters a filter set reads (a range filter's `<name>_min`/`_max`), from its
+    form's fields: the same for every request, so built once per class rather than per request."""
+    model = filterset_class._meta.model
+    names: set[str] = set()
+    for name, field in filterset_class(queryset=model._default_manager.none()).form.fields.items():
+        suffixes = getattr(field.widget, "suffixes", None)
+        names.update([f"{name}_{suffix}" for suffix in suffixes] if suffixes else [name])
+    return frozenset(names)
 
 
 def check_list_query_params(request: Any, view: Any, paginator: Any) -> None:

@@ -128,3 +128,30 @@ def test_schema_lists_the_allowed_orderings(api_agent):
     assert "Default: `-created_at, -id`" in ordering["description"]
     assert "`priority`: priority rank" in ordering["description"]
     assert {"cursor", "page_size", "status", "search"} <= set(parameters)
+
+
+@pytest.mark.parametrize(
+    ("filterset", "params"),
+    [
+        (
+            "tickets.filters.TicketFilter",
+            {
+                "assignee", "at_risk", "breached", "category", "created_after", "created_before", "customer",
+                "escalated", "organization", "priority", "search", "status", "tag", "team", "type",
+                "updated_after", "urgent",
+            },
+        ),
+        ("customers.api.filters.CustomerFilter", {"email", "organization", "search", "tier"}),
+    ],
+)  # fmt: skip
+def test_a_filter_sets_parameters_are_read_once_per_class(filterset, params):
+    from django.utils.module_loading import import_string
+
+    from config.api.lists import filterset_params
+
+    filterset_class = import_string(filterset)
+    filterset_params.cache_clear()
+    assert filterset_params(filterset_class) == frozenset(params)
+    assert filterset_params.cache_info().misses == 1
+    assert filterset_params(filterset_class) == frozenset(params)
+    assert filterset_params.cache_info().hits == 1
