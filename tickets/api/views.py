@@ -215,7 +215,9 @@ class TicketViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         include_internal = not self.is_customer
-        queryset = self.filter_queryset(reads.ticket_detail_rows(request.user, include_internal=include_internal))
+        queryset = reads.ticket_detail_rows(request.user, include_internal=include_internal)
+        if request.query_params:  # the filters apply to a detail too; without any, only an ordering would
+            queryset = self.filter_queryset(queryset)
         row = get_object_or_404(queryset, pk=self.kwargs["pk"])
         self.check_object_permissions(request, row)
         etag = f'"{row["id"]}-{row["version"]}"'  # ticket_etag's
