@@ -53,6 +53,9 @@ def test_the_constants():
 def test_first_response_edges(now, state, missed):
     ticket = make()
     assert rules.sla_state(ticket, now=now) == state
+    assert rules.sla_summary(ticket, now=now)[0] == state
+    assert rules.is_breached(ticket, now=now) is (state == "breached")
+    assert rules.is_at_risk(ticket, now=now) is (state == "at_risk")
     assert rules.missed_targets(ticket, now=now) == missed
 
 
@@ -68,6 +71,9 @@ def test_first_response_edges(now, state, missed):
 def test_resolution_edges(now, state, missed):
     ticket = make(first_responded_at=T0, status="in_progress")
     assert rules.sla_state(ticket, now=now) == state
+    assert rules.sla_summary(ticket, now=now)[0] == state
+    assert rules.is_breached(ticket, now=now) is (state == "breached")
+    assert rules.is_at_risk(ticket, now=now) is (state == "at_risk")
     assert rules.missed_targets(ticket, now=now) == missed
 
 
