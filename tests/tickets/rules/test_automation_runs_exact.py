@@ -150,3 +150,23 @@ def test_a_disabled_default_counts_zero(customer_a):
     make(customer_a, sla_breached_at=NOW - timedelta(minutes=5))
     assert sla_escalate(now=NOW, limit=5) == {"sla_breached": 0, "unassigned": 0}
     assert Ticket.objects.get().escalated is False
+
+
+def test_the_defaults_run_at_the_given_time_and_limit(customer_a, agent):
+    breached = make(customer_a, 2, sla_breached_at=NOW - timedelta(minutes=5), assignee=agent.user)
+    assert sla_escalate(now=NOW, limit=1) == {"sla_breached": 1, "unassigned": 0}
+    assert sorted(Ticket.objects.filter(escalated=True).values_list("escalated_at", flat=True)) == [NOW]
+    assert sla_escalate(now=NOW, limit=1) == {"sla_breached": 1, "unassigned": 0}
+    assert set(Ticket.objects.filter(pk__in=[t.pk for t in breached]).values_list("escalated", flat=True)) == {True}
+
+    Ticket.objects.update(status="resolved", resolved_at=NOW - timedelta(days=8))
+    assert tickets_auto_close(now=NOW, limit=1) == {"closed": 1, "resolved": 0}
+    assert list(Ticket.objects.filter(status="closed").values_list("closed_at", flat=True)) == [NOW]
+    assert tickets_auto_close(now=NOW - timedelta(days=2), limit=1) == {"closed": 0, "resolved": 0}
+
+
+def test_without_a_time_the_run_is_now(customer_a):
+    with freeze_time(NOW):
+        assert automations_run(keys=["auto-close-resolved"]) == {"auto-close-resolved": 0}
+    assert Automation.objects.get(key="auto-close-resolved").last_run_at == NOW
+    assert Automation.objects.get(key="auto-resolve-pending").last_run_at is None
