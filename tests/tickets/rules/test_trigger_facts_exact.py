@@ -158,14 +158,14 @@ def test_the_last_replies_of_each_side(ticket, customer_a, agent):
         baker.make(Comment, ticket=ticket, body="x", created_at=NOW - timedelta(hours=hours_ago), **fields)
 
     comment(9, customer=customer_a)
-    comment(5, customer=customer_a, author=customer_a.user)  # through the portal: still the customer
+    comment(1, customer=customer_a, author=customer_a.user)  # through the portal: the customer's, not an agent's
     comment(8, customer=customer_a)
     comment(7, author=agent.user)
     comment(4, author=agent.user)
     comment(3, author=agent.user, is_internal=True)  # a note is not a reply
     comment(2)  # a system comment (no author) is not an agent's reply
     values = _TicketValues(ticket)
-    assert values.get("hours_since_customer_reply") == NOW - timedelta(hours=5)
+    assert values.get("hours_since_customer_reply") == NOW - timedelta(hours=1)
     assert values.get("hours_since_agent_reply") == NOW - timedelta(hours=4)
 
 

@@ -51,6 +51,12 @@ def test_active_triggers_by_position_then_id():
     ]
 
 
+def test_ties_go_by_id_whatever_order_the_rows_were_written_in():
+    for pk, name in ((900_002, "higher id, written first"), (900_001, "lower id, written second")):
+        Trigger.objects.create(pk=pk, name=name, position=15, actions=tag("x"))
+    assert [t.name for t in active_triggers()][1:] == ["lower id, written second", "higher id, written first"]
+
+
 def test_after_each_firing_the_walk_starts_again_from_the_top(agent, ticket):
     make_trigger("top", [c("tags", "includes", ["b"])], tag("after-b"), position=10)
     make_trigger("middle", [c("event", "is", "updated")], tag("b"), position=20)
