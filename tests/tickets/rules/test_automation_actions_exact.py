@@ -244,3 +244,33 @@ def test_a_long_description_is_cut_to_the_events_note(customer_a):
     ticket = make(customer_a)
     run([{"action": "set_priority", "value": "low"}], description="d" * 300)
     assert TicketEvent.objects.get(ticket=ticket, kind=EventKind.UPDATED).note == "d" * 255
+
+
+def test_each_action_sees_the_batch_as_the_earlier_actions_left_it(customer_a):
+    ticket = make(customer_a, priority="medium", tags=[])
+    run(
+        [
+            {"action": "set_priority", "value": "high"},
+            {"action": "set_priority", "value": "high"},
+            {"action": "escalate"},
+            {"action": "add_tags", "value": ["a"]},
+            {"action": "add_tags", "value": ["b"]},
+            {"action": "set_status", "value": "pending"},
+            {"action": "set_status", "value": "on_hold"},
+        ],
+        name="Chain",
+    )
+    changes = list(
+        TicketEvent.objects.filter(ticket=ticket).order_by("id").values_list("kind", "field", "old_value", "new_value")
+    )
+    assert changes == [
+        ("updated", "priority", "medium", "high"),
+        ("escalated", "priority", "high", "critical"),
+        ("updated", "tags", [], ["a"]),
+        ("updated", "tags", ["a"], ["a", "b"]),
+        ("status_changed", "status", "open", "pending"),
+        ("status_changed", "status", "pending", "on_hold"),
+    ]
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.tags, ticket.status) == ("critical", ["a", "b"], "on_hold")
+    assert list(ticket.sla_events.values_list("metric", "kind")) == [("resolution", "paused")]

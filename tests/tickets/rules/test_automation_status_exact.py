@@ -162,3 +162,21 @@ def test_tickets_already_there_or_not_allowed_are_left_alone(customer_a):
     assert list(TicketEvent.objects.filter(kind="status_changed").values_list("ticket_id", flat=True)) == [moved.pk]
     assert row(there)["updated_at"] == EARLIER
     assert row(closed)["updated_at"] == EARLIER
+
+
+def test_a_resuming_change_goes_through_the_service_named_after_the_rule(customer_a):
+    with freeze_time(EARLIER):
+        ticket = baker.make_recipe("tests.tickets.ticket", customer=customer_a, status="on_hold", sla_paused_at=EARLIER)
+    with freeze_time(NOW):
+        assert to_status("open", name="Wake") == 1
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.sla_paused_at, ticket.status_changed_at) == ("open", None, NOW)
+    event = TicketEvent.objects.get(ticket=ticket, kind="status_changed")
+    assert (event.old_value, event.new_value, event.rule, event.note, event.actor_id) == (
+        "on_hold",
+        "open",
+        "Automation: Wake",
+        "Automation: Wake",
+        None,
+    )
+    assert sla_log(ticket) == [("resolution", "resumed", NOW)]
