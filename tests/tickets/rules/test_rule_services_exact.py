@@ -5,9 +5,11 @@ messages merged per field. Every expected snapshot is written out."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 
 from agents.models import Role
+from config.exceptions import ApplicationError
 from tickets.models import Automation, RuleKind, RuleVersion, SLAPolicy, SLATarget, Trigger
 from tickets.rules.services import (
     rule_delete,
@@ -191,3 +193,56 @@ def test_valid_rules_pass_with_a_key():
     rule = Trigger(name="Keyed", key="keyed", conditions=CONDITIONS, actions=ACTIONS)
     rule_validate(rule)
     assert (rule.conditions, rule.actions) == (CONDITIONS, ACTIONS)
+
+
+def test_only_admins_save(make_agent):
+    with pytest.raises(ApplicationError) as caught:
+        rule_save(rule=Trigger(name="Mine", conditions=CONDITIONS, actions=ACTIONS), actor=make_agent(Role.AGENT).user)
+    assert caught.value.code == "permission_denied"
+    assert not Trigger.objects.filter(name="Mine").exists()
+
+
+def test_a_non_admin_restoring_an_empty_version_is_refused_as_a_non_admin(make_agent):
+    version = RuleVersion.objects.create(kind="trigger", rule_id=1, number=1, before=None, after=None)
+    with pytest.raises(ApplicationError) as caught:
+        rule_restore(version=version, actor=make_agent(Role.SENIOR_AGENT).user)
+    assert caught.value.code == "permission_denied"
+
+
+def test_a_save_without_a_note_records_an_empty_note(admin):
+    rule = rule_save(rule=Trigger(name="Plain", conditions=CONDITIONS, actions=ACTIONS), actor=admin)
+    assert RuleVersion.objects.get(kind="trigger", rule_id=rule.pk).note == ""
+
+
+def test_versions_are_numbered_per_rule_of_one_kind(admin):
+    first = rule_save(rule=Trigger(name="One", conditions=CONDITIONS, actions=ACTIONS), actor=admin)
+    first.position = 1
+    rule_save(rule=first, actor=admin)
+    second = rule_save(rule=Trigger(name="Two", conditions=CONDITIONS, actions=ACTIONS), actor=admin)
+    assert list(
+        RuleVersion.objects.filter(kind="trigger", rule_id__in=[first.pk, second.pk])
+        .order_by("rule_id", "number")
+        .values_list("rule_id", "number")
+    ) == [(first.pk, 1), (first.pk, 2), (second.pk, 1)]
+
+
+def test_a_policy_version_by_someone_not_a_user_records_nobody(policy):
+    sla_policy_version_record(policy=policy, actor=AnonymousUser(), before=None)
+    assert RuleVersion.objects.get(kind=RuleKind.SLA_POLICY, rule_id=policy.pk).actor_id is None
+
+
+def test_conditions_that_are_not_json_keep_the_conditions_message():
+    rule = Trigger(name="Odd", conditions={"all": [{1, 2}]}, actions=ACTIONS)
+    with pytest.raises(ValidationError) as caught:
+        rule_validate(rule)
+    assert caught.value.message_dict == {"conditions": ['all #1: a condition is {"field", "operator", "value"}.']}
+
+
+def test_the_callers_key_is_not_validated_on_an_existing_rule(admin):
+    rule = rule_save(rule=Trigger(name="Shipped", conditions=CONDITIONS, actions=ACTIONS), actor=None)
+    Trigger.objects.filter(pk=rule.pk).update(key="shipped")
+    edited = Trigger.objects.get(pk=rule.pk)
+    edited.key = "not a slug!"
+    edited.position = 3
+    rule_save(rule=edited, actor=admin)
+    assert Trigger.objects.values_list("key", "position").get(pk=rule.pk) == ("shipped", 3)
