@@ -170,3 +170,16 @@ def test_without_a_time_the_run_is_now(customer_a):
         assert automations_run(keys=["auto-close-resolved"]) == {"auto-close-resolved": 0}
     assert Automation.objects.get(key="auto-close-resolved").last_run_at == NOW
     assert Automation.objects.get(key="auto-resolve-pending").last_run_at is None
+
+
+def test_the_payloads_read_their_team_and_category_in_the_same_query(
+    customer_a, senior_agent, django_assert_num_queries
+):
+    """10: savepoint (2), forget firings, lock the batch, stamp last_run_at, record firings, the
+    UPDATE, the events, the payloads' read (with team and category), the outbox rows."""
+    team = baker.make_recipe("tests.agents.team", lead=senior_agent.user)
+    category = baker.make_recipe("tests.tickets.category", slug="billing", name="Billing")
+    make(customer_a, 3, team=team, category=category)
+    rule = automation("Raise", [c("status", "is", "open")], [{"action": "set_priority", "value": "high"}])
+    with django_assert_num_queries(10):
+        assert automation_run(automation=rule, now=NOW) == 3
