@@ -137,7 +137,7 @@ def automation_run(
     fired = AutomationFiring.objects.filter(automation=automation, ticket_id=OuterRef("pk"))
     rows = list(
         candidates.exclude(Exists(fired))
-        .select_for_update(skip_locked=True)
+        .select_for_update(skip_locked=True, of=("self",))  # conditions may outer-join
         .order_by()
         .values_list("pk", *STATE)[:limit]
     )

@@ -274,3 +274,27 @@ def test_each_action_sees_the_batch_as_the_earlier_actions_left_it(customer_a):
     ticket.refresh_from_db()
     assert (ticket.priority, ticket.tags, ticket.status) == ("critical", ["a", "b"], "on_hold")
     assert list(ticket.sla_events.values_list("metric", "kind")) == [("resolution", "paused")]
+
+
+def test_an_action_after_an_escalation_starts_from_the_raised_priority(customer_a):
+    ticket = make(customer_a, priority="medium")
+    run([{"action": "escalate"}, {"action": "set_priority", "value": "critical"}], name="Up")
+    changes = list(
+        TicketEvent.objects.filter(ticket=ticket).order_by("id").values_list("kind", "old_value", "new_value")
+    )
+    assert changes == [("escalated", "medium", "high"), ("updated", "high", "critical")]
+
+
+def test_clearing_the_category_costs_no_lookup(customer_a, django_assert_num_queries):
+    """6: savepoint (2), forget firings, lock the batch, stamp last_run_at, record firings."""
+    make(customer_a)
+    rule = rule_save(
+        rule=Automation(
+            name="Clear",
+            conditions={"all": [{"field": "category", "operator": "blank"}], "any": []},
+            actions=[{"action": "set_category", "value": None}],
+        ),
+        actor=None,
+    )
+    with django_assert_num_queries(6):
+        assert automation_run(automation=rule, now=NOW) == 1

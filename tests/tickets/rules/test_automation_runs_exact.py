@@ -183,3 +183,20 @@ def test_the_payloads_read_their_team_and_category_in_the_same_query(
     rule = automation("Raise", [c("status", "is", "open")], [{"action": "set_priority", "value": "high"}])
     with django_assert_num_queries(10):
         assert automation_run(automation=rule, now=NOW) == 3
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        pytest.param(c("category", "blank"), id="category-blank"),
+        pytest.param(c("category", "is_not", "billing"), id="category-is-not"),
+        pytest.param(c("ticket_type", "not_in", ["incident"]), id="type-not-in"),
+    ],
+)
+def test_conditions_that_outer_join_lock_only_the_tickets(customer_a, condition):
+    """PostgreSQL refuses FOR UPDATE on the nullable side of an outer join: the batch locks only
+    the ticket rows (these conditions join categories or types with LEFT OUTER JOIN)."""
+    rule = automation("Outer", [condition])
+    [ticket] = make(customer_a)
+    assert automation_run(automation=rule, now=NOW) == 1
+    assert Ticket.objects.get(pk=ticket.pk).tags == ["outer"]

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from model_bakery import baker
 
 from notifications.models import OutboxEvent
-from tickets.models import Automation, SLAEvent, SLAPolicy, Ticket, TicketEvent
+from tickets.models import Automation, CustomField, SLAEvent, SLAPolicy, Ticket, TicketEvent
 from tickets.rules.automations import automation_run
 from tickets.rules.services import rule_save
 
@@ -23,7 +23,11 @@ PAUSED_BEFORE = NOW - timedelta(days=1)
 
 
 def to_status(value, *, name="Move"):
-    rule = rule_save(
+    return automation_run(automation=status_rule(value, name=name), now=NOW)
+
+
+def status_rule(value, *, name="Move"):
+    return rule_save(
         rule=Automation(
             name=name,
             conditions={"all": [{"field": "hours_since_created", "operator": "gte", "value": 1}], "any": []},
@@ -31,7 +35,6 @@ def to_status(value, *, name="Move"):
         ),
         actor=None,
     )
-    return automation_run(automation=rule, now=NOW)
 
 
 def make(customer, **fields):
@@ -180,3 +183,54 @@ def test_a_resuming_change_goes_through_the_service_named_after_the_rule(custome
         None,
     )
     assert sla_log(ticket) == [("resolution", "resumed", NOW)]
+
+
+def test_nothing_to_move_costs_no_required_field_lookup(customer_a, django_assert_num_queries):
+    """6: savepoint (2), forget firings, lock the batch, stamp last_run_at, record firings."""
+    make(customer_a, status="pending")
+    make(customer_a, status="pending")
+    rule = status_rule("pending")
+    with django_assert_num_queries(6):
+        assert automation_run(automation=rule, now=NOW) == 2
+
+
+def test_a_skipped_status_is_recorded_against_the_status_field(customer_a):
+    CustomField.objects.create(
+        key="resolution_code",
+        label="Resolution code",
+        field_type="dropdown",
+        options=["fixed", "wont_fix"],
+        required_statuses=["resolved"],
+    )
+    ticket = make(customer_a, status="pending")
+    to_status("resolved", name="Resolve")
+    skipped = TicketEvent.objects.get(ticket=ticket, kind="rule_skipped")
+    assert (skipped.field, skipped.old_value, skipped.new_value, skipped.rule, skipped.created_at) == (
+        "status",
+        "pending",
+        "resolved",
+        "Automation: Resolve",
+        NOW,
+    )
+
+
+def test_a_status_set_after_a_resumed_one_starts_from_it(customer_a):
+    with freeze_time(EARLIER):
+        ticket = baker.make_recipe("tests.tickets.ticket", customer=customer_a, status="on_hold", sla_paused_at=EARLIER)
+    rule = rule_save(
+        rule=Automation(
+            name="Wake",
+            description="Wake and work",
+            conditions={"all": [{"field": "status", "operator": "is", "value": "on_hold"}], "any": []},
+            actions=[{"action": "set_status", "value": "open"}, {"action": "set_status", "value": "in_progress"}],
+        ),
+        actor=None,
+    )
+    with freeze_time(NOW):
+        automation_run(automation=rule, now=NOW)
+    events = TicketEvent.objects.filter(ticket=ticket, kind="status_changed").order_by("id")
+    # The first through the service (it resumes a clock: the rule is the note), the second in bulk.
+    assert list(events.values_list("old_value", "new_value", "note")) == [
+        ("on_hold", "open", "Automation: Wake"),
+        ("open", "in_progress", "Wake and work"),
+    ]
