@@ -200,3 +200,10 @@ def test_conditions_that_outer_join_lock_only_the_tickets(customer_a, condition)
     [ticket] = make(customer_a)
     assert automation_run(automation=rule, now=NOW) == 1
     assert Ticket.objects.get(pk=ticket.pk).tags == ["outer"]
+
+
+def test_automations_at_one_position_run_by_id_whatever_order_they_were_written_in(customer_a):
+    Automation.objects.update(is_active=False)
+    for pk, name in ((900_002, "Higher id"), (900_001, "Lower id")):
+        Automation.objects.create(pk=pk, name=name, position=5, actions=[{"action": "add_tags", "value": ["x"]}])
+    assert list(automations_run(now=NOW)) == ["900001", "900002"]
