@@ -34,6 +34,7 @@ def production_rules(settings, dns):
         "v6.example": ["2606:4700:4700::1111", PUBLIC],
         "mixed.example": [PUBLIC, "10.0.0.1", "192.168.0.1"],
         "private.example": ["192.168.0.1", "10.0.0.1"],
+        "empty.example": [],  # a resolver answering no address at all
     }
     return dns
 
@@ -92,6 +93,7 @@ def test_an_accepted_url_is_pinned_to_this_target(url, target):
         pytest.param("https://user:@hooks.example/", CREDENTIALS, id="user-empty-password"),
         pytest.param("https://user:pw@10.0.0.1/", CREDENTIALS, id="credentials-before-address"),
         pytest.param("https://nowhere.example/", "The host nowhere.example does not resolve.", id="unknown-name"),
+        pytest.param("https://empty.example/", "The host empty.example does not resolve.", id="no-address"),
         pytest.param(
             f"https://{LONG_LABEL}.example/",
             f"The host {LONG_LABEL}.example does not resolve.",
