@@ -199,3 +199,55 @@ def test_the_retry_job_works_within_its_time_budget(
     assert webhook_delivery.delivery_retry(budget_seconds=budget_seconds) == result
     assert len(receiver.requests) == result["webhooks"]
     assert _row(delivery)[0] == ("delivered" if result["webhooks"] else "pending")
+
+
+@freeze_time(NOW)
+def test_a_410_disables_only_its_own_subscription(receiver, enqueued):
+    delivery = _delivery(receiver)
+    bystander = baker.make_recipe("tests.notifications.webhook_subscription")
+    receiver.answer = Answer(410, b"gone")
+
+    webhook_delivery.webhook_delivery_attempt(delivery_id=str(delivery.pk))
+
+    assert WebhookSubscription.objects.get(pk=delivery.subscription_id).is_active is False
+    bystander.refresh_from_db()
+    assert (bystander.is_active, bystander.disabled_at, bystander.disabled_reason) == (True, None, "")
+
+
+@freeze_time(NOW)
+def test_a_payload_that_is_not_an_object_is_sent_as_it_is(receiver, enqueued):
+    delivery = _delivery(receiver, payload=[1, "two"])
+
+    returned = webhook_delivery.webhook_delivery_attempt(delivery_id=str(delivery.pk))
+
+    assert returned.status == "delivered"
+    assert receiver.requests[0].body == b'[1,"two"]'
+
+
+@freeze_time(NOW)
+def test_an_attempt_by_id_takes_that_delivery_not_the_oldest_due(receiver, enqueued):
+    oldest = _delivery(receiver, next_attempt_at=NOW - timedelta(hours=1))
+    wanted = _delivery(receiver, next_attempt_at=NOW - timedelta(seconds=1))
+
+    returned = webhook_delivery.webhook_delivery_attempt(delivery_id=str(wanted.pk))
+
+    assert returned.pk == wanted.pk
+    assert [_row(oldest)[:2], _row(wanted)[:2]] == [("pending", 0), ("delivered", 1)]
+
+
+@freeze_time(NOW)
+def test_an_unsent_internal_note_is_returned_with_no_next_attempt(receiver, enqueued):
+    delivery = _delivery(
+        receiver,
+        event="ticket.comment_added",
+        payload={"type": "ticket.comment_added", "data": {"comment": {"is_internal": True}}},
+    )
+
+    returned = webhook_delivery.webhook_delivery_attempt(delivery_id=str(delivery.pk))
+
+    assert (returned.status, returned.next_attempt_at, returned.error) == (
+        "failed",
+        None,
+        "Not sent: this subscription no longer includes internal notes.",
+    )
+    assert receiver.requests == []
