@@ -116,8 +116,13 @@ def _attempt(delivery: WebhookDelivery) -> WebhookDelivery:
             delivery.next_attempt_at = now + timedelta(seconds=delay)
             if delay <= settings.WEBHOOK_MAX_COUNTDOWN_SECONDS:
                 countdown = delay
-        failures = WebhookSubscription.objects.values_list("consecutive_failures", flat=True).get(pk=subscription.pk)
-        if failures >= settings.WEBHOOK_MAX_CONSECUTIVE_FAILURES:
+        # None: the subscription was deleted during the POST (its deliveries with it); nothing to disable.
+        failures = (
+            WebhookSubscription.objects.filter(pk=subscription.pk)
+            .values_list("consecutive_failures", flat=True)
+            .first()
+        )
+        if failures is not None and failures >= settings.WEBHOOK_MAX_CONSECUTIVE_FAILURES:
             _disable(subscription.pk, f"Disabled after {failures} consecutive failed attempts.")
     # update(), not save(): the subscription (and so this row) may have been deleted meanwhile.
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
