@@ -82,7 +82,8 @@ def test_a_later_poll_rewrites_the_row_only_when_something_shows(ticket, agent, 
 def test_a_poll_rewrites_only_the_callers_row_on_that_ticket(ticket, other_ticket, agent, make_agent):
     other = make_agent()
     long_ago = NOW - timedelta(minutes=5)
-    for ticket_, user in [(ticket, agent.user), (ticket, other.user), (other_ticket, agent.user)]:
+    # the caller's row comes last: a lookup by ticket alone or by user alone would find another one first
+    for ticket_, user in [(other_ticket, agent.user), (ticket, other.user), (ticket, agent.user)]:
         TicketPresence.objects.create(ticket=ticket_, user=user, seen_at=long_ago)
 
     presence_touch(ticket_id=ticket.pk, user=agent.user, typing=True)
@@ -98,7 +99,8 @@ def test_a_poll_rewrites_only_the_callers_row_on_that_ticket(ticket, other_ticke
 
 def test_leaving_deletes_only_the_callers_row_on_that_ticket(ticket, other_ticket, agent, make_agent):
     other = make_agent()
-    for ticket_, user in [(ticket, agent.user), (ticket, other.user), (other_ticket, agent.user)]:
+    # the caller's row comes last: a lookup by ticket alone or by user alone would find another one first
+    for ticket_, user in [(other_ticket, agent.user), (ticket, other.user), (ticket, agent.user)]:
         TicketPresence.objects.create(ticket=ticket_, user=user)
 
     presence_leave(ticket_id=ticket.pk, user=agent.user)
