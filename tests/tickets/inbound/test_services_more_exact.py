@@ -13,8 +13,8 @@ from model_bakery import baker
 
 from tests.tickets.inbound.messages import compose, make_mailbox
 from tickets.inbound import services
-from tickets.inbound.services import InboundResult, inbound_email_process
-from tickets.models import Comment, InboundMessage, TicketFollower
+from tickets.inbound.services import InboundResult, inbound_email_process, inbound_message_retry
+from tickets.models import Comment, InboundMessage, Ticket, TicketFollower
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +131,50 @@ def test_a_new_ticket_routed_by_its_to_address_costs_a_fixed_number_of_queries(d
         result = inbound_email_process(raw=compose(to="billing@helpdesk.test"))
 
     assert result.action == "ticket"
+
+
+def test_a_follower_of_another_ticket_naming_this_one_opens_a_new_ticket(ticket, org_a):
+    bob = baker.make_recipe("tests.customers.customer", email="bob@acme.example", organization=org_a)
+    elsewhere = baker.make_recipe("tests.tickets.ticket", customer=ticket.customer, organization=org_a)
+    baker.make(TicketFollower, ticket=elsewhere, email="bob@acme.example", customer=bob)
+
+    result = inbound_email_process(raw=compose(sender="Bob <bob@acme.example>", subject=f"Re: [#{ticket.pk}] x"))
+
+    assert result.action == "ticket"
+    assert result.ticket_id not in (ticket.pk, elsewhere.pk)
+    assert Comment.objects.count() == 0
+
+
+def test_a_stranger_naming_a_followed_ticket_does_not_reply_as_its_follower(ticket, org_a):
+    bob = baker.make_recipe("tests.customers.customer", email="bob@acme.example", organization=org_a)
+    baker.make(TicketFollower, ticket=ticket, email="bob@acme.example", customer=bob)
+
+    result = inbound_email_process(raw=compose(sender="Carol <carol@new.example>", subject=f"Re: [#{ticket.pk}] x"))
+
+    assert result.action == "ticket"
+    assert result.ticket_id != ticket.pk
+    assert Comment.objects.count() == 0
+
+
+def test_a_retry_keeps_the_polled_mailbox_even_when_the_message_was_sent_to_another(monkeypatch):
+    polled = make_mailbox("imap@helpdesk.test")
+    make_mailbox("support@helpdesk.test")  # the message's To address
+
+    def fail(**kwargs):
+        raise RuntimeError("down")
+
+    monkeypatch.setattr(services, "ticket_create", fail)
+    inbound_email_process(raw=compose(), mailbox=polled, uidvalidity=8, uid=9, source="imap")
+    monkeypatch.undo()
+
+    result = inbound_message_retry(record=InboundMessage.objects.get())
+
+    record = InboundMessage.objects.get()
+    assert (result.action, record.mailbox_id, record.uidvalidity, record.uid, record.source) == (
+        "ticket",
+        polled.pk,
+        8,
+        9,
+        "imap",
+    )
+    assert Ticket.objects.get().metadata == {"email": {"mailbox_id": polled.pk, "acknowledge": True}}
