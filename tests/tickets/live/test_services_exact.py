@@ -40,6 +40,13 @@ def test_a_first_poll_creates_the_row(ticket, agent, typing, typing_at):
     assert _rows() == [(ticket.pk, agent.user.pk, NOW, typing_at)]
 
 
+def test_a_first_poll_while_typing_stores_one_instant_for_seen_and_typing(ticket, agent):
+    presence_touch(ticket_id=ticket.pk, user=agent.user, typing=True)  # time runs: no freezegun here
+
+    row = TicketPresence.objects.get()
+    assert row.seen_at == row.typing_at
+
+
 # (seen ago, typing ago or None, typing now) -> (seen_at, typing_at) afterwards
 @freeze_time(NOW)
 @pytest.mark.parametrize(
