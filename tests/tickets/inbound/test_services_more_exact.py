@@ -178,3 +178,13 @@ def test_a_retry_keeps_the_polled_mailbox_even_when_the_message_was_sent_to_anot
         "imap",
     )
     assert Ticket.objects.get().metadata == {"email": {"mailbox_id": polled.pk, "acknowledge": True}}
+
+
+def test_a_new_ticket_for_a_known_customer_costs_a_fixed_number_of_queries(customer_a, django_assert_num_queries):
+    # lookup+lock, own addresses, rate count, the mailbox of the To address, the customer (one lookup:
+    # the ticket service gets the customer, not the address), the ticket (team, SLA policy, targets,
+    # holidays, insert, SLA events, event, outbox, triggers, savepoint), the mailbox again, the record
+    with django_assert_num_queries(20):
+        result = inbound_email_process(raw=compose(sender="Alice <alice@acme.example>"))
+
+    assert Ticket.objects.get(pk=result.ticket_id).customer_id == customer_a.pk
