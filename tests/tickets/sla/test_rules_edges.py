@@ -4,36 +4,17 @@ tickets. Every expected value is written out by hand (found by mutation testing)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
+from datetime import timedelta
 
 import pytest
 from model_bakery import baker
 
+from tests.tickets.sla.sla_tickets import T0, make
 from tickets.models import Ticket
 from tickets.sla import rules
 
-T0 = datetime(2025, 1, 6, 10, 0, tzinfo=UTC)
 US = timedelta(microseconds=1)
 ACTIVE = ("open", "in_progress", "pending", "on_hold")
-
-
-def make(**kwargs):
-    values = {
-        "status": "open",
-        "first_responded_at": None,
-        "first_response_due_at": T0 + timedelta(hours=1),
-        "resolution_due_at": T0 + timedelta(hours=8),
-        "first_response_warn_at": T0 + timedelta(minutes=48),
-        "resolution_warn_at": T0 + timedelta(minutes=384),
-        "next_reply_due_at": None,
-        "next_reply_breached_at": None,
-        "sla_breached_at": None,
-        "sla_paused_at": None,
-        "resolved_at": None,
-    }
-    values.update(kwargs)
-    return SimpleNamespace(**values)
 
 
 def test_the_constants():

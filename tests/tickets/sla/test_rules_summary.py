@@ -4,34 +4,15 @@ against `sla_state` and `time_remaining`, so the fast path and the two rules can
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
+from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
 
+from tests.tickets.sla.sla_tickets import T0, make
 from tickets.sla import rules
 
-T0 = datetime(2025, 1, 6, 10, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
-
-
-def make(**kwargs):
-    values = {
-        "status": "open",
-        "first_responded_at": None,
-        "first_response_due_at": T0 + timedelta(hours=1),
-        "resolution_due_at": T0 + timedelta(hours=8),
-        "first_response_warn_at": T0 + timedelta(minutes=48),
-        "resolution_warn_at": T0 + timedelta(minutes=384),
-        "next_reply_due_at": None,
-        "next_reply_breached_at": None,
-        "sla_breached_at": None,
-        "sla_paused_at": None,
-        "resolved_at": None,
-    }
-    values.update(kwargs)
-    return SimpleNamespace(**values)
 
 
 RESPONDED = {"first_responded_at": T0, "status": "in_progress"}
