@@ -28,7 +28,6 @@ from django.utils import timezone
 
 from agents.selectors import is_agent
 from config.db import email_matches
-from customers.models import Customer
 from tickets.comments import attachment_add, comment_add
 from tickets.followers.services import follower_add
 from tickets.inbound.bounces import bounce_apply, sender_over_rate_limit
@@ -165,7 +164,6 @@ def _reply(ticket: Ticket, parsed: ParsedMessage, own: set[str]) -> _Outcome | N
 
 
 def _new_ticket(parsed: ParsedMessage, mailbox: Mailbox | None, own: set[str]) -> _Outcome:
-    customer = Customer.objects.filter(email=parsed.sender).first()
     metadata = {}
     if mailbox is not None:
         metadata["email"] = {"mailbox_id": mailbox.pk, "acknowledge": mailbox.send_acknowledgement}
@@ -173,8 +171,7 @@ def _new_ticket(parsed: ParsedMessage, mailbox: Mailbox | None, own: set[str]) -
         actor=None,
         title=parsed.title,
         description=parsed.text or "(empty message)",
-        customer=customer,
-        customer_email=None if customer else parsed.sender,
+        customer_email=parsed.sender,  # found (case-insensitively) or created by ticket_create
         customer_name=parsed.sender_name,
         channel=Channel.EMAIL,
         metadata=metadata,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from django.db import IntegrityError
 from freezegun import freeze_time
 
 from tests.tickets.inbound.messages import NOW, compose, make_mailbox
@@ -72,6 +73,30 @@ def test_a_second_failure_keeps_the_first_stored_source(monkeypatch):
 
     record = InboundMessage.objects.get()
     assert (record.raw.name, record.attempts) == (first, 2)
+
+
+def test_a_repeated_failure_the_database_refuses_to_record_deletes_no_stored_file(monkeypatch, caplog):
+    """The record already points to its raw file; a refused update must not delete it (or any other)."""
+    _fail(monkeypatch)
+    inbound_email_process(raw=compose())
+    stored = InboundMessage.objects.get().raw.name
+    deleted: list[str] = []
+    monkeypatch.setattr(InboundMessage.raw.field.storage, "delete", deleted.append)
+
+    def refused(self, *args, **kwargs):
+        raise IntegrityError("could not serialize access")
+
+    monkeypatch.setattr(InboundMessage, "save", refused)
+    with caplog.at_level(logging.WARNING, logger="tickets.inbound.services"):
+        result = inbound_email_process(raw=compose())
+
+    assert (result.action, result.reason, deleted) == ("failed", "RuntimeError: down", [])
+    assert InboundMessage.raw.field.storage.exists(stored)
+    assert caplog.record_tuples[-1] == (
+        "tickets.inbound.services",
+        logging.WARNING,
+        "inbound message <p1@new.example>: could not record the failure: RuntimeError: down",
+    )
 
 
 def test_a_later_failure_overwrites_the_position_with_zeros_but_not_with_nothing(monkeypatch):

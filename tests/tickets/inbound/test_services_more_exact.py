@@ -125,9 +125,9 @@ def test_a_new_ticket_routed_by_its_to_address_costs_a_fixed_number_of_queries(d
     )
 
     # lookup+lock, own addresses, rate count, the mailbox with its team and category (one query),
-    # the customer, the ticket (customer creation, organisation by domain, insert, event, outbox,
-    # triggers, SLA, savepoints), the receiving mailbox again for the record, the record
-    with django_assert_num_queries(29):
+    # the ticket (the customer looked up once and created, organisation by domain, insert, event,
+    # outbox, triggers, SLA, savepoints), the receiving mailbox again for the record, the record
+    with django_assert_num_queries(28):
         result = inbound_email_process(raw=compose(to="billing@helpdesk.test"))
 
     assert result.action == "ticket"
@@ -181,8 +181,8 @@ def test_a_retry_keeps_the_polled_mailbox_even_when_the_message_was_sent_to_anot
 
 
 def test_a_new_ticket_for_a_known_customer_costs_a_fixed_number_of_queries(customer_a, django_assert_num_queries):
-    # lookup+lock, own addresses, rate count, the mailbox of the To address, the customer (one lookup:
-    # the ticket service gets the customer, not the address), the ticket (team, SLA policy, targets,
+    # lookup+lock, own addresses, rate count, the mailbox of the To address, the customer (one lookup,
+    # by the ticket service, case-insensitive), the ticket (team, SLA policy, targets,
     # holidays, insert, SLA events, event, outbox, triggers, savepoint), the mailbox again, the record
     with django_assert_num_queries(20):
         result = inbound_email_process(raw=compose(sender="Alice <alice@acme.example>"))
