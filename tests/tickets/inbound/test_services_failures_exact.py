@@ -58,10 +58,10 @@ def test_a_message_that_fails_is_stored_as_message_eml_and_logged_with_its_id(mo
 
 
 @freeze_time(NOW)
-def test_a_processed_message_is_stored_as_message_eml():
+def test_a_processed_message_is_stored_as_message_eml():  # from the pipe by default
     inbound_email_process(raw=compose())
 
-    assert InboundMessage.objects.get().raw.name == "inbound/2026/12/message.eml"
+    assert list(InboundMessage.objects.values_list("raw", "source")) == [("inbound/2026/12/message.eml", "pipe")]
 
 
 def test_a_second_failure_keeps_the_first_stored_source(monkeypatch):
