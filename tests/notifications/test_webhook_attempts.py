@@ -17,6 +17,7 @@ from notifications import webhook_delivery
 from notifications.models import WebhookDelivery, WebhookSubscription
 from notifications.webhook_delivery import delivery_retry, webhook_attempt_enqueue, webhook_delivery_attempt
 from notifications.webhooks import Response
+from tests.notifications.deliveries import delivery_row
 
 pytestmark = pytest.mark.django_db
 
@@ -64,21 +65,6 @@ def _delivery(subscription=None, **fields) -> WebhookDelivery:
     return baker.make_recipe("tests.notifications.webhook_delivery", event_id=uuid.uuid4(), **fields)
 
 
-def _row(delivery) -> tuple:
-    row = WebhookDelivery.objects.get(pk=delivery.pk)
-    return (
-        row.status,
-        row.attempts,
-        row.response_status,
-        row.response_excerpt,
-        row.duration_ms,
-        row.error,
-        row.next_attempt_at,
-        row.last_attempt_at,
-        row.delivered_at,
-    )
-
-
 @freeze_time(NOW)
 def test_a_2xx_is_delivered_and_resets_the_failure_count(receiver, enqueued, settings_):
     delivery = _delivery()
@@ -87,7 +73,7 @@ def test_a_2xx_is_delivered_and_resets_the_failure_count(receiver, enqueued, set
 
     returned = webhook_delivery_attempt(delivery_id=str(delivery.pk))
 
-    assert _row(delivery) == ("delivered", 1, 299, "accepted a", 12, "", None, NOW, NOW)
+    assert delivery_row(delivery) == ("delivered", 1, 299, "accepted a", 12, "", None, NOW, NOW)
     assert returned.status == "delivered"
     assert WebhookSubscription.objects.get(pk=delivery.subscription_id).consecutive_failures == 0
     request = receiver.requests[0]
@@ -129,7 +115,7 @@ def test_a_failure_is_retried_on_the_schedule_with_a_short_countdown(receiver, e
 
     webhook_delivery_attempt(delivery_id=str(delivery.pk))
 
-    assert _row(delivery) == (
+    assert delivery_row(delivery) == (
         "pending",
         1,
         answer.status,
@@ -151,7 +137,7 @@ def test_the_retry_delays_follow_the_attempts(receiver, enqueued, settings_):
 
     webhook_delivery_attempt(delivery_id=str(delivery.pk))
 
-    assert _row(delivery)[6] == NOW + timedelta(seconds=120)
+    assert delivery_row(delivery)[6] == NOW + timedelta(seconds=120)
     assert enqueued == [(("notifications.webhook_deliver", str(delivery.pk)), {"countdown": 120})]
 
 
@@ -162,8 +148,8 @@ def test_a_long_delay_is_left_to_the_retry_job(receiver, enqueued, settings_):
 
     webhook_delivery_attempt(delivery_id=str(delivery.pk))
 
-    assert _row(delivery)[:2] == ("pending", 3)
-    assert _row(delivery)[6] == NOW + timedelta(seconds=600)
+    assert delivery_row(delivery)[:2] == ("pending", 3)
+    assert delivery_row(delivery)[6] == NOW + timedelta(seconds=600)
     assert enqueued == []
 
 
@@ -174,8 +160,8 @@ def test_the_last_scheduled_attempt_fails_for_good(receiver, enqueued, settings_
 
     webhook_delivery_attempt(delivery_id=str(delivery.pk))
 
-    assert _row(delivery)[:2] == ("failed", 4)
-    assert _row(delivery)[6] is None
+    assert delivery_row(delivery)[:2] == ("failed", 4)
+    assert delivery_row(delivery)[6] is None
     assert enqueued == []
 
 
@@ -187,8 +173,8 @@ def test_410_fails_and_disables_the_subscription(receiver, enqueued, settings_, 
     with caplog.at_level(logging.WARNING, logger="notifications.webhook_delivery"):
         webhook_delivery_attempt(delivery_id=str(delivery.pk))
 
-    assert _row(delivery)[:2] == ("failed", 1)
-    assert _row(delivery)[6] is None
+    assert delivery_row(delivery)[:2] == ("failed", 1)
+    assert delivery_row(delivery)[6] is None
     subscription = WebhookSubscription.objects.get(pk=delivery.subscription_id)
     assert (subscription.is_active, subscription.disabled_at, subscription.disabled_reason) == (
         False,
@@ -238,8 +224,8 @@ def test_an_internal_note_is_not_sent_once_the_subscription_opts_out(receiver, e
     returned = webhook_delivery_attempt(delivery_id=str(delivery.pk))
 
     assert returned.status == "failed"
-    assert _row(delivery)[0] == "failed"
-    assert _row(delivery)[5:7] == ("Not sent: this subscription no longer includes internal notes.", None)
+    assert delivery_row(delivery)[0] == "failed"
+    assert delivery_row(delivery)[5:7] == ("Not sent: this subscription no longer includes internal notes.", None)
     assert receiver.requests == []
 
 
@@ -263,7 +249,7 @@ def test_a_public_comment_and_an_opted_in_note_are_sent(receiver, enqueued, sett
     for delivery in (note, public, other_event):
         webhook_delivery_attempt(delivery_id=str(delivery.pk))
 
-    assert [_row(d)[0] for d in (note, public, other_event)] == ["delivered", "delivered", "delivered"]
+    assert [delivery_row(d)[0] for d in (note, public, other_event)] == ["delivered", "delivered", "delivered"]
 
 
 @freeze_time(NOW)
@@ -274,7 +260,7 @@ def test_only_a_due_pending_delivery_of_an_active_subscription_is_claimed(receiv
 
     assert [webhook_delivery_attempt(delivery_id=str(d.pk)) for d in (later, done, inactive)] == [None, None, None]
     assert receiver.requests == []
-    assert [_row(d)[1] for d in (later, done, inactive)] == [0, 0, 0]
+    assert [delivery_row(d)[1] for d in (later, done, inactive)] == [0, 0, 0]
 
 
 @freeze_time(NOW)

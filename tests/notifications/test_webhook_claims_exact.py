@@ -4,58 +4,21 @@ subscription (which every attempt's failure count update writes)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from model_bakery import baker
 
 from notifications import webhook_delivery
 from notifications.models import WebhookDelivery, WebhookSubscription
+from tests.locks import while_held
 
 pytestmark = [
     pytest.mark.postgres(reason="row locks between two transactions"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _while_held(hold: Callable[[], object], other: Callable[[], object]) -> object:
-    """Run `hold` in a transaction kept open, then `other` in a second connection whose lock waits
-    give up at once (`lock_timeout`, raising OperationalError); returns what `other` returned."""
-    held, release = threading.Event(), threading.Event()
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                hold()
-                held.set()
-                release.wait(timeout=60)
-        finally:
-            connections.close_all()
-
-    def second() -> object:
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '300ms'")
-                return other()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        holder = pool.submit(first)
-        assert held.wait(timeout=60)
-        try:
-            result = pool.submit(second).result(timeout=60)
-        finally:
-            release.set()
-        holder.result(timeout=60)
-    return result
 
 
 @pytest.fixture
@@ -80,7 +43,7 @@ def due_pair(db) -> tuple[WebhookDelivery, WebhookDelivery]:
 def test_a_row_another_worker_holds_is_skipped_not_waited_for(due_pair):
     older, newer = due_pair
 
-    claimed = _while_held(
+    claimed = while_held(
         lambda: WebhookDelivery.objects.select_for_update().get(pk=older.pk),
         webhook_delivery._claim_delivery,
     )
@@ -97,7 +60,7 @@ def test_a_claim_leaves_the_subscription_row_unlocked(due_pair):
             consecutive_failures=F("consecutive_failures") + 1
         )
 
-    updated = _while_held(lambda: webhook_delivery._claim_delivery(delivery_id=str(older.pk)), count_a_failure)
+    updated = while_held(lambda: webhook_delivery._claim_delivery(delivery_id=str(older.pk)), count_a_failure)
 
     assert updated == 1
     assert WebhookSubscription.objects.get(pk=older.subscription_id).consecutive_failures == 1

@@ -16,6 +16,7 @@ from model_bakery import baker
 from notifications import webhook_delivery
 from notifications.models import WebhookDelivery, WebhookSubscription
 from notifications.signing import verify
+from tests.notifications.deliveries import delivery_row
 from tests.notifications.receivers import Answer, Receiver
 
 pytestmark = pytest.mark.django_db
@@ -59,29 +60,14 @@ def _delivery(receiver: Receiver, **fields) -> WebhookDelivery:
     )
 
 
-def _row(delivery: WebhookDelivery) -> tuple:
-    row = WebhookDelivery.objects.get(pk=delivery.pk)
-    return (
-        row.status,
-        row.attempts,
-        row.response_status,
-        row.response_excerpt,
-        row.duration_ms,
-        row.error,
-        row.next_attempt_at,
-        row.last_attempt_at,
-        row.delivered_at,
-    )
-
-
 @freeze_time(NOW)
-def test_a_claim_bumps_the_attempts_and_leases_the_row(receiver, django_assert_num_queries):
+def test_a_claim_bumps_the_attempts_and_leases_thedelivery_row(receiver, django_assert_num_queries):
     delivery = _delivery(receiver, attempts=2, next_attempt_at=NOW)  # due this very instant
 
     claimed = webhook_delivery._claim_delivery(delivery_id=str(delivery.pk))
 
     assert claimed.pk == delivery.pk
-    assert _row(delivery) == ("pending", 3, None, "", None, "", NOW + timedelta(seconds=300), NOW, None)
+    assert delivery_row(delivery) == ("pending", 3, None, "", None, "", NOW + timedelta(seconds=300), NOW, None)
     with django_assert_num_queries(0):  # the subscription came with the row
         assert claimed.subscription.url == f"http://hooks.example:{receiver.port}/hook"
 
@@ -98,7 +84,7 @@ def test_a_2xx_from_the_receiver_is_stored_exactly(receiver, enqueued, django_as
     with django_assert_num_queries(7):
         webhook_delivery.webhook_delivery_attempt(delivery_id=str(delivery.pk))
 
-    assert _row(delivery) == ("delivered", 1, 201, "created", 0, "", None, NOW, NOW)
+    assert delivery_row(delivery) == ("delivered", 1, 201, "created", 0, "", None, NOW, NOW)
     assert WebhookSubscription.objects.get(pk=subscription.pk).consecutive_failures == 0
     [seen] = receiver.requests
     assert (seen.target, seen.body) == ("/hook", b'{"type":"ticket.created"}')
@@ -117,7 +103,7 @@ def test_a_400_is_an_http_failure_not_a_redirect(receiver, enqueued):
 
     webhook_delivery.webhook_delivery_attempt(delivery_id=str(delivery.pk))
 
-    assert _row(delivery) == ("pending", 1, 400, "bad", 0, "HTTP 400", NOW + timedelta(seconds=5), NOW, None)
+    assert delivery_row(delivery) == ("pending", 1, 400, "bad", 0, "HTTP 400", NOW + timedelta(seconds=5), NOW, None)
     assert enqueued == [(("notifications.webhook_deliver", str(delivery.pk)), {"countdown": 5})]
 
 
@@ -138,7 +124,7 @@ def test_a_410_keeps_the_reason_of_an_admin_who_disabled_the_subscription_meanwh
         EARLIER,
         "Paused by an admin.",
     )
-    assert _row(delivery)[:3] == ("failed", 1, 410)
+    assert delivery_row(delivery)[:3] == ("failed", 1, 410)
 
 
 @pytest.mark.parametrize(
@@ -174,7 +160,7 @@ def test_a_sweep_goes_on_past_a_subscription_deleted_during_its_post(receiver, d
     monkeypatch.setattr(webhook_delivery, "email_send_pending", lambda: 0)
 
     assert webhook_delivery.delivery_retry() == {"webhooks": 2, "emails": 0}
-    assert _row(second)[:3] == ("pending", 1, 500)
+    assert delivery_row(second)[:3] == ("pending", 1, 500)
 
 
 @pytest.mark.parametrize(
@@ -198,7 +184,7 @@ def test_the_retry_job_works_within_its_time_budget(
 
     assert webhook_delivery.delivery_retry(budget_seconds=budget_seconds) == result
     assert len(receiver.requests) == result["webhooks"]
-    assert _row(delivery)[0] == ("delivered" if result["webhooks"] else "pending")
+    assert delivery_row(delivery)[0] == ("delivered" if result["webhooks"] else "pending")
 
 
 @freeze_time(NOW)
@@ -232,7 +218,7 @@ def test_an_attempt_by_id_takes_that_delivery_not_the_oldest_due(receiver, enque
     returned = webhook_delivery.webhook_delivery_attempt(delivery_id=str(wanted.pk))
 
     assert returned.pk == wanted.pk
-    assert [_row(oldest)[:2], _row(wanted)[:2]] == [("pending", 0), ("delivered", 1)]
+    assert [delivery_row(oldest)[:2], delivery_row(wanted)[:2]] == [("pending", 0), ("delivered", 1)]
 
 
 @freeze_time(NOW)

@@ -5,16 +5,15 @@ the team or an agent (a ticket of the team, a team membership) goes on, and the 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import OperationalError, connection, connections, transaction
+from django.db import OperationalError
 from django.utils import timezone
 from model_bakery import baker
 
 from agents.models import AssignmentStrategy, Team, User
+from tests.locks import while_held
 from tickets.assignment import eligible_agents, pick_agent
 from tickets.models import Ticket
 
@@ -25,43 +24,14 @@ pytestmark = [
 
 
 def _waits_for_the_pick(hold: Callable[[], object], other: Callable[[], None]) -> bool:
-    """Run `hold` in a transaction kept open, then `other` in a second connection whose lock
-    waits give up at once (`lock_timeout`): True when `other` had to wait for a lock the first
-    transaction holds. Only a lock wait ends it early, however slow the machine is."""
-    held, release = threading.Event(), threading.Event()
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                hold()
-                held.set()
-                release.wait(timeout=60)
-        finally:
-            connections.close_all()
-
-    def second() -> bool:
-        try:
-            with transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '300ms'")
-                other()
-        except OperationalError as exc:
-            if "lock timeout" not in str(exc):
-                raise
-            return True
-        finally:
-            connections.close_all()
-        return False
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        holder = pool.submit(first)
-        assert held.wait(timeout=60)
-        try:
-            waited = pool.submit(second).result(timeout=60)
-        finally:
-            release.set()
-        holder.result(timeout=60)
-    return waited
+    """True when `other` had to wait for a lock the transaction running `hold` holds."""
+    try:
+        while_held(hold, other)
+    except OperationalError as exc:
+        if "lock timeout" not in str(exc):
+            raise
+        return True
+    return False
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +10,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.tickets.sla.sla_tickets import make  # its T0 is this file's T0
 from tickets import business_time
 from tickets.sla import policies, rules
 
@@ -225,22 +225,6 @@ def test_paused_minutes_push_resolution_only():
 
 
 # --- a ticket's state ---------------------------------------------------------------------------------
-
-
-def make(**kwargs):
-    values = {
-        "status": "open",
-        "first_responded_at": None,
-        "first_response_due_at": T0 + timedelta(hours=1),
-        "resolution_due_at": T0 + timedelta(hours=8),
-        "first_response_warn_at": T0 + timedelta(minutes=48),
-        "resolution_warn_at": T0 + timedelta(minutes=384),
-        "sla_breached_at": None,
-        "sla_paused_at": None,
-        "resolved_at": None,
-    }
-    values.update(kwargs)
-    return SimpleNamespace(**values)
 
 
 @pytest.mark.parametrize(
